@@ -1,0 +1,446 @@
+//! The terminal adapter behind `shiftcoach console`.
+//!
+//! Each line of standard input is one interaction: `/name args` is a slash command, any other
+//! line answers the most recent prompt (an open form) or goes to the core as free text.
+//! A few commands belong to the console itself: `/clock` moves the virtual clock, `/press N`
+//! presses a button of the last message that had some, `/cancel` closes an open form and
+//! `/quit` leaves. Output is readable text, or one JSON object per message with `--json`.
+
+use std::{collections::BTreeMap, io::Write, sync::Arc};
+
+use anyhow::Context as _;
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use crate::{
+    clock::{Clock, VirtualClock},
+    core::{
+        Actor, Button, Coach, Destination, Form, Interaction, InteractionKind, Outgoing,
+        OutgoingKind, Platform, RichMessage,
+    },
+    markdown,
+};
+
+/// The console's workspace name in stored identities.
+pub const WORKSPACE: &str = "local";
+/// Key under which the virtual clock survives restarts, so time never runs backwards.
+pub const CLOCK_STATE_KEY: &str = "console.clock";
+
+/// Who is typing, where, and how output is shown.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    pub user: String,
+    pub channel: String,
+    pub json: bool,
+    /// Print a banner and a prompt (standard input is a terminal).
+    pub interactive: bool,
+    /// The user's own zone, when known.
+    pub zone: Option<Tz>,
+}
+
+/// A form being filled in, one input per line.
+struct OpenForm {
+    form: Form,
+    values: BTreeMap<String, String>,
+}
+
+/// The console session.
+pub struct Console<W> {
+    coach: Arc<Coach>,
+    clock: VirtualClock,
+    options: ConsoleOptions,
+    out: W,
+    open_form: Option<OpenForm>,
+    buttons: Vec<Button>,
+}
+
+impl<W: Write> Console<W> {
+    pub fn new(coach: Arc<Coach>, clock: VirtualClock, options: ConsoleOptions, out: W) -> Self {
+        Self {
+            coach,
+            clock,
+            options,
+            out,
+            open_form: None,
+            buttons: Vec::new(),
+        }
+    }
+
+    /// Reads and handles lines until the input ends or `/quit`.
+    pub async fn run(&mut self, input: impl AsyncBufRead + Unpin) -> anyhow::Result<()> {
+        if self.options.interactive {
+            self.print_banner()?;
+        }
+        let mut lines = input.lines();
+        loop {
+            self.print_prompt()?;
+            let Some(line) = lines.next_line().await.context("reading standard input")? else {
+                break;
+            };
+            if !self.handle_line(&line).await? {
+                break;
+            }
+        }
+        if self.options.interactive {
+            writeln!(self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Handles one line; returns `false` when the user asked to leave.
+    pub async fn handle_line(&mut self, line: &str) -> anyhow::Result<bool> {
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(true);
+        }
+        let Some(command) = line.strip_prefix('/') else {
+            return self.handle_text(line).await.map(|()| true);
+        };
+        let (name, args) = command
+            .split_once(char::is_whitespace)
+            .map(|(name, args)| (name, args.trim()))
+            .unwrap_or((command, ""));
+        match name {
+            "quit" | "exit" => return Ok(false),
+            "clock" => self.handle_clock(args).await?,
+            "press" => self.handle_press(args).await?,
+            "cancel" => {
+                let closed = self.open_form.take().is_some();
+                let text = if closed {
+                    "Form closed; nothing was sent."
+                } else {
+                    "No form is open."
+                };
+                self.emit_local(OutgoingKind::Reply, None, text)?;
+            }
+            _ => {
+                self.open_form = None;
+                let kind = InteractionKind::command(name, args);
+                self.send(kind).await?;
+                if name == "help" {
+                    self.emit_local(
+                        OutgoingKind::Reply,
+                        Some("Console extras"),
+                        "/clock shows the virtual time; /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z moves it forward. /press N presses button N. /cancel closes a form. /quit leaves.",
+                    )?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    async fn handle_text(&mut self, text: &str) -> anyhow::Result<()> {
+        let Some(mut open) = self.open_form.take() else {
+            let kind = InteractionKind::Message {
+                text: text.to_owned(),
+                thread: None,
+            };
+            return self.send(kind).await;
+        };
+        let next = open.form.inputs[open.values.len()].id.clone();
+        open.values.insert(next, text.to_owned());
+        if open.values.len() < open.form.inputs.len() {
+            self.open_form = Some(open);
+            return Ok(());
+        }
+        let kind = InteractionKind::Form {
+            form_id: open.form.id,
+            values: open.values,
+        };
+        self.send(kind).await
+    }
+
+    async fn handle_press(&mut self, args: &str) -> anyhow::Result<()> {
+        let pressed = args
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| self.buttons.get(i))
+            .cloned();
+        match pressed {
+            Some(button) => {
+                self.send(InteractionKind::Button {
+                    action: button.action,
+                })
+                .await
+            }
+            None if self.buttons.is_empty() => {
+                self.emit_local(OutgoingKind::Error, None, "There is no button to press yet.")
+            }
+            None => {
+                let text = format!(
+                    "Usage: /press N, where N is a button number from 1 to {}.",
+                    self.buttons.len()
+                );
+                self.emit_local(OutgoingKind::Error, None, &text)
+            }
+        }
+    }
+
+    async fn handle_clock(&mut self, args: &str) -> anyhow::Result<()> {
+        if !args.is_empty() {
+            let target = match parse_clock_target(args, self.clock.now(), self.zone()) {
+                Ok(target) => target,
+                Err(problem) => return self.emit_local(OutgoingKind::Error, None, &problem),
+            };
+            if let Err(err) = self.advance_to(target).await {
+                let text = format!("{err}. Give a later time.");
+                return self.emit_local(OutgoingKind::Error, None, &text);
+            }
+        }
+        let now = self.clock.now();
+        let local = now.with_timezone(&self.zone());
+        let text = format!(
+            "{} ({})",
+            local.format("%a %d %b %Y, %H:%M %Z"),
+            now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+        self.emit_local(OutgoingKind::Reply, Some("Clock"), &text)
+    }
+
+    /// Moves the virtual clock to `target` and remembers it across restarts.
+    async fn advance_to(&mut self, target: DateTime<Utc>) -> anyhow::Result<()> {
+        self.clock.set(target)?;
+        let stamp = target.to_rfc3339_opts(SecondsFormat::Micros, true);
+        self.coach
+            .storage()
+            .set_state(CLOCK_STATE_KEY, &stamp, target)
+            .await?;
+        Ok(())
+    }
+
+    async fn send(&mut self, kind: InteractionKind) -> anyhow::Result<()> {
+        let interaction = Interaction {
+            actor: Actor {
+                platform: Platform::Console,
+                workspace: WORKSPACE.to_owned(),
+                user_id: self.options.user.clone(),
+                display_name: self.options.user.clone(),
+                zone: self.options.zone,
+                is_admin: true,
+            },
+            channel: self.options.channel.clone(),
+            kind,
+        };
+        for outgoing in self.coach.handle(&interaction).await {
+            self.emit(&outgoing)?;
+        }
+        Ok(())
+    }
+
+    fn zone(&self) -> Tz {
+        self.options.zone.unwrap_or(Tz::UTC)
+    }
+
+    /// Shows a message the console itself produced.
+    fn emit_local(
+        &mut self,
+        kind: OutgoingKind,
+        title: Option<&str>,
+        text: &str,
+    ) -> anyhow::Result<()> {
+        let outgoing = Outgoing {
+            kind,
+            to: Destination::Channel(self.options.channel.clone()),
+            ephemeral: true,
+            message: RichMessage {
+                title: title.map(str::to_owned),
+                body: text.to_owned(),
+                ..RichMessage::default()
+            },
+        };
+        self.emit(&outgoing)
+    }
+
+    fn emit(&mut self, outgoing: &Outgoing) -> anyhow::Result<()> {
+        let message = &outgoing.message;
+        if !message.buttons.is_empty() {
+            self.buttons = message.buttons.clone();
+        }
+        if let Some(form) = &message.form {
+            self.open_form = Some(OpenForm {
+                form: form.clone(),
+                values: BTreeMap::new(),
+            });
+        }
+        if self.options.json {
+            let line = to_json(outgoing, self.clock.now());
+            writeln!(self.out, "{line}")?;
+        } else {
+            let text = render_text(outgoing);
+            write!(self.out, "{text}")?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn print_banner(&mut self) -> anyhow::Result<()> {
+        writeln!(
+            self.out,
+            "shiftcoach console: you are @{} in #{}. Type /help for commands, /quit or Ctrl-D to leave.",
+            self.options.user, self.options.channel
+        )?;
+        Ok(())
+    }
+
+    fn print_prompt(&mut self) -> anyhow::Result<()> {
+        if !self.options.interactive || self.options.json {
+            return Ok(());
+        }
+        let prompt = match &self.open_form {
+            Some(open) => format!("{}> ", open.form.inputs[open.values.len()].label),
+            None => format!("#{}> ", self.options.channel),
+        };
+        write!(self.out, "{prompt}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// Reads a `/clock` argument: `+90m`, `+3d`, `+1w 2h`, or an absolute time. An absolute time
+/// with `Z` or an offset is taken as given; without one it is read in `zone`.
+pub fn parse_clock_target(
+    arg: &str,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Result<DateTime<Utc>, String> {
+    const USAGE: &str =
+        "Usage: /clock, /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z (forward only).";
+    if let Some(span) = arg.strip_prefix('+') {
+        let span = humantime::parse_duration(span.trim()).map_err(|_| USAGE.to_owned())?;
+        let span = chrono::Duration::from_std(span).map_err(|_| USAGE.to_owned())?;
+        return now.checked_add_signed(span).ok_or_else(|| USAGE.to_owned());
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(arg) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    if let Ok(time) = DateTime::parse_from_str(arg, "%Y-%m-%dT%H:%M%#z") {
+        return Ok(time.with_timezone(&Utc));
+    }
+    if let Some(naive) = arg.strip_suffix('Z') {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M") {
+            return Ok(naive.and_utc());
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(arg, format) {
+            return zone
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|time| time.with_timezone(&Utc))
+                .ok_or_else(|| {
+                    format!("{arg} does not exist in {} (the clocks skip it).", zone.name())
+                });
+        }
+    }
+    Err(USAGE.to_owned())
+}
+
+/// How a destination is written in console output and JSON.
+fn destination_label(to: &Destination) -> String {
+    match to {
+        Destination::Channel(channel) => format!("#{channel}"),
+        Destination::Thread { channel, thread } => format!("#{channel}/thread/{thread}"),
+        Destination::Dm(user) => format!("@{user}"),
+    }
+}
+
+fn to_json(outgoing: &Outgoing, at: DateTime<Utc>) -> serde_json::Value {
+    let message = &outgoing.message;
+    json!({
+        "kind": outgoing.kind,
+        "to": destination_label(&outgoing.to),
+        "ephemeral": outgoing.ephemeral,
+        "title": message.title,
+        "text": markdown::to_plain(&message.body),
+        "markdown": message.body,
+        "slug": message.slug,
+        "at": at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "fields": message.fields.iter().map(|f| json!({"name": f.name, "value": f.value})).collect::<Vec<_>>(),
+        "buttons": message.buttons.iter().enumerate().map(|(i, b)| json!({"number": i + 1, "action": b.action, "label": b.label})).collect::<Vec<_>>(),
+        "form": message.form.as_ref().map(|form| json!({
+            "id": form.id,
+            "title": form.title,
+            "inputs": form.inputs.iter().map(|input| json!({"id": input.id, "label": input.label, "max_chars": input.max_chars})).collect::<Vec<_>>(),
+        })),
+    })
+}
+
+/// Renders a message as readable terminal text.
+fn render_text(outgoing: &Outgoing) -> String {
+    let message = &outgoing.message;
+    let mut lines = Vec::new();
+    let mut heading = Vec::new();
+    match outgoing.kind {
+        OutgoingKind::Nudge => heading.push(format!("Nudge in {}", destination_label(&outgoing.to))),
+        OutgoingKind::Dm => heading.push(format!("DM to {}", destination_label(&outgoing.to))),
+        OutgoingKind::Reply | OutgoingKind::Error => {}
+    }
+    heading.extend(message.title.clone());
+    if !heading.is_empty() {
+        let private = if outgoing.ephemeral { "  (only you can see this)" } else { "" };
+        lines.push(format!("== {} =={private}", heading.join(": ")));
+    }
+    let body = markdown::to_plain(&message.body);
+    if !body.is_empty() {
+        let marker = if outgoing.kind == OutgoingKind::Error { "! " } else { "" };
+        lines.push(format!("{marker}{body}"));
+    }
+    for field in &message.fields {
+        lines.push(format!("* {}", field.name));
+        for value_line in markdown::to_plain(&field.value).lines() {
+            lines.push(format!("    {value_line}"));
+        }
+    }
+    if !message.buttons.is_empty() {
+        let buttons: Vec<String> = message
+            .buttons
+            .iter()
+            .enumerate()
+            .map(|(i, button)| format!("[{}] {}", i + 1, button.label))
+            .collect();
+        lines.push(format!("{}   (press one with /press N)", buttons.join("  ")));
+    }
+    if let Some(form) = &message.form {
+        let labels: Vec<&str> = form.inputs.iter().map(|input| input.label.as_str()).collect();
+        lines.push(format!(
+            "> {}: type {} on the next line, or /cancel.",
+            form.title,
+            labels.join(", then ")
+        ));
+    }
+    lines.push(String::new());
+    lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn clock_targets_accept_spans_and_absolute_times() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 20, 0, 0).unwrap();
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            parse_clock_target("+90m", now, berlin).unwrap(),
+            now + chrono::Duration::minutes(90)
+        );
+        assert_eq!(
+            parse_clock_target("+3d", now, berlin).unwrap(),
+            now + chrono::Duration::days(3)
+        );
+        assert_eq!(
+            parse_clock_target("2026-12-24T09:00Z", now, berlin).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 24, 9, 0, 0).unwrap()
+        );
+        assert_eq!(
+            parse_clock_target("2026-12-24 09:00", now, berlin).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 24, 8, 0, 0).unwrap()
+        );
+        assert!(parse_clock_target("tomorrow", now, berlin).is_err());
+        assert!(parse_clock_target("+soon", now, berlin).is_err());
+    }
+}

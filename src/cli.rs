@@ -1,0 +1,207 @@
+//! The command line: `shiftcoach console | run | migrate`.
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc};
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions},
+    clock::VirtualClock,
+    config::Config,
+    core::Coach,
+    storage::{ConnectOptions, Storage},
+    telemetry,
+};
+
+/// A chat coach for security engineers becoming security leaders, and their managers.
+#[derive(Debug, Parser)]
+#[command(name = "shiftcoach", version, propagate_version = true)]
+pub struct Cli {
+    /// A TOML configuration file (also read from SHIFTCOACH_CONFIG); environment variables
+    /// override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Chat with the coach in the terminal, on the embedded database by default.
+    Console(ConsoleArgs),
+    /// Run the service on the chat platforms configured in the environment.
+    Run,
+    /// Apply database migrations and print what was applied.
+    Migrate,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Your name in the conversation [default: $USER].
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The channel you are talking in.
+    #[arg(long, value_name = "NAME", default_value = "general")]
+    pub channel: String,
+    /// Print each outgoing message as one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Exit code for bad usage or configuration.
+const EXIT_USAGE: u8 = 2;
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("shiftcoach: {err}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let default_filter = match cli.command {
+        Command::Console(_) => "warn",
+        Command::Run | Command::Migrate => "info,sqlx=warn",
+    };
+    telemetry::init(config.log_format, default_filter);
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("shiftcoach: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("shiftcoach: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Console(args) => console(args, config).await,
+        Command::Run => serve(config).await,
+        Command::Migrate => migrate(config).await,
+    }
+}
+
+/// Connects to the configured database (retrying for a while) and brings its schema up to date.
+pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
+    let options = ConnectOptions {
+        retry_for: config.db_connect_timeout,
+        ..ConnectOptions::default()
+    };
+    let storage = Storage::connect(&config.database, options).await?;
+    let applied = storage
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", config.database))?;
+    for migration in &applied {
+        tracing::info!(
+            version = migration.version,
+            description = migration.description.as_str(),
+            "migration applied"
+        );
+    }
+    Ok(storage)
+}
+
+async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let options = ConnectOptions {
+        retry_for: config.db_connect_timeout,
+        ..ConnectOptions::default()
+    };
+    let storage = Storage::connect(&config.database, options).await?;
+    let applied = storage.migrate().await?;
+    if applied.is_empty() {
+        println!("{}: already up to date", config.database);
+    }
+    for migration in &applied {
+        println!(
+            "{}: applied {} {}",
+            config.database, migration.version, migration.description
+        );
+    }
+    storage.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let configured: Vec<&str> = [
+        ("Discord", config.discord_token.is_some()),
+        ("Slack", config.slack_bot_token.is_some() || config.slack_app_token.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if configured.is_empty() {
+        eprintln!(
+            "shiftcoach: no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN and SLACK_APP_TOKEN for Slack; to try the coach without one, run `shiftcoach console`"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    // The platform adapters are not part of this build yet; say so plainly rather than
+    // pretending to serve.
+    eprintln!(
+        "shiftcoach: {} is configured, but this build has no adapter for it yet; use `shiftcoach console`",
+        configured.join(" and ")
+    );
+    Ok(ExitCode::from(EXIT_USAGE))
+}
+
+async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> {
+    let storage = open_storage(&config).await?;
+    let saved_clock = storage
+        .state(CLOCK_STATE_KEY)
+        .await?
+        .and_then(|stamp| DateTime::parse_from_rfc3339(&stamp).ok())
+        .map(|stamp| stamp.with_timezone(&Utc));
+    // Time in the console never runs backwards, even across restarts.
+    let start = saved_clock.map_or(Utc::now(), |saved| saved.max(Utc::now()));
+    let clock = VirtualClock::starting_at(start);
+    let coach = Arc::new(Coach::new(
+        storage.clone(),
+        Arc::new(clock.clone()),
+        config.default_zone,
+    ));
+
+    let user = args
+        .user
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "me".to_owned());
+    let options = ConsoleOptions {
+        user: user.trim_start_matches('@').to_owned(),
+        channel: args.channel.trim_start_matches('#').to_owned(),
+        json: args.json,
+        interactive: std::io::stdin().is_terminal(),
+        zone: local_zone(),
+    };
+    let input = tokio::io::BufReader::new(tokio::io::stdin());
+    let result = Console::new(coach, clock, options, std::io::stdout())
+        .run(input)
+        .await;
+    storage.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// The terminal user's zone: `TZ` when it names an IANA zone, else the system's.
+fn local_zone() -> Option<Tz> {
+    let from_env = std::env::var("TZ")
+        .ok()
+        .and_then(|tz| Tz::from_str(tz.trim_start_matches(':')).ok());
+    from_env.or_else(|| {
+        iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|name| Tz::from_str(&name).ok())
+    })
+}

@@ -1,0 +1,412 @@
+//! Settings: defaults in code, then an optional TOML file, then the environment, each layer
+//! overriding the one before. Every setting is listed once in [`SETTINGS`]; the README table is
+//! checked against that list by a test.
+
+use std::{fmt, path::Path, path::PathBuf, str::FromStr, time::Duration};
+
+use chrono_tz::Tz;
+use secrecy::{ExposeSecret, SecretString};
+
+/// One configurable setting, as documented in the README.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Environment variable.
+    pub env: &'static str,
+    /// Key in the TOML file.
+    pub key: &'static str,
+    /// What it holds and its default.
+    pub help: &'static str,
+}
+
+/// Every setting shiftcoach reads.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        env: "DATABASE_URL",
+        key: "database_url",
+        help: "`postgres://user:pass@host/db` or `sqlite://path`; default `sqlite://<data dir>/shiftcoach.db`",
+    },
+    Setting {
+        env: "SHIFTCOACH_DATA_DIR",
+        key: "data_dir",
+        help: "folder for the embedded database and exports; default `$XDG_DATA_HOME/shiftcoach` (`~/.local/share/shiftcoach`)",
+    },
+    Setting {
+        env: "SHIFTCOACH_DEFAULT_ZONE",
+        key: "default_zone",
+        help: "IANA time zone used when a user's own zone is unknown; default `UTC`",
+    },
+    Setting {
+        env: "SHIFTCOACH_LOG_FORMAT",
+        key: "log_format",
+        help: "`text` (default) or `json`; levels come from `RUST_LOG`",
+    },
+    Setting {
+        env: "SHIFTCOACH_DB_CONNECT_TIMEOUT",
+        key: "db_connect_timeout",
+        help: "how long to keep retrying an unreachable database at start, e.g. `30s`, `2m`; default `30s`",
+    },
+    Setting {
+        env: "DISCORD_TOKEN",
+        key: "discord_token",
+        help: "Discord bot token (secret); enables the Discord adapter",
+    },
+    Setting {
+        env: "SLACK_BOT_TOKEN",
+        key: "slack_bot_token",
+        help: "Slack bot token `xoxb-...` (secret); with `SLACK_APP_TOKEN` enables the Slack adapter",
+    },
+    Setting {
+        env: "SLACK_APP_TOKEN",
+        key: "slack_app_token",
+        help: "Slack app-level token `xapp-...` for Socket Mode (secret)",
+    },
+];
+
+/// The environment variable that names a config file, like `--config`.
+pub const CONFIG_FILE_ENV: &str = "SHIFTCOACH_CONFIG";
+
+/// A configuration problem, phrased for the person who set it: one line naming the setting and
+/// the form it expects.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{origin}: {problem}")]
+    Invalid { origin: String, problem: String },
+    #[error("config file {path}: {problem}")]
+    File { path: String, problem: String },
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub default_zone: Tz,
+    pub log_format: LogFormat,
+    pub db_connect_timeout: Duration,
+    pub discord_token: Option<SecretString>,
+    pub slack_bot_token: Option<SecretString>,
+    pub slack_app_token: Option<SecretString>,
+}
+
+/// How logs are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database URL whose password never reaches `Debug` or `Display`.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    url: SecretString,
+    backend: Backend,
+    redacted: String,
+}
+
+impl DatabaseUrl {
+    /// Parses a `postgres://`, `postgresql://` or `sqlite:` URL.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        const EXPECTED: &str = "expected postgres://user:password@host:5432/dbname or sqlite://path/to/file.db";
+        let backend = if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if raw.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(EXPECTED.to_owned());
+        };
+        let redacted = match url::Url::parse(raw) {
+            Ok(mut parsed) => {
+                if parsed.password().is_some() {
+                    // Setting a password on a URL that already has one cannot fail.
+                    let _ = parsed.set_password(Some("***"));
+                }
+                parsed.to_string()
+            }
+            Err(_) if backend == Backend::Sqlite => raw.to_owned(),
+            Err(_) => return Err(EXPECTED.to_owned()),
+        };
+        Ok(Self {
+            url: SecretString::from(raw.to_owned()),
+            backend,
+            redacted,
+        })
+    }
+
+    /// The URL of the embedded database inside `data_dir`.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        let url = format!("sqlite://{}", data_dir.join("shiftcoach.db").display());
+        Self {
+            redacted: url.clone(),
+            url: SecretString::from(url),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The full URL, password included: only for handing to the database driver.
+    pub fn expose(&self) -> &str {
+        self.url.expose_secret()
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+impl Config {
+    /// Loads the configuration from the process environment and an optional TOML file.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// Loads the configuration from `env` (a lookup function, so tests need not touch the
+    /// process environment) and an optional TOML file. A file named by `SHIFTCOACH_CONFIG` is
+    /// used when `file` is `None`.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let env_file = env(CONFIG_FILE_ENV).filter(|value| !value.is_empty());
+        let file = file.map(Path::to_path_buf).or(env_file.map(PathBuf::from));
+        let table = match &file {
+            Some(path) => read_table(path)?,
+            None => toml::Table::new(),
+        };
+        let raw = Raw {
+            file: file.as_deref(),
+            table: &table,
+            env: &env,
+        };
+
+        let data_dir = match raw.get("data_dir")? {
+            Some((_, dir)) => PathBuf::from(dir),
+            None => dirs::data_dir()
+                .map(|dir| dir.join("shiftcoach"))
+                .ok_or_else(|| ConfigError::Invalid {
+                    origin: "SHIFTCOACH_DATA_DIR".into(),
+                    problem: "no home directory to put data in: set it to a writable folder"
+                        .into(),
+                })?,
+        };
+        let database = match raw.get("database_url")? {
+            Some((origin, url)) => DatabaseUrl::parse(&url)
+                .map_err(|problem| ConfigError::Invalid { origin, problem })?,
+            None => DatabaseUrl::sqlite_in(&data_dir),
+        };
+        let default_zone = raw.parse("default_zone", Tz::UTC, |value| {
+            Tz::from_str(value).map_err(|_| {
+                format!("expected an IANA time zone such as Europe/Berlin or America/New_York, got {value:?}")
+            })
+        })?;
+        let log_format = raw.parse("log_format", LogFormat::Text, |value| match value {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("expected `text` or `json`, got {other:?}")),
+        })?;
+        let db_connect_timeout =
+            raw.parse("db_connect_timeout", Duration::from_secs(30), |value| {
+                humantime::parse_duration(value)
+                    .map_err(|_| format!("expected a duration such as 30s or 2m, got {value:?}"))
+            })?;
+
+        Ok(Self {
+            database,
+            data_dir,
+            default_zone,
+            log_format,
+            db_connect_timeout,
+            discord_token: raw.secret("discord_token")?,
+            slack_bot_token: raw.secret("slack_bot_token")?,
+            slack_app_token: raw.secret("slack_app_token")?,
+        })
+    }
+}
+
+/// The raw layers, before parsing.
+struct Raw<'a, E> {
+    file: Option<&'a Path>,
+    table: &'a toml::Table,
+    env: &'a E,
+}
+
+impl<E: Fn(&str) -> Option<String>> Raw<'_, E> {
+    /// The value of a setting and where it came from (environment first, then the file).
+    fn get(&self, key: &str) -> Result<Option<(String, String)>, ConfigError> {
+        let setting = SETTINGS
+            .iter()
+            .find(|setting| setting.key == key)
+            .expect("every key read by Config::load_from is listed in SETTINGS");
+        if let Some(value) = (self.env)(setting.env).filter(|value| !value.is_empty()) {
+            return Ok(Some((setting.env.to_owned(), value)));
+        }
+        let Some(value) = self.table.get(key) else {
+            return Ok(None);
+        };
+        let origin = format!(
+            "`{key}` in {}",
+            self.file.map(Path::display).map(|p| p.to_string()).unwrap_or_default()
+        );
+        match value.as_str() {
+            Some(text) => Ok(Some((origin, text.to_owned()))),
+            None => Err(ConfigError::Invalid {
+                origin,
+                problem: "expected a quoted string".into(),
+            }),
+        }
+    }
+
+    fn parse<T>(
+        &self,
+        key: &str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        match self.get(key)? {
+            Some((origin, value)) => {
+                parse(value.trim()).map_err(|problem| ConfigError::Invalid { origin, problem })
+            }
+            None => Ok(default),
+        }
+    }
+
+    fn secret(&self, key: &str) -> Result<Option<SecretString>, ConfigError> {
+        Ok(self
+            .get(key)?
+            .map(|(_, value)| SecretString::from(value.trim().to_owned())))
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let file_error = |problem: String| ConfigError::File {
+        path: path.display().to_string(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|err| file_error(err.to_string()))?;
+    let table: toml::Table = text.parse().map_err(|err: toml::de::Error| {
+        file_error(format!(
+            "not valid TOML: {}",
+            err.message().lines().next().unwrap_or_default()
+        ))
+    })?;
+    if let Some(unknown) = table
+        .keys()
+        .find(|key| !SETTINGS.iter().any(|setting| setting.key == key.as_str()))
+    {
+        let known: Vec<&str> = SETTINGS.iter().map(|setting| setting.key).collect();
+        return Err(file_error(format!(
+            "unknown setting `{unknown}`; known settings: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_from(None, move |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_use_embedded_sqlite_in_the_data_dir() {
+        let config = load(&[("SHIFTCOACH_DATA_DIR", "/tmp/sc")]).unwrap();
+        assert_eq!(config.database.backend(), Backend::Sqlite);
+        assert_eq!(config.database.expose(), "sqlite:///tmp/sc/shiftcoach.db");
+        assert_eq!(config.default_zone, Tz::UTC);
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.db_connect_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_bad_zone_names_the_setting_and_the_expected_form() {
+        let err = load(&[("SHIFTCOACH_DEFAULT_ZONE", "Mars/Olympus")]).unwrap_err();
+        let line = err.to_string();
+        assert!(line.starts_with("SHIFTCOACH_DEFAULT_ZONE: "), "{line}");
+        assert!(line.contains("Europe/Berlin"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn a_bad_database_url_does_not_echo_the_value() {
+        let err = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err();
+        let line = err.to_string();
+        assert!(line.starts_with("DATABASE_URL: expected postgres://"), "{line}");
+        assert!(!line.contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let config = load(&[
+            ("DATABASE_URL", "postgres://coach:hunter2@db.internal:5432/coach"),
+            ("DISCORD_TOKEN", "discord-token-value"),
+            ("SLACK_BOT_TOKEN", "xoxb-slack-token-value"),
+        ])
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("discord-token-value"), "{debug}");
+        assert!(!debug.contains("xoxb-slack-token-value"), "{debug}");
+        assert!(debug.contains("db.internal"), "{debug}");
+        assert_eq!(
+            config.database.expose(),
+            "postgres://coach:hunter2@db.internal:5432/coach"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_unknown_file_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coach.toml");
+        std::fs::write(
+            &path,
+            "default_zone = \"Europe/Berlin\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let config = Config::load_from(Some(&path), |name| {
+            (name == "SHIFTCOACH_LOG_FORMAT").then(|| "text".to_owned())
+        })
+        .unwrap();
+        assert_eq!(config.default_zone, chrono_tz::Europe::Berlin);
+        assert_eq!(config.log_format, LogFormat::Text);
+
+        std::fs::write(&path, "default_zone = \"UTC\"\ncolour = \"blue\"\n").unwrap();
+        let err = Config::load_from(Some(&path), |_| None).unwrap_err();
+        assert!(err.to_string().contains("unknown setting `colour`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_in_the_file_names_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coach.toml");
+        std::fs::write(&path, "db_connect_timeout = \"soon\"\n").unwrap();
+        let err = Config::load_from(Some(&path), |_| None).unwrap_err();
+        let line = err.to_string();
+        assert!(line.starts_with("`db_connect_timeout` in "), "{line}");
+        assert!(line.contains("30s"), "{line}");
+    }
+}

@@ -1,0 +1,116 @@
+//! What comes in: one person doing one thing somewhere.
+
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+
+use crate::storage::Identity;
+
+/// The chat platform an interaction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Platform {
+    Console,
+    Discord,
+    Slack,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Console => "console",
+            Self::Discord => "discord",
+            Self::Slack => "slack",
+        }
+    }
+}
+
+/// The person acting, as the adapter knows them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub platform: Platform,
+    pub workspace: String,
+    pub user_id: String,
+    pub display_name: String,
+    /// The user's own time zone, when the platform tells us.
+    pub zone: Option<Tz>,
+    /// Whether the platform says this person administers the workspace.
+    pub is_admin: bool,
+}
+
+impl Actor {
+    pub fn identity(&self) -> Identity {
+        Identity {
+            platform: self.platform.as_str().to_owned(),
+            workspace: self.workspace.clone(),
+            external_id: self.user_id.clone(),
+        }
+    }
+}
+
+/// One interaction, as every adapter hands it to the core.
+#[derive(Debug, Clone)]
+pub struct Interaction {
+    pub actor: Actor,
+    /// The channel it happened in (a DM channel counts as a channel).
+    pub channel: String,
+    pub kind: InteractionKind,
+}
+
+/// What the person did.
+#[derive(Clone)]
+pub enum InteractionKind {
+    /// A slash command. `text` is everything after the name; platforms with typed options
+    /// also fill `options` by option name.
+    Command {
+        name: String,
+        text: String,
+        options: BTreeMap<String, String>,
+    },
+    /// Free text: a message to the bot, or a reply in the thread under `thread`.
+    Message {
+        text: String,
+        thread: Option<String>,
+    },
+    /// A button press; `action` is the button's action id.
+    Button { action: String },
+    /// A submitted form; `values` by input id.
+    Form {
+        form_id: String,
+        values: BTreeMap<String, String>,
+    },
+}
+
+impl InteractionKind {
+    /// A command with free text and no typed options.
+    pub fn command(name: &str, text: &str) -> Self {
+        Self::Command {
+            name: name.to_owned(),
+            text: text.to_owned(),
+            options: BTreeMap::new(),
+        }
+    }
+}
+
+// User-written text must never reach logs, so Debug names the shape and hides the words.
+impl std::fmt::Debug for InteractionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Command { name, text, .. } => f
+                .debug_struct("Command")
+                .field("name", name)
+                .field("text_chars", &text.chars().count())
+                .finish_non_exhaustive(),
+            Self::Message { text, thread } => f
+                .debug_struct("Message")
+                .field("text_chars", &text.chars().count())
+                .field("thread", thread)
+                .finish(),
+            Self::Button { action } => f.debug_struct("Button").field("action", action).finish(),
+            Self::Form { form_id, values } => f
+                .debug_struct("Form")
+                .field("form_id", form_id)
+                .field("inputs", &values.keys().collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}

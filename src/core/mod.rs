@@ -1,0 +1,213 @@
+//! The platform-neutral coach: an [`Interaction`] in, [`Outgoing`] messages out.
+//!
+//! The core knows nothing of Discord, Slack, the terminal or SQL: adapters translate to and from
+//! these types, and storage is reached through [`Storage`]'s domain methods.
+
+pub mod commands;
+pub mod interaction;
+pub mod message;
+pub mod reflect;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::str::FromStr;
+
+pub use interaction::{Actor, Interaction, InteractionKind, Platform};
+pub use message::{
+    Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
+};
+
+use commands::CommandId;
+
+use crate::{
+    clock::SharedClock,
+    storage::{Storage, StorageError, UserId},
+};
+
+/// Why the core could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The request was refused; the message is written for the user and safe to show.
+    #[error("{0}")]
+    Refused(String),
+    /// Something broke on our side; logged, and the user gets a generic apology.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StorageError> for CoreError {
+    fn from(err: StorageError) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+/// The coach itself. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Coach {
+    storage: Storage,
+    clock: SharedClock,
+    default_zone: Tz,
+}
+
+/// Everything a handler needs about the interaction being handled.
+pub struct Context<'a> {
+    pub coach: &'a Coach,
+    pub interaction: &'a Interaction,
+    pub user: UserId,
+    /// The zone to show this user's times in.
+    pub zone: Tz,
+    pub now: DateTime<Utc>,
+}
+
+impl Context<'_> {
+    /// A reply in the channel the interaction came from.
+    pub fn reply(&self, message: RichMessage, ephemeral: bool) -> Outgoing {
+        Outgoing {
+            kind: OutgoingKind::Reply,
+            to: Destination::Channel(self.interaction.channel.clone()),
+            ephemeral,
+            message,
+        }
+    }
+}
+
+impl Coach {
+    pub fn new(storage: Storage, clock: SharedClock, default_zone: Tz) -> Self {
+        Self {
+            storage,
+            clock,
+            default_zone,
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Handles one interaction and returns what to send. Never fails: refusals and internal
+    /// errors become error messages addressed to the person who acted.
+    pub async fn handle(&self, interaction: &Interaction) -> Vec<Outgoing> {
+        match self.dispatch(interaction).await {
+            Ok(outgoing) => outgoing,
+            Err(err) => {
+                let text = match &err {
+                    CoreError::Refused(text) => text.clone(),
+                    CoreError::Internal(cause) => {
+                        tracing::error!(
+                            platform = interaction.actor.platform.as_str(),
+                            error = format!("{cause:#}"),
+                            "handling an interaction failed"
+                        );
+                        "Something went wrong on our side and nothing was saved. Please try again in a moment.".into()
+                    }
+                };
+                vec![Outgoing {
+                    kind: OutgoingKind::Error,
+                    to: Destination::Channel(interaction.channel.clone()),
+                    ephemeral: true,
+                    message: RichMessage {
+                        body: text,
+                        ..RichMessage::default()
+                    },
+                }]
+            }
+        }
+    }
+
+    async fn dispatch(&self, interaction: &Interaction) -> Result<Vec<Outgoing>, CoreError> {
+        let now = self.clock.now();
+        let actor = &interaction.actor;
+        let user = self
+            .storage
+            .upsert_user(
+                &actor.identity(),
+                &actor.display_name,
+                actor.zone.map(|zone| zone.name()),
+                now,
+            )
+            .await?;
+        let zone = match actor.zone {
+            Some(zone) => zone,
+            None => self
+                .storage
+                .user_zone(user)
+                .await?
+                .and_then(|name| Tz::from_str(&name).ok())
+                .unwrap_or(self.default_zone),
+        };
+        let ctx = Context {
+            coach: self,
+            interaction,
+            user,
+            zone,
+            now,
+        };
+
+        match &interaction.kind {
+            InteractionKind::Command { name, text, .. } => {
+                tracing::debug!(command = name.as_str(), "command received");
+                self.run_command(&ctx, name, text).await
+            }
+            InteractionKind::Form { form_id, values }
+                if form_id.split(':').next() == Some(reflect::REFLECT_FORM) =>
+            {
+                reflect::submit_form(&ctx, form_id, values).await
+            }
+            InteractionKind::Button { action }
+                if action.split(':').next() == Some(reflect::REFLECT_FORM) =>
+            {
+                let slug = action.split_once(':').map(|(_, slug)| slug);
+                Ok(vec![ctx.reply(reflect::reflect_form(slug), true)])
+            }
+            InteractionKind::Form { .. } | InteractionKind::Button { .. } => Err(
+                CoreError::Refused("That form or button has expired. /help lists what you can do now.".into()),
+            ),
+            InteractionKind::Message { .. } => Err(CoreError::Refused(
+                "Nothing here is waiting for an answer. To write a reflection, use /reflect followed by your text; /help lists every command.".into(),
+            )),
+        }
+    }
+
+    async fn run_command(
+        &self,
+        ctx: &Context<'_>,
+        name: &str,
+        text: &str,
+    ) -> Result<Vec<Outgoing>, CoreError> {
+        let Some(spec) = commands::find(name) else {
+            let hint = match commands::closest(name) {
+                Some(spec) => format!("Did you mean /{}? ", spec.name),
+                None => String::new(),
+            };
+            return Err(CoreError::Refused(format!(
+                "There is no /{name} command. {hint}/help lists every command."
+            )));
+        };
+        match spec.id {
+            CommandId::Reflect => reflect::reflect(ctx, text).await,
+            CommandId::Journal => reflect::journal(ctx, text).await,
+            CommandId::Help => Ok(vec![ctx.reply(help(), true)]),
+        }
+    }
+}
+
+/// `/help`: every command with one line each.
+fn help() -> RichMessage {
+    let body = commands::COMMANDS
+        .iter()
+        .map(|spec| {
+            let usage = if spec.args.is_empty() {
+                format!("/{}", spec.name)
+            } else {
+                format!("/{} {}", spec.name, spec.args)
+            };
+            format!("- **{usage}**: {}", spec.summary)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    RichMessage::titled("shiftcoach commands", body)
+}

@@ -1,0 +1,166 @@
+//! `/reflect` and `/journal`: private reflections, written and read back.
+
+use std::collections::BTreeMap;
+
+use super::{Context, CoreError, message::*};
+use crate::storage::{NewReflection, ReflectionSource};
+
+/// Longest reflection accepted, in characters (Discord's limit for one form input).
+pub const MAX_REFLECTION_CHARS: usize = 4000;
+
+/// Id of the reflection form; `reflect:<slug>` ties the answer to a content item.
+pub const REFLECT_FORM: &str = "reflect";
+/// Id of the single text input in the reflection form.
+pub const REFLECT_INPUT: &str = "text";
+
+const JOURNAL_DEFAULT: u32 = 5;
+const JOURNAL_MAX: u32 = 50;
+
+/// `/reflect [text]`.
+pub async fn reflect(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(vec![ctx.reply(reflect_form(None), true)]);
+    }
+    store(ctx, text, ReflectionSource::Command, None).await
+}
+
+/// A submitted reflection form.
+pub async fn submit_form(
+    ctx: &Context<'_>,
+    form_id: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let slug = form_id
+        .strip_prefix(REFLECT_FORM)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|slug| !slug.is_empty());
+    let text = values.get(REFLECT_INPUT).map(|text| text.trim()).unwrap_or("");
+    if text.is_empty() {
+        return Err(CoreError::Refused(
+            "The reflection was empty, so nothing was saved.".into(),
+        ));
+    }
+    store(ctx, text, ReflectionSource::Form, slug).await
+}
+
+/// The reflection form, optionally tied to a content item.
+pub fn reflect_form(slug: Option<&str>) -> RichMessage {
+    let id = match slug {
+        Some(slug) => format!("{REFLECT_FORM}:{slug}"),
+        None => REFLECT_FORM.to_owned(),
+    };
+    RichMessage {
+        title: Some("Reflect".into()),
+        body: "What happened, what did you decide, and what would you do differently? Only you will see this.".into(),
+        form: Some(Form {
+            id,
+            title: "Write a reflection".into(),
+            inputs: vec![FormInput {
+                id: REFLECT_INPUT.into(),
+                label: "Your reflection".into(),
+                placeholder: Some("A decision, a conversation, a moment from this week...".into()),
+                multiline: true,
+                max_chars: MAX_REFLECTION_CHARS,
+            }],
+        }),
+        ..RichMessage::default()
+    }
+}
+
+async fn store(
+    ctx: &Context<'_>,
+    text: &str,
+    source: ReflectionSource,
+    slug: Option<&str>,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let chars = text.chars().count();
+    if chars > MAX_REFLECTION_CHARS {
+        return Err(CoreError::Refused(format!(
+            "That reflection is {chars} characters; the limit is {MAX_REFLECTION_CHARS}. Nothing was saved: shorten it or split it in two."
+        )));
+    }
+    let storage = ctx.coach.storage();
+    storage
+        .insert_reflection(&NewReflection {
+            author: ctx.user,
+            channel: &ctx.interaction.channel,
+            source,
+            slug,
+            body: text,
+            created_at: ctx.now,
+        })
+        .await?;
+    let total = storage.count_reflections(ctx.user).await?;
+    tracing::info!(source = source.as_str(), chars, "reflection stored");
+    let message = RichMessage::titled(
+        "Reflection saved",
+        format!(
+            "Kept privately in your journal ({total} so far). Read them back with **/journal**."
+        ),
+    );
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// `/journal [n]`.
+pub async fn journal(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, CoreError> {
+    let arg = arg.trim();
+    let limit = if arg.is_empty() {
+        JOURNAL_DEFAULT
+    } else {
+        arg.parse::<u32>()
+            .ok()
+            .filter(|n| (1..=JOURNAL_MAX).contains(n))
+            .ok_or_else(|| {
+                CoreError::Refused(format!(
+                    "Usage: /journal [n], where n is a number from 1 to {JOURNAL_MAX}, for example /journal 10."
+                ))
+            })?
+    };
+    let reflections = ctx.coach.storage().recent_reflections(ctx.user, limit).await?;
+    if reflections.is_empty() {
+        let message = RichMessage::titled(
+            "Your journal",
+            "Nothing here yet. Write your first reflection with **/reflect** followed by your text.",
+        );
+        return Ok(vec![ctx.reply(message, true)]);
+    }
+    let fields = reflections
+        .iter()
+        .map(|reflection| {
+            let local = reflection.created_at.with_timezone(&ctx.zone);
+            let mut name = local.format("%a %d %b %Y, %H:%M %Z").to_string();
+            if let Some(slug) = &reflection.slug {
+                name.push_str(&format!(" · on {slug}"));
+            }
+            Field {
+                name,
+                value: truncate(&reflection.body, 1000),
+            }
+        })
+        .collect();
+    let shown = match reflections.len() {
+        1 => "Your most recent reflection".to_owned(),
+        n => format!("Your {n} most recent reflections, newest first"),
+    };
+    let message = RichMessage {
+        title: Some("Your journal".into()),
+        body: format!(
+            "{shown}, in {} time. Only you can see this.",
+            ctx.zone.name()
+        ),
+        fields,
+        ..RichMessage::default()
+    };
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}

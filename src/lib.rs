@@ -1,0 +1,28 @@
+//! # shiftcoach
+//!
+//! A coach for security engineers becoming security leaders, and for the managers who bring
+//! them along, living in Discord, Slack and the terminal.
+//!
+//! ## Layout
+//!
+//! - [`core`]: the platform-neutral coach. An [`core::Interaction`] (a slash command, a
+//!   message, a button press, a form) goes in; [`core::Outgoing`] rich messages come out.
+//!   Imports no chat library and no SQL.
+//! - [`adapters`]: one per surface (`console` today); each turns its platform's events into
+//!   interactions and renders outgoing messages its own way.
+//! - [`storage`]: the one storage API, over PostgreSQL or embedded SQLite; all SQL lives here,
+//!   migrations are under `migrations/<backend>/` and embedded in the binary.
+//! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
+//! - [`clock`]: the injectable clock (system or virtual).
+//! - [`markdown`]: the small Markdown subset messages are written in.
+//! - [`telemetry`]: `tracing` setup; no user text or tokens are ever logged.
+//! - [`cli`]: the `shiftcoach` command line; `main.rs` only calls [`cli::main`].
+
+pub mod adapters;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod core;
+pub mod markdown;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,207 @@
+//! The one storage API the rest of shiftcoach uses, over two sqlx backends: PostgreSQL (what
+//! teams deploy; several replicas may share it) and SQLite (the embedded zero-setup default).
+//!
+//! All SQL lives in this module's files, one per kind of record. Queries are written once in the
+//! dialect both engines accept (`$1` parameters, `RETURNING`) and run on either pool through
+//! [`with_pool!`]; where the engines differ, a function matches on the backend itself.
+
+mod reflections;
+mod state;
+mod users;
+
+use std::{collections::HashSet, str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::{Migrate, Migrator},
+    postgres::{PgPool, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
+};
+use tokio::time::Instant;
+
+pub use crate::config::Backend;
+use crate::config::DatabaseUrl;
+pub use reflections::{NewReflection, Reflection, ReflectionSource};
+pub use users::{Identity, UserId};
+
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A storage failure. Messages are safe to log: they never carry user-written text.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot reach the database at {url} (gave up after {waited_secs}s): {reason}")]
+    Unreachable {
+        url: String,
+        waited_secs: u64,
+        reason: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("applying migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the data directory {path}: {reason}")]
+    DataDir { path: String, reason: String },
+}
+
+/// A migration applied by [`Storage::migrate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub version: i64,
+    pub description: String,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs the same query code on whichever pool the storage holds. The body is expanded once per
+/// backend, so each copy is type-checked against its own driver.
+macro_rules! with_pool {
+    ($storage:expr, |$pool:ident| $body:expr) => {
+        match &$storage.pool {
+            $crate::storage::Pool::Postgres($pool) => $body,
+            $crate::storage::Pool::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Tuning for [`Storage::connect`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    /// How long to keep retrying an unreachable database before giving up.
+    pub retry_for: Duration,
+    /// Most connections the pool opens.
+    pub max_connections: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            retry_for: Duration::from_secs(30),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Storage {
+    /// Connects to the database, retrying with backoff while it is unreachable, for at most
+    /// `options.retry_for`. Creates the SQLite file (and its folder) when missing.
+    pub async fn connect(url: &DatabaseUrl, options: ConnectOptions) -> Result<Self, StorageError> {
+        let started = Instant::now();
+        let deadline = started + options.retry_for;
+        let mut delay = Duration::from_millis(200);
+        loop {
+            let attempt_budget = deadline
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_secs(1), Duration::from_secs(10));
+            let err = match Self::connect_once(url, options.max_connections, attempt_budget).await
+            {
+                Ok(storage) => return Ok(storage),
+                Err(err) => err,
+            };
+            let retryable = matches!(
+                err,
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_)
+            );
+            if !retryable || Instant::now() + delay >= deadline {
+                return Err(StorageError::Unreachable {
+                    url: url.to_string(),
+                    waited_secs: started.elapsed().as_secs(),
+                    reason: err.to_string(),
+                });
+            }
+            tracing::warn!(database = %url, error = %err, retry_in_ms = delay.as_millis() as u64, "database unreachable, retrying");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    async fn connect_once(
+        url: &DatabaseUrl,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, sqlx::Error> {
+        let pool = match url.backend() {
+            Backend::Postgres => Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect(url.expose())
+                    .await?,
+            ),
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url.expose())?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                if let Some(dir) = options.get_filename().parent() {
+                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+                }
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(max_connections)
+                        .acquire_timeout(acquire_timeout)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    /// Which engine this storage runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies the embedded migrations that the database has not seen yet and returns them.
+    /// Safe to run from several replicas at once: sqlx takes a database lock while migrating.
+    pub async fn migrate(&self) -> Result<Vec<AppliedMigration>, StorageError> {
+        let (migrator, before) = match &self.pool {
+            Pool::Postgres(pool) => (&POSTGRES_MIGRATIONS, applied_versions(pool).await?),
+            Pool::Sqlite(pool) => (&SQLITE_MIGRATIONS, applied_versions(pool).await?),
+        };
+        with_pool!(self, |pool| migrator.run(pool).await)?;
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !before.contains(&m.version))
+            .map(|m| AppliedMigration {
+                version: m.version,
+                description: m.description.to_string(),
+            })
+            .collect())
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await);
+    }
+}
+
+async fn applied_versions<DB>(pool: &sqlx::Pool<DB>) -> Result<HashSet<i64>, StorageError>
+where
+    DB: sqlx::Database,
+    DB::Connection: Migrate,
+{
+    let mut conn = pool.acquire().await?;
+    conn.ensure_migrations_table().await?;
+    Ok(conn
+        .list_applied_migrations()
+        .await?
+        .into_iter()
+        .map(|m| m.version)
+        .collect())
+}
