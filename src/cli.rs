@@ -139,7 +139,10 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let configured: Vec<&str> = [
         ("Discord", config.discord_token.is_some()),
-        ("Slack", config.slack_bot_token.is_some() || config.slack_app_token.is_some()),
+        (
+            "Slack",
+            config.slack_bot_token.is_some() || config.slack_app_token.is_some(),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))

@@ -113,7 +113,8 @@ pub struct DatabaseUrl {
 impl DatabaseUrl {
     /// Parses a `postgres://`, `postgresql://` or `sqlite:` URL.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        const EXPECTED: &str = "expected postgres://user:password@host:5432/dbname or sqlite://path/to/file.db";
+        const EXPECTED: &str =
+            "expected postgres://user:password@host:5432/dbname or sqlite://path/to/file.db";
         let backend = if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Backend::Postgres
         } else if raw.starts_with("sqlite:") {
@@ -202,8 +203,7 @@ impl Config {
                 .map(|dir| dir.join("shiftcoach"))
                 .ok_or_else(|| ConfigError::Invalid {
                     origin: "SHIFTCOACH_DATA_DIR".into(),
-                    problem: "no home directory to put data in: set it to a writable folder"
-                        .into(),
+                    problem: "no home directory to put data in: set it to a writable folder".into(),
                 })?,
         };
         let database = match raw.get("database_url")? {
@@ -262,7 +262,10 @@ impl<E: Fn(&str) -> Option<String>> Raw<'_, E> {
         };
         let origin = format!(
             "`{key}` in {}",
-            self.file.map(Path::display).map(|p| p.to_string()).unwrap_or_default()
+            self.file
+                .map(Path::display)
+                .map(|p| p.to_string())
+                .unwrap_or_default()
         );
         match value.as_str() {
             Some(text) => Ok(Some((origin, text.to_owned()))),
@@ -355,14 +358,20 @@ mod tests {
     fn a_bad_database_url_does_not_echo_the_value() {
         let err = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err();
         let line = err.to_string();
-        assert!(line.starts_with("DATABASE_URL: expected postgres://"), "{line}");
+        assert!(
+            line.starts_with("DATABASE_URL: expected postgres://"),
+            "{line}"
+        );
         assert!(!line.contains("hunter2"));
     }
 
     #[test]
     fn secrets_never_show_in_debug_output() {
         let config = load(&[
-            ("DATABASE_URL", "postgres://coach:hunter2@db.internal:5432/coach"),
+            (
+                "DATABASE_URL",
+                "postgres://coach:hunter2@db.internal:5432/coach",
+            ),
             ("DISCORD_TOKEN", "discord-token-value"),
             ("SLACK_BOT_TOKEN", "xoxb-slack-token-value"),
         ])
@@ -396,7 +405,10 @@ mod tests {
 
         std::fs::write(&path, "default_zone = \"UTC\"\ncolour = \"blue\"\n").unwrap();
         let err = Config::load_from(Some(&path), |_| None).unwrap_err();
-        assert!(err.to_string().contains("unknown setting `colour`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown setting `colour`"),
+            "{err}"
+        );
     }
 
     #[test]

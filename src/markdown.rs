@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn unclosed_markers_stay_text() {
-        assert_eq!(spans("2 * 3 = 6 and [x"), vec![Span::Text("2 * 3 = 6 and [x")]);
+        assert_eq!(
+            spans("2 * 3 = 6 and [x"),
+            vec![Span::Text("2 * 3 = 6 and [x")]
+        );
         assert_eq!(to_plain("- **Risk**: *high*"), "- Risk: high");
     }
 }

@@ -166,9 +166,11 @@ impl<W: Write> Console<W> {
                 })
                 .await
             }
-            None if self.buttons.is_empty() => {
-                self.emit_local(OutgoingKind::Error, None, "There is no button to press yet.")
-            }
+            None if self.buttons.is_empty() => self.emit_local(
+                OutgoingKind::Error,
+                None,
+                "There is no button to press yet.",
+            ),
             None => {
                 let text = format!(
                     "Usage: /press N, where N is a button number from 1 to {}.",
@@ -331,7 +333,10 @@ pub fn parse_clock_target(
                 .earliest()
                 .map(|time| time.with_timezone(&Utc))
                 .ok_or_else(|| {
-                    format!("{arg} does not exist in {} (the clocks skip it).", zone.name())
+                    format!(
+                        "{arg} does not exist in {} (the clocks skip it).",
+                        zone.name()
+                    )
                 });
         }
     }
@@ -374,18 +379,28 @@ fn render_text(outgoing: &Outgoing) -> String {
     let mut lines = Vec::new();
     let mut heading = Vec::new();
     match outgoing.kind {
-        OutgoingKind::Nudge => heading.push(format!("Nudge in {}", destination_label(&outgoing.to))),
+        OutgoingKind::Nudge => {
+            heading.push(format!("Nudge in {}", destination_label(&outgoing.to)))
+        }
         OutgoingKind::Dm => heading.push(format!("DM to {}", destination_label(&outgoing.to))),
         OutgoingKind::Reply | OutgoingKind::Error => {}
     }
     heading.extend(message.title.clone());
     if !heading.is_empty() {
-        let private = if outgoing.ephemeral { "  (only you can see this)" } else { "" };
+        let private = if outgoing.ephemeral {
+            "  (only you can see this)"
+        } else {
+            ""
+        };
         lines.push(format!("== {} =={private}", heading.join(": ")));
     }
     let body = markdown::to_plain(&message.body);
     if !body.is_empty() {
-        let marker = if outgoing.kind == OutgoingKind::Error { "! " } else { "" };
+        let marker = if outgoing.kind == OutgoingKind::Error {
+            "! "
+        } else {
+            ""
+        };
         lines.push(format!("{marker}{body}"));
     }
     for field in &message.fields {
@@ -401,10 +416,17 @@ fn render_text(outgoing: &Outgoing) -> String {
             .enumerate()
             .map(|(i, button)| format!("[{}] {}", i + 1, button.label))
             .collect();
-        lines.push(format!("{}   (press one with /press N)", buttons.join("  ")));
+        lines.push(format!(
+            "{}   (press one with /press N)",
+            buttons.join("  ")
+        ));
     }
     if let Some(form) = &message.form {
-        let labels: Vec<&str> = form.inputs.iter().map(|input| input.label.as_str()).collect();
+        let labels: Vec<&str> = form
+            .inputs
+            .iter()
+            .map(|input| input.label.as_str())
+            .collect();
         lines.push(format!(
             "> {}: type {} on the next line, or /cancel.",
             form.title,

@@ -18,7 +18,10 @@ pub enum OutgoingKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Channel(String),
-    Thread { channel: String, thread: String },
+    Thread {
+        channel: String,
+        thread: String,
+    },
     /// A direct message to the user with this platform id.
     Dm(String),
 }

@@ -35,7 +35,10 @@ pub async fn submit_form(
         .strip_prefix(REFLECT_FORM)
         .and_then(|rest| rest.strip_prefix(':'))
         .filter(|slug| !slug.is_empty());
-    let text = values.get(REFLECT_INPUT).map(|text| text.trim()).unwrap_or("");
+    let text = values
+        .get(REFLECT_INPUT)
+        .map(|text| text.trim())
+        .unwrap_or("");
     if text.is_empty() {
         return Err(CoreError::Refused(
             "The reflection was empty, so nothing was saved.".into(),
@@ -117,7 +120,11 @@ pub async fn journal(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, Core
                 ))
             })?
     };
-    let reflections = ctx.coach.storage().recent_reflections(ctx.user, limit).await?;
+    let reflections = ctx
+        .coach
+        .storage()
+        .recent_reflections(ctx.user, limit)
+        .await?;
     if reflections.is_empty() {
         let message = RichMessage::titled(
             "Your journal",

@@ -12,8 +12,9 @@ mod users;
 use std::{collections::HashSet, str::FromStr, time::Duration};
 
 use sqlx::{
+    Connection,
     migrate::{Migrate, Migrator},
-    postgres::{PgPool, PgPoolOptions},
+    postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
 };
 use tokio::time::Instant;
@@ -35,6 +36,8 @@ pub enum StorageError {
         waited_secs: u64,
         reason: String,
     },
+    #[error("the database at {url} refused the connection: {reason}")]
+    Rejected { url: String, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("applying migrations failed: {0}")]
@@ -94,50 +97,60 @@ impl Default for ConnectOptions {
 
 impl Storage {
     /// Connects to the database, retrying with backoff while it is unreachable, for at most
-    /// `options.retry_for`. Creates the SQLite file (and its folder) when missing.
+    /// `options.retry_for`. Creates the SQLite file (and its folder) when missing. Errors that
+    /// waiting cannot fix (a wrong password, a missing database) are reported at once.
     pub async fn connect(url: &DatabaseUrl, options: ConnectOptions) -> Result<Self, StorageError> {
         let started = Instant::now();
         let deadline = started + options.retry_for;
         let mut delay = Duration::from_millis(200);
         loop {
-            let attempt_budget = deadline
+            let budget = deadline
                 .saturating_duration_since(Instant::now())
                 .clamp(Duration::from_secs(1), Duration::from_secs(10));
-            let err = match Self::connect_once(url, options.max_connections, attempt_budget).await
-            {
-                Ok(storage) => return Ok(storage),
-                Err(err) => err,
+            let attempt =
+                tokio::time::timeout(budget, Self::connect_once(url, options.max_connections));
+            let err = match attempt.await {
+                Ok(Ok(storage)) => return Ok(storage),
+                Ok(Err(err)) => err,
+                Err(_) => sqlx::Error::PoolTimedOut,
             };
-            let retryable = matches!(
-                err,
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_)
-            );
-            if !retryable || Instant::now() + delay >= deadline {
-                return Err(StorageError::Unreachable {
+            if !is_transient(&err) {
+                return Err(StorageError::Rejected {
                     url: url.to_string(),
-                    waited_secs: started.elapsed().as_secs(),
                     reason: err.to_string(),
                 });
             }
+            if Instant::now() >= deadline {
+                let reason = match err {
+                    sqlx::Error::PoolTimedOut => format!("no answer within {}s", budget.as_secs()),
+                    other => other.to_string(),
+                };
+                return Err(StorageError::Unreachable {
+                    url: url.to_string(),
+                    waited_secs: started.elapsed().as_secs(),
+                    reason,
+                });
+            }
             tracing::warn!(database = %url, error = %err, retry_in_ms = delay.as_millis() as u64, "database unreachable, retrying");
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
 
-    async fn connect_once(
-        url: &DatabaseUrl,
-        max_connections: u32,
-        acquire_timeout: Duration,
-    ) -> Result<Self, sqlx::Error> {
+    /// One attempt: a first connection is opened directly, so that a failure reports its real
+    /// cause (connection refused, bad password) rather than a pool time-out.
+    async fn connect_once(url: &DatabaseUrl, max_connections: u32) -> Result<Self, sqlx::Error> {
         let pool = match url.backend() {
-            Backend::Postgres => Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(acquire_timeout)
-                    .connect(url.expose())
-                    .await?,
-            ),
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url.expose())?;
+                PgConnection::connect_with(&options).await?.close().await?;
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(max_connections)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(options),
+                )
+            }
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url.expose())?
                     .create_if_missing(true)
@@ -150,7 +163,7 @@ impl Storage {
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(max_connections)
-                        .acquire_timeout(acquire_timeout)
+                        .acquire_timeout(Duration::from_secs(10))
                         .connect_with(options)
                         .await?,
                 )
@@ -188,6 +201,16 @@ impl Storage {
     /// Closes every connection, waiting for queries in flight.
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await);
+    }
+}
+
+/// Whether waiting could fix a connection error: the server is down, starting or unreachable.
+fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => true,
+        // 57P03: the server is starting up or shutting down.
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),
+        _ => false,
     }
 }
 

@@ -102,7 +102,8 @@ impl Storage {
         &self,
         new: &NewReflection<'_>,
     ) -> Result<Reflection, StorageError> {
-        const SQL: &str = "INSERT INTO reflections (user_id, channel, source, slug, body, created_at)
+        const SQL: &str =
+            "INSERT INTO reflections (user_id, channel, source, slug, body, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING id, user_id, channel, source, slug, body, created_at";
         let row = with_pool!(self, |pool| {

@@ -1,0 +1,264 @@
+//! The core's behaviour, through `Coach::handle`, on both backends.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use chrono::{TimeZone, Utc};
+use chrono_tz::Tz;
+use shiftcoach::{
+    clock::VirtualClock,
+    core::{Actor, Coach, Interaction, InteractionKind, Outgoing, OutgoingKind, Platform},
+    storage::Identity,
+};
+
+use crate::support::{TestDb, on_both_backends};
+
+on_both_backends!(
+    reflect_with_text_stores_it_and_journal_shows_it,
+    reflect_without_text_opens_a_form_whose_answer_is_stored,
+    a_reflection_over_the_limit_is_refused_and_nothing_is_stored,
+    journal_lists_newest_first_dated_in_the_users_zone,
+    journal_with_a_bad_count_explains_the_usage,
+    another_user_never_sees_my_reflections,
+    an_unknown_command_names_the_closest_one,
+    help_lists_every_command_with_one_line_each,
+    free_text_with_nothing_to_answer_gets_a_hint,
+    the_reflect_button_opens_a_form_tied_to_its_item,
+);
+
+struct Harness {
+    coach: Coach,
+    clock: VirtualClock,
+    _db: TestDb,
+}
+
+impl Harness {
+    fn new(db: TestDb) -> Self {
+        let clock =
+            VirtualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 28, 23, 30, 0).unwrap());
+        let coach = Coach::new(db.storage.clone(), Arc::new(clock.clone()), Tz::UTC);
+        Self {
+            coach,
+            clock,
+            _db: db,
+        }
+    }
+
+    async fn send(&self, user: &str, kind: InteractionKind) -> Vec<Outgoing> {
+        let interaction = Interaction {
+            actor: Actor {
+                platform: Platform::Discord,
+                workspace: "guild-1".into(),
+                user_id: user.into(),
+                display_name: user.into(),
+                zone: Some(chrono_tz::Europe::Berlin),
+                is_admin: false,
+            },
+            channel: "chan-1".into(),
+            kind,
+        };
+        self.coach.handle(&interaction).await
+    }
+
+    async fn command(&self, user: &str, name: &str, text: &str) -> Outgoing {
+        let mut out = self.send(user, InteractionKind::command(name, text)).await;
+        assert_eq!(out.len(), 1, "one answer to /{name}");
+        out.remove(0)
+    }
+
+    async fn stored_count(&self, user: &str) -> i64 {
+        let id = self
+            .coach
+            .storage()
+            .upsert_user(
+                &Identity {
+                    platform: "discord".into(),
+                    workspace: "guild-1".into(),
+                    external_id: user.into(),
+                },
+                user,
+                None,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        self.coach.storage().count_reflections(id).await.unwrap()
+    }
+}
+
+async fn reflect_with_text_stores_it_and_journal_shows_it(db: TestDb) {
+    let h = Harness::new(db);
+    let saved = h
+        .command("ada", "reflect", "I let the team own the triage call")
+        .await;
+    assert_eq!(saved.kind, OutgoingKind::Reply);
+    assert!(saved.ephemeral);
+    assert_eq!(saved.message.title.as_deref(), Some("Reflection saved"));
+    assert!(
+        !saved.message.body.contains("triage"),
+        "the confirmation does not echo the text"
+    );
+
+    let journal = h.command("ada", "journal", "").await;
+    assert!(journal.ephemeral);
+    assert_eq!(journal.message.fields.len(), 1);
+    assert_eq!(
+        journal.message.fields[0].value,
+        "I let the team own the triage call"
+    );
+}
+
+async fn reflect_without_text_opens_a_form_whose_answer_is_stored(db: TestDb) {
+    let h = Harness::new(db);
+    let prompt = h.command("ada", "reflect", "   ").await;
+    let form = prompt.message.form.expect("a form to fill in");
+    assert_eq!(form.inputs.len(), 1);
+    assert_eq!(form.inputs[0].max_chars, 4000);
+    assert_eq!(h.stored_count("ada").await, 0);
+
+    let values = BTreeMap::from([(form.inputs[0].id.clone(), "From the form".to_owned())]);
+    let out = h
+        .send(
+            "ada",
+            InteractionKind::Form {
+                form_id: form.id,
+                values,
+            },
+        )
+        .await;
+    assert_eq!(out[0].message.title.as_deref(), Some("Reflection saved"));
+    assert_eq!(h.stored_count("ada").await, 1);
+}
+
+async fn a_reflection_over_the_limit_is_refused_and_nothing_is_stored(db: TestDb) {
+    let h = Harness::new(db);
+    let exactly = "a".repeat(4000);
+    let over = "é".repeat(4001);
+    let refused = h.command("ada", "reflect", &over).await;
+    assert_eq!(refused.kind, OutgoingKind::Error);
+    assert!(
+        refused.message.body.contains("4001 characters"),
+        "{}",
+        refused.message.body
+    );
+    assert!(refused.message.body.contains("4000"));
+    assert_eq!(h.stored_count("ada").await, 0);
+
+    let accepted = h.command("ada", "reflect", &exactly).await;
+    assert_eq!(accepted.kind, OutgoingKind::Reply);
+    assert_eq!(h.stored_count("ada").await, 1);
+}
+
+async fn journal_lists_newest_first_dated_in_the_users_zone(db: TestDb) {
+    let h = Harness::new(db);
+    // 23:30 UTC on 28 March is 00:30 CET on the 29th in Berlin; two hours later the clocks
+    // have sprung forward to CEST.
+    h.command("ada", "reflect", "before the change").await;
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap())
+        .unwrap();
+    h.command("ada", "reflect", "after the change").await;
+    for i in 0..6 {
+        h.command("ada", "reflect", &format!("later {i}")).await;
+    }
+
+    let journal = h.command("ada", "journal", "8").await;
+    let fields = &journal.message.fields;
+    assert_eq!(fields.len(), 8);
+    assert_eq!(fields[0].value, "later 5");
+    assert_eq!(fields[6].value, "after the change");
+    assert_eq!(fields[6].name, "Sun 29 Mar 2026, 03:30 CEST");
+    assert_eq!(fields[7].value, "before the change");
+    assert_eq!(fields[7].name, "Sun 29 Mar 2026, 00:30 CET");
+    assert!(journal.message.body.contains("Europe/Berlin"));
+
+    let default = h.command("ada", "journal", "").await;
+    assert_eq!(default.message.fields.len(), 5);
+}
+
+async fn journal_with_a_bad_count_explains_the_usage(db: TestDb) {
+    let h = Harness::new(db);
+    for bad in ["0", "51", "lots", "-3"] {
+        let out = h.command("ada", "journal", bad).await;
+        assert_eq!(out.kind, OutgoingKind::Error, "/journal {bad}");
+        assert!(
+            out.message.body.starts_with("Usage: /journal [n]"),
+            "{}",
+            out.message.body
+        );
+    }
+}
+
+async fn another_user_never_sees_my_reflections(db: TestDb) {
+    let h = Harness::new(db);
+    h.command("ada", "reflect", "private to ada").await;
+    let bob = h.command("bob", "journal", "").await;
+    assert!(bob.message.fields.is_empty());
+    assert!(bob.message.body.contains("Nothing here yet"));
+}
+
+async fn an_unknown_command_names_the_closest_one(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h.command("ada", "jurnal", "").await;
+    assert_eq!(out.kind, OutgoingKind::Error);
+    assert!(out.ephemeral);
+    assert_eq!(
+        out.message.body,
+        "There is no /jurnal command. Did you mean /journal? /help lists every command."
+    );
+}
+
+async fn help_lists_every_command_with_one_line_each(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h.command("ada", "help", "").await;
+    let lines: Vec<&str> = out.message.body.lines().collect();
+    assert_eq!(lines.len(), shiftcoach::core::commands::COMMANDS.len());
+    for spec in shiftcoach::core::commands::COMMANDS {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains(&format!("/{}", spec.name))),
+            "/{} in help",
+            spec.name
+        );
+    }
+}
+
+async fn free_text_with_nothing_to_answer_gets_a_hint(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h
+        .send(
+            "ada",
+            InteractionKind::Message {
+                text: "hello?".into(),
+                thread: None,
+            },
+        )
+        .await;
+    assert_eq!(out[0].kind, OutgoingKind::Error);
+    assert!(out[0].message.body.contains("/reflect"));
+    assert_eq!(h.stored_count("ada").await, 0);
+}
+
+async fn the_reflect_button_opens_a_form_tied_to_its_item(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h
+        .send(
+            "ada",
+            InteractionKind::Button {
+                action: "reflect:pre-mortem".into(),
+            },
+        )
+        .await;
+    let form = out[0].message.form.clone().expect("a form");
+    let values = BTreeMap::from([("text".to_owned(), "I ran one".to_owned())]);
+    h.send(
+        "ada",
+        InteractionKind::Form {
+            form_id: form.id,
+            values,
+        },
+    )
+    .await;
+    let journal = h.command("ada", "journal", "").await;
+    assert!(journal.message.fields[0].name.ends_with("on pre-mortem"));
+}

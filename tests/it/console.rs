@@ -1,0 +1,267 @@
+//! The real `shiftcoach` binary, driven through standard input as a user would.
+
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Output, Stdio},
+};
+
+use serde_json::Value;
+
+use crate::support::fresh_postgres_database;
+
+const BIN: &str = env!("CARGO_BIN_EXE_shiftcoach");
+
+/// Runs `shiftcoach <args>` with a clean environment plus `env`, feeding `stdin`.
+fn shiftcoach(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("TZ", "Europe/Berlin")
+        .env("USER", "ada")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the shiftcoach binary starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn data_dir_env(dir: &Path) -> (&'static str, String) {
+    ("SHIFTCOACH_DATA_DIR", dir.display().to_string())
+}
+
+fn reflection_survives_a_restart(env: &[(&str, &str)]) {
+    let first = shiftcoach(
+        &["console"],
+        env,
+        "/reflect The audit went well\n/journal\n",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let text = stdout(&first);
+    assert!(text.contains("Reflection saved"), "{text}");
+    assert!(text.contains("The audit went well"), "{text}");
+
+    let second = shiftcoach(&["console"], env, "/journal\n");
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("The audit went well"),
+        "{}",
+        stdout(&second)
+    );
+}
+
+#[test]
+fn a_piped_reflection_survives_a_restart_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    reflection_survives_a_restart(&[(key, &value)]);
+    assert!(dir.path().join("shiftcoach.db").exists());
+}
+
+#[tokio::test]
+async fn a_piped_reflection_survives_a_restart_on_postgres() {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    reflection_survives_a_restart(&[(key, &value), ("DATABASE_URL", &url)]);
+    assert!(
+        !dir.path().join("shiftcoach.db").exists(),
+        "PostgreSQL was used, not the embedded default"
+    );
+}
+
+#[test]
+fn json_output_has_one_object_per_message_with_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let output = shiftcoach(
+        &[
+            "console",
+            "--json",
+            "--user",
+            "@sam",
+            "--channel",
+            "#sec-leads",
+        ],
+        &[(key, &value)],
+        "/reflect\nWritten in the form\n/journal 1\n/nope\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    for line in &lines {
+        for key in ["kind", "to", "ephemeral", "title", "text", "slug", "at"] {
+            assert!(line.get(key).is_some(), "{key} missing in {line}");
+        }
+        chrono::DateTime::parse_from_rfc3339(line["at"].as_str().unwrap()).unwrap();
+        assert_eq!(line["to"], "#sec-leads");
+    }
+    assert_eq!(lines[0]["kind"], "reply");
+    assert_eq!(lines[0]["form"]["inputs"][0]["id"], "text");
+    assert_eq!(lines[1]["title"], "Reflection saved");
+    assert_eq!(lines[2]["fields"][0]["value"], "Written in the form");
+    assert_eq!(lines[3]["kind"], "error");
+    assert_eq!(lines[3]["ephemeral"], true);
+}
+
+#[test]
+fn the_virtual_clock_moves_forward_only_and_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let env = [(key, value.as_str())];
+    let output = shiftcoach(
+        &["console", "--json"],
+        &env,
+        "/clock 2031-12-24T09:00Z\n/clock +90m\n/clock +3d\n/clock 2030-01-01T00:00Z\n/clock soon\n/reflect at the virtual time\n/journal\n",
+    );
+    let lines = json_lines(&output);
+    assert_eq!(lines[0]["at"], "2031-12-24T09:00:00Z");
+    assert_eq!(lines[1]["at"], "2031-12-24T10:30:00Z");
+    assert_eq!(lines[2]["at"], "2031-12-27T10:30:00Z");
+    assert_eq!(lines[3]["kind"], "error");
+    assert!(
+        lines[3]["text"]
+            .as_str()
+            .unwrap()
+            .contains("only moves forward")
+    );
+    assert_eq!(lines[4]["kind"], "error");
+    assert!(
+        lines[4]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Usage: /clock")
+    );
+    assert_eq!(lines[6]["fields"][0]["name"], "Sat 27 Dec 2031, 11:30 CET");
+
+    let restarted = shiftcoach(&["console", "--json"], &env, "/clock\n");
+    assert_eq!(json_lines(&restarted)[0]["at"], "2031-12-27T10:30:00Z");
+}
+
+#[test]
+fn reflection_text_never_reaches_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let secret = "my-very-private-words";
+    let output = shiftcoach(
+        &["console"],
+        &[(key, &value), ("RUST_LOG", "trace")],
+        &format!("/reflect {secret}\n/reflect\n{secret} again\n/journal\n{secret} stray\n"),
+    );
+    assert!(output.status.success());
+    let logs = stderr(&output);
+    assert!(
+        logs.contains("reflection stored"),
+        "trace logging was on: {logs}"
+    );
+    assert!(!logs.contains(secret), "user text leaked into the logs");
+}
+
+#[test]
+fn run_without_a_platform_exits_2_with_one_line_of_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let output = shiftcoach(&["run"], &[(key, &value)], "");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    for name in [
+        "DISCORD_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "shiftcoach console",
+    ] {
+        assert!(message.contains(name), "{name} in {message}");
+    }
+}
+
+#[test]
+fn a_bad_setting_exits_2_naming_it() {
+    let output = shiftcoach(
+        &["console"],
+        &[
+            ("SHIFTCOACH_LOG_FORMAT", "yaml"),
+            ("SHIFTCOACH_DATA_DIR", "/nonexistent"),
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.contains("SHIFTCOACH_LOG_FORMAT"), "{message}");
+    assert!(message.contains("`text` or `json`"), "{message}");
+}
+
+#[test]
+fn an_unreachable_database_is_retried_then_reported_without_the_password() {
+    // Port 9 on loopback has no PostgreSQL; the retry window is kept short.
+    let output = shiftcoach(
+        &["console"],
+        &[
+            ("DATABASE_URL", "postgres://coach:hunter2@127.0.0.1:9/coach"),
+            ("SHIFTCOACH_DB_CONNECT_TIMEOUT", "2s"),
+        ],
+        "/journal\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("cannot reach the database"), "{message}");
+    assert!(message.contains("127.0.0.1:9"), "{message}");
+    assert!(
+        message.contains("retrying"),
+        "retries are logged: {message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+#[tokio::test]
+async fn migrate_reports_what_it_applied_then_that_nothing_is_left() {
+    let url = fresh_postgres_database().await;
+    let env = [("DATABASE_URL", url.as_str())];
+    let first = shiftcoach(&["migrate"], &env, "");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("applied 1 init"),
+        "{}",
+        stdout(&first)
+    );
+    let second = shiftcoach(&["migrate"], &env, "");
+    assert!(stdout(&second).contains("already up to date"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["console", "--help"],
+        vec!["run", "--help"],
+        vec!["migrate", "--help"],
+    ] {
+        let output = shiftcoach(&args, &[], "");
+        assert!(output.status.success(), "{args:?}");
+        assert!(stdout(&output).contains("Usage: shiftcoach"), "{args:?}");
+    }
+}

@@ -1,0 +1,9 @@
+//! All integration tests, in one binary so they link once. Each file is one area; tests that
+//! touch the database run against both SQLite and PostgreSQL (see `support`).
+#![allow(clippy::unwrap_used)]
+
+mod coach;
+mod console;
+mod repo;
+mod storage;
+mod support;
