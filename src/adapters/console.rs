@@ -422,16 +422,14 @@ fn render_text(outgoing: &Outgoing) -> String {
         ));
     }
     if let Some(form) = &message.form {
-        let labels: Vec<&str> = form
-            .inputs
-            .iter()
-            .map(|input| input.label.as_str())
-            .collect();
-        lines.push(format!(
-            "> {}: type {} on the next line, or /cancel.",
-            form.title,
-            labels.join(", then ")
-        ));
+        let how = match form.inputs.as_slice() {
+            [_] => "type it on the next line".to_owned(),
+            inputs => {
+                let labels: Vec<&str> = inputs.iter().map(|input| input.label.as_str()).collect();
+                format!("answer each on its own line: {}", labels.join(", then "))
+            }
+        };
+        lines.push(format!("> {}: {how}, or /cancel.", form.title));
     }
     lines.push(String::new());
     lines.join("\n") + "\n"
