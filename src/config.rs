@@ -36,6 +36,11 @@ pub const SETTINGS: &[Setting] = &[
         help: "IANA time zone used when a user's own zone is unknown; default `UTC`",
     },
     Setting {
+        env: "SHIFTCOACH_PROMPTS_DIR",
+        key: "prompts_dir",
+        help: "load the coaching catalog from this folder instead of the one built into the binary",
+    },
+    Setting {
         env: "SHIFTCOACH_LOG_FORMAT",
         key: "log_format",
         help: "`text` (default) or `json`; levels come from `RUST_LOG`",
@@ -81,6 +86,8 @@ pub struct Config {
     pub database: DatabaseUrl,
     pub data_dir: PathBuf,
     pub default_zone: Tz,
+    /// A catalog folder to use instead of the embedded one.
+    pub prompts_dir: Option<PathBuf>,
     pub log_format: LogFormat,
     pub db_connect_timeout: Duration,
     pub discord_token: Option<SecretString>,
@@ -227,10 +234,13 @@ impl Config {
                     .map_err(|_| format!("expected a duration such as 30s or 2m, got {value:?}"))
             })?;
 
+        let prompts_dir = raw.get("prompts_dir")?.map(|(_, dir)| PathBuf::from(dir));
+
         Ok(Self {
             database,
             data_dir,
             default_zone,
+            prompts_dir,
             log_format,
             db_connect_timeout,
             discord_token: raw.secret("discord_token")?,

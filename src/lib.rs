@@ -22,6 +22,7 @@ pub mod adapters;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod content;
 pub mod core;
 pub mod markdown;
 pub mod storage;

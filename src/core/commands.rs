@@ -4,6 +4,11 @@
 /// Which command a [`CommandSpec`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandId {
+    Framework,
+    Template,
+    Model,
+    Shift,
+    Scenario,
     Reflect,
     Journal,
     Help,
@@ -18,27 +23,67 @@ pub struct CommandSpec {
     pub args: &'static str,
     /// One line saying what it does.
     pub summary: &'static str,
+    /// Whether the argument is a name the adapters should autocomplete.
+    pub completes_names: bool,
 }
 
 /// Every command, in the order `/help` lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
+        id: CommandId::Framework,
+        name: "framework",
+        args: "<situation>",
+        summary: "Decision frameworks and mental models for a situation in your own words.",
+        completes_names: false,
+    },
+    CommandSpec {
+        id: CommandId::Template,
+        name: "template",
+        args: "<situation>",
+        summary: "A fill-in communication template for a situation in your own words.",
+        completes_names: false,
+    },
+    CommandSpec {
+        id: CommandId::Model,
+        name: "model",
+        args: "[name]",
+        summary: "A mental model: the one you name, or one you have not seen yet.",
+        completes_names: true,
+    },
+    CommandSpec {
+        id: CommandId::Shift,
+        name: "shift",
+        args: "[1-8|identity]",
+        summary: "The shifts from engineer to leader: all of them, or one in full.",
+        completes_names: true,
+    },
+    CommandSpec {
+        id: CommandId::Scenario,
+        name: "scenario",
+        args: "[name]",
+        summary: "A practice scenario (random without a name); answer it to get the debrief.",
+        completes_names: true,
+    },
+    CommandSpec {
         id: CommandId::Reflect,
         name: "reflect",
         args: "[text]",
         summary: "Write a private reflection; with no text, opens a form.",
+        completes_names: false,
     },
     CommandSpec {
         id: CommandId::Journal,
         name: "journal",
         args: "[n]",
         summary: "Show your last n reflections (default 5), newest first. Only you see them.",
+        completes_names: false,
     },
     CommandSpec {
         id: CommandId::Help,
         name: "help",
         args: "",
         summary: "List the commands.",
+        completes_names: false,
     },
 ];
 

@@ -5,14 +5,17 @@
 
 pub mod commands;
 pub mod interaction;
+pub mod lookup;
 pub mod message;
 pub mod reflect;
 
+use std::{str::FromStr, sync::Arc};
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use std::str::FromStr;
 
 pub use interaction::{Actor, Interaction, InteractionKind, Platform};
+pub use lookup::Choice;
 pub use message::{
     Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
 };
@@ -21,6 +24,7 @@ use commands::CommandId;
 
 use crate::{
     clock::SharedClock,
+    content::Catalog,
     storage::{Storage, StorageError, UserId},
 };
 
@@ -45,6 +49,7 @@ impl From<StorageError> for CoreError {
 #[derive(Debug)]
 pub struct Coach {
     storage: Storage,
+    catalog: Arc<Catalog>,
     clock: SharedClock,
     default_zone: Tz,
 }
@@ -72,9 +77,15 @@ impl Context<'_> {
 }
 
 impl Coach {
-    pub fn new(storage: Storage, clock: SharedClock, default_zone: Tz) -> Self {
+    pub fn new(
+        storage: Storage,
+        catalog: Arc<Catalog>,
+        clock: SharedClock,
+        default_zone: Tz,
+    ) -> Self {
         Self {
             storage,
+            catalog,
             clock,
             default_zone,
         }
@@ -82,6 +93,15 @@ impl Coach {
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Autocomplete choices for a command's name argument, at most 25 (Discord's limit).
+    pub fn autocomplete(&self, command: &str, typed: &str) -> Vec<Choice> {
+        lookup::autocomplete(&self.catalog, command, typed)
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -157,6 +177,11 @@ impl Coach {
             {
                 reflect::submit_form(&ctx, form_id, values).await
             }
+            InteractionKind::Form { form_id, values }
+                if form_id.split(':').next() == Some(lookup::SCENARIO_FORM) =>
+            {
+                lookup::answer_scenario(&ctx, form_id, values).await
+            }
             InteractionKind::Button { action }
                 if action.split(':').next() == Some(reflect::REFLECT_FORM) =>
             {
@@ -188,6 +213,11 @@ impl Coach {
             )));
         };
         match spec.id {
+            CommandId::Framework => lookup::framework(ctx, text).await,
+            CommandId::Template => lookup::template(ctx, text).await,
+            CommandId::Model => lookup::model(ctx, text).await,
+            CommandId::Shift => lookup::shift(ctx, text).await,
+            CommandId::Scenario => lookup::scenario(ctx, text).await,
             CommandId::Reflect => reflect::reflect(ctx, text).await,
             CommandId::Journal => reflect::journal(ctx, text).await,
             CommandId::Help => Ok(vec![ctx.reply(help(), true)]),

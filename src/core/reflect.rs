@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::{Context, CoreError, message::*};
-use crate::storage::{NewReflection, ReflectionSource};
+use crate::{
+    markdown::truncate,
+    storage::{NewReflection, ReflectionSource},
+};
 
 /// Longest reflection accepted, in characters (Discord's limit for one form input).
 pub const MAX_REFLECTION_CHARS: usize = 4000;
@@ -77,10 +80,27 @@ async fn store(
     source: ReflectionSource,
     slug: Option<&str>,
 ) -> Result<Vec<Outgoing>, CoreError> {
+    let total = save(ctx, text, source, slug).await?;
+    let message = RichMessage::titled(
+        "Reflection saved",
+        format!(
+            "Kept privately in your journal ({total} so far). Read them back with **/journal**."
+        ),
+    );
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// Stores a private reflection after checking its length; returns how many the author has.
+pub(super) async fn save(
+    ctx: &Context<'_>,
+    text: &str,
+    source: ReflectionSource,
+    slug: Option<&str>,
+) -> Result<i64, CoreError> {
     let chars = text.chars().count();
     if chars > MAX_REFLECTION_CHARS {
         return Err(CoreError::Refused(format!(
-            "That reflection is {chars} characters; the limit is {MAX_REFLECTION_CHARS}. Nothing was saved: shorten it or split it in two."
+            "That text is {chars} characters; the limit is {MAX_REFLECTION_CHARS}. Nothing was saved: shorten it or split it in two."
         )));
     }
     let storage = ctx.coach.storage();
@@ -94,15 +114,8 @@ async fn store(
             created_at: ctx.now,
         })
         .await?;
-    let total = storage.count_reflections(ctx.user).await?;
     tracing::info!(source = source.as_str(), chars, "reflection stored");
-    let message = RichMessage::titled(
-        "Reflection saved",
-        format!(
-            "Kept privately in your journal ({total} so far). Read them back with **/journal**."
-        ),
-    );
-    Ok(vec![ctx.reply(message, true)])
+    Ok(storage.count_reflections(ctx.user).await?)
 }
 
 /// `/journal [n]`.
@@ -160,14 +173,4 @@ pub async fn journal(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, Core
         ..RichMessage::default()
     };
     Ok(vec![ctx.reply(message, true)])
-}
-
-/// Cuts `text` to at most `max` characters, marking the cut.
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max - 1).collect();
-    cut.push('…');
-    cut
 }

@@ -8,6 +8,7 @@
 mod reflections;
 mod state;
 mod users;
+mod views;
 
 use std::{collections::HashSet, str::FromStr, time::Duration};
 

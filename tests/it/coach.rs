@@ -6,6 +6,7 @@ use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use shiftcoach::{
     clock::VirtualClock,
+    content::Kind,
     core::{Actor, Coach, Interaction, InteractionKind, Outgoing, OutgoingKind, Platform},
     storage::Identity,
 };
@@ -23,6 +24,13 @@ on_both_backends!(
     help_lists_every_command_with_one_line_each,
     free_text_with_nothing_to_answer_gets_a_hint,
     the_reflect_button_opens_a_form_tied_to_its_item,
+    framework_answers_a_situation_with_the_best_item_and_alternatives,
+    template_answers_with_placeholders_and_an_example,
+    a_situation_with_no_good_match_says_so_and_suggests_tags,
+    model_without_a_name_does_not_repeat_until_all_are_seen,
+    model_by_name_accepts_slugs_titles_and_typos,
+    shift_shows_the_overview_a_number_or_identity,
+    a_scenario_answer_is_kept_and_answered_with_the_debrief,
 );
 
 struct Harness {
@@ -35,7 +43,12 @@ impl Harness {
     fn new(db: TestDb) -> Self {
         let clock =
             VirtualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 28, 23, 30, 0).unwrap());
-        let coach = Coach::new(db.storage.clone(), Arc::new(clock.clone()), Tz::UTC);
+        let coach = Coach::new(
+            db.storage.clone(),
+            crate::support::catalog(),
+            Arc::new(clock.clone()),
+            Tz::UTC,
+        );
         Self {
             coach,
             clock,
@@ -261,4 +274,182 @@ async fn the_reflect_button_opens_a_form_tied_to_its_item(db: TestDb) {
     .await;
     let journal = h.command("ada", "journal", "").await;
     assert!(journal.message.fields[0].name.ends_with("on pre-mortem"));
+}
+
+async fn framework_answers_a_situation_with_the_best_item_and_alternatives(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h
+        .command(
+            "ada",
+            "framework",
+            "a VP wants an exception to the MFA policy",
+        )
+        .await;
+    assert_eq!(out.kind, OutgoingKind::Reply);
+    let slug = out.message.slug.clone().expect("the best item's slug");
+    let item = h.coach.catalog().get(&slug).unwrap();
+    assert!(matches!(item.kind, Kind::Framework | Kind::Model), "{slug}");
+    assert_eq!(out.message.body, item.body, "the best item in full");
+    let also = out
+        .message
+        .fields
+        .iter()
+        .find(|f| f.name == "Also worth a look")
+        .expect("alternatives");
+    let lines: Vec<&str> = also.value.lines().collect();
+    assert!((1..=2).contains(&lines.len()), "{lines:?}");
+    assert!(
+        lines.iter().all(|line| line.contains("): ")),
+        "each with a reason: {lines:?}"
+    );
+    assert_eq!(out.message.buttons[0].action, format!("reflect:{slug}"));
+
+    let usage = h.command("ada", "framework", " ").await;
+    assert_eq!(usage.kind, OutgoingKind::Error);
+    assert!(usage.message.body.contains("/framework the board"));
+}
+
+async fn template_answers_with_placeholders_and_an_example(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h
+        .command(
+            "ada",
+            "template",
+            "the board will ask whether we are secure",
+        )
+        .await;
+    let slug = out.message.slug.clone().unwrap();
+    assert_eq!(h.coach.catalog().get(&slug).unwrap().kind, Kind::Template);
+    let names: Vec<&str> = out.message.fields.iter().map(|f| f.name.as_str()).collect();
+    assert!(
+        names.contains(&"Fill in") && names.contains(&"Example"),
+        "{names:?}"
+    );
+    assert!(
+        out.message
+            .fields
+            .iter()
+            .all(|f| f.value.chars().count() <= 1024)
+    );
+}
+
+async fn a_situation_with_no_good_match_says_so_and_suggests_tags(db: TestDb) {
+    let h = Harness::new(db);
+    let out = h.command("ada", "template", "quantum pizza topology").await;
+    assert_eq!(out.message.title.as_deref(), Some("No good match"));
+    assert!(out.message.body.contains("words such as"));
+    assert_eq!(out.message.slug, None);
+}
+
+async fn model_without_a_name_does_not_repeat_until_all_are_seen(db: TestDb) {
+    let h = Harness::new(db);
+    let total = h.coach.catalog().of_kind(Kind::Model).count();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..total {
+        let out = h.command("ada", "model", "").await;
+        let slug = out.message.slug.clone().unwrap();
+        assert!(
+            seen.insert(slug.clone()),
+            "{slug} repeated before all {total} were shown"
+        );
+    }
+    let again = h.command("ada", "model", "").await;
+    assert!(again.message.body.contains("You have seen all"));
+}
+
+async fn model_by_name_accepts_slugs_titles_and_typos(db: TestDb) {
+    let h = Harness::new(db);
+    for name in [
+        "pre-mortem",
+        "Pre-mortem",
+        "premortem",
+        "pre mortem",
+        "cynfin",
+        "ooda",
+    ] {
+        let out = h.command("ada", "model", name).await;
+        assert_eq!(
+            out.kind,
+            OutgoingKind::Reply,
+            "/model {name}: {}",
+            out.message.body
+        );
+    }
+    let wrong_kind = h.command("ada", "model", "daci").await;
+    assert_eq!(wrong_kind.kind, OutgoingKind::Error);
+    assert!(
+        wrong_kind.message.body.contains("framework"),
+        "{}",
+        wrong_kind.message.body
+    );
+    let unknown = h.command("ada", "model", "zzzz").await;
+    assert!(unknown.message.body.contains("/model with no name"));
+
+    let choices = h.coach.autocomplete("model", "in");
+    assert!(!choices.is_empty() && choices.len() <= 25);
+    assert_eq!(choices[0].value, "inversion");
+    let typo = h.coach.autocomplete("model", "cynfin");
+    assert_eq!(typo[0].value, "cynefin");
+    assert_eq!(h.coach.autocomplete("model", "").len(), 25);
+    assert!(h.coach.autocomplete("journal", "x").is_empty());
+    let shifts = h.coach.autocomplete("shift", "iden");
+    assert_eq!(shifts[0].value, "identity");
+}
+
+async fn shift_shows_the_overview_a_number_or_identity(db: TestDb) {
+    let h = Harness::new(db);
+    let overview = h.command("ada", "shift", "").await;
+    assert_eq!(
+        overview
+            .message
+            .body
+            .lines()
+            .filter(|l| l.contains(" \u{2192} "))
+            .count(),
+        9
+    );
+    let third = h.command("ada", "shift", "3").await;
+    assert_eq!(third.message.slug.as_deref(), Some("output-to-outcomes"));
+    let identity = h.command("ada", "shift", "identity").await;
+    assert_eq!(identity.message.slug.as_deref(), Some("identity-shift"));
+    let bad = h.command("ada", "shift", "12").await;
+    assert_eq!(bad.kind, OutgoingKind::Error);
+    assert!(bad.message.body.contains("1 to 8"));
+}
+
+async fn a_scenario_answer_is_kept_and_answered_with_the_debrief(db: TestDb) {
+    let h = Harness::new(db);
+    let shown = h.command("ada", "scenario", "ransomware").await;
+    assert_eq!(shown.message.slug.as_deref(), Some("ransomware-2am"));
+    let form = shown.message.form.clone().expect("a form to answer");
+    let values = BTreeMap::from([(
+        form.inputs[0].id.clone(),
+        "Call the IR retainer first".to_owned(),
+    )]);
+    let out = h
+        .send(
+            "ada",
+            InteractionKind::Form {
+                form_id: form.id,
+                values,
+            },
+        )
+        .await;
+    let debrief = &out[0].message;
+    assert!(debrief.title.as_deref().unwrap().starts_with("Debrief: "));
+    let item = h.coach.catalog().get("ransomware-2am").unwrap();
+    assert_eq!(&debrief.body, item.debrief.as_ref().unwrap());
+    let journal = h.command("ada", "journal", "").await;
+    assert_eq!(
+        journal.message.fields[0].value,
+        "Call the IR retainer first"
+    );
+    assert!(
+        journal.message.fields[0]
+            .name
+            .ends_with("on ransomware-2am")
+    );
+
+    let random = h.command("ada", "scenario", "").await;
+    assert!(random.message.form.is_some());
 }

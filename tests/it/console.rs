@@ -13,7 +13,7 @@ use crate::support::fresh_postgres_database;
 const BIN: &str = env!("CARGO_BIN_EXE_shiftcoach");
 
 /// Runs `shiftcoach <args>` with a clean environment plus `env`, feeding `stdin`.
-fn shiftcoach(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+pub fn shiftcoach(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env_clear()
@@ -34,11 +34,11 @@ fn shiftcoach(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 

@@ -4,6 +4,8 @@
 
 mod coach;
 mod console;
+mod content;
+mod lookup;
 mod repo;
 mod storage;
 mod support;

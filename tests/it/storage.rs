@@ -11,6 +11,7 @@ on_both_backends!(
     reflections_come_back_newest_first_with_utc_times,
     reflections_belong_to_their_author,
     state_values_are_replaced_not_duplicated,
+    views_are_counted_once_per_item_with_the_latest_time,
 );
 
 fn identity(external_id: &str) -> Identity {
@@ -127,4 +128,29 @@ async fn state_values_are_replaced_not_duplicated(db: TestDb) {
     db.storage.set_state("k", "one", now).await.unwrap();
     db.storage.set_state("k", "two", now).await.unwrap();
     assert_eq!(db.storage.state("k").await.unwrap().as_deref(), Some("two"));
+}
+
+async fn views_are_counted_once_per_item_with_the_latest_time(db: TestDb) {
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0).unwrap();
+    let user = db
+        .storage
+        .upsert_user(&identity("v"), "Viewer", None, t0)
+        .await
+        .unwrap();
+    db.storage
+        .record_view(user, "pre-mortem", t0)
+        .await
+        .unwrap();
+    let later = t0 + chrono::Duration::days(2);
+    db.storage
+        .record_view(user, "pre-mortem", later)
+        .await
+        .unwrap();
+    db.storage.record_view(user, "cynefin", t0).await.unwrap();
+    let mut seen = db.storage.seen_items(user).await.unwrap();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![("cynefin".to_owned(), t0), ("pre-mortem".to_owned(), later)]
+    );
 }

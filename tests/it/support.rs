@@ -1,13 +1,25 @@
 //! Test databases. SQLite lives in a temporary folder; PostgreSQL tests each get a fresh
 //! database on the server named by `DATABASE_URL` (`scripts/test` starts a throwaway one).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicU32, Ordering},
+};
 
 use shiftcoach::{
     config::DatabaseUrl,
+    content::Catalog,
     storage::{ConnectOptions, Storage},
 };
 use sqlx::{Connection, Executor, PgConnection};
+
+/// The shipped catalog, loaded once for all tests.
+pub fn catalog() -> Arc<Catalog> {
+    static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| Arc::new(Catalog::embedded().expect("the shipped catalog is valid")))
+        .clone()
+}
 
 /// A migrated database for one test, and what keeps it alive.
 pub struct TestDb {

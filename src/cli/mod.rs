@@ -1,4 +1,6 @@
-//! The command line: `shiftcoach console | run | migrate`.
+//! The command line: `shiftcoach console | run | migrate | content | lookup`.
+
+mod content;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc};
 
@@ -37,6 +39,11 @@ pub enum Command {
     Run,
     /// Apply database migrations and print what was applied.
     Migrate,
+    /// Check or list the coaching catalog.
+    #[command(subcommand)]
+    Content(content::ContentCommand),
+    /// Rank catalog items for a situation described in plain words.
+    Lookup(content::LookupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -66,8 +73,8 @@ pub fn main() -> ExitCode {
         }
     };
     let default_filter = match cli.command {
-        Command::Console(_) => "warn",
         Command::Run | Command::Migrate => "info,sqlx=warn",
+        Command::Console(_) | Command::Content(_) | Command::Lookup(_) => "warn",
     };
     telemetry::init(config.log_format, default_filter);
 
@@ -92,8 +99,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Console(args) => console(args, config).await,
         Command::Run => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Content(command) => content::run(command, &config),
+        Command::Lookup(args) => content::lookup(args, &config),
     }
 }
+
+/// Exit code for a catalog or input the user must fix.
+pub(crate) const EXIT_INVALID: u8 = EXIT_USAGE;
 
 /// Connects to the configured database (retrying for a while) and brings its schema up to date.
 pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
@@ -163,6 +175,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> {
+    let catalog = match content::load_catalog(&config) {
+        Ok(catalog) => Arc::new(catalog),
+        Err(code) => return Ok(code),
+    };
     let storage = open_storage(&config).await?;
     let saved_clock = storage
         .state(CLOCK_STATE_KEY)
@@ -174,6 +190,7 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     let clock = VirtualClock::starting_at(start);
     let coach = Arc::new(Coach::new(
         storage.clone(),
+        catalog,
         Arc::new(clock.clone()),
         config.default_zone,
     ));

@@ -1,0 +1,758 @@
+//! Relevance ranking for situations described in plain words.
+//!
+//! BM25F over the item's fields (title, tags and situations weigh most), with Snowball
+//! stemming from `rust-stemmers`, a small stop-word list, phrase normalisation (`1:1`,
+//! `third-party`, ...) and a synonym map for leadership and security vocabulary. The maths is a
+//! few lines and the field weights and synonyms are the point, so it is written here rather
+//! than pulled in with a search engine.
+
+use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::{Item, Kind};
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+/// Weight of a synonym relative to the word typed.
+const SYNONYM_WEIGHT: f32 = 0.6;
+
+/// How much each field counts.
+#[derive(Clone, Copy)]
+enum Field {
+    Title,
+    Tags,
+    Situations,
+    Summary,
+    Question,
+    Body,
+    Extra,
+}
+
+impl Field {
+    const COUNT: usize = 7;
+
+    fn weight(self) -> f32 {
+        match self {
+            Field::Title => 3.0,
+            Field::Tags => 2.0,
+            Field::Situations => 2.0,
+            Field::Summary => 1.5,
+            Field::Question => 0.7,
+            Field::Body => 1.0,
+            Field::Extra => 0.4,
+        }
+    }
+}
+
+/// One ranked result.
+#[derive(Debug, Clone)]
+pub struct Hit<'a> {
+    pub item: &'a Item,
+    pub score: f32,
+    /// One line saying why it matched.
+    pub reason: String,
+}
+
+/// The inverted index over a catalog.
+#[derive(Debug)]
+pub struct LookupIndex {
+    analyzer: Analyzer,
+    postings: HashMap<String, Posting>,
+    items: usize,
+}
+
+/// The items a term occurs in.
+#[derive(Debug, Default)]
+struct Posting {
+    idf: f32,
+    /// (item index, field-weighted and length-normalised term frequency).
+    docs: Vec<(u32, f32)>,
+}
+
+impl LookupIndex {
+    pub fn build(items: &[Item]) -> Self {
+        let analyzer = Analyzer::new();
+        let docs: Vec<[Vec<String>; Field::COUNT]> =
+            items.iter().map(|item| analyzer.fields(item)).collect();
+        let mut avg = [0f32; Field::COUNT];
+        for doc in &docs {
+            for (f, tokens) in doc.iter().enumerate() {
+                avg[f] += tokens.len() as f32;
+            }
+        }
+        let n = docs.len().max(1) as f32;
+        for value in &mut avg {
+            *value = (*value / n).max(1.0);
+        }
+        let fields = [
+            Field::Title,
+            Field::Tags,
+            Field::Situations,
+            Field::Summary,
+            Field::Question,
+            Field::Body,
+            Field::Extra,
+        ];
+        let mut postings: HashMap<String, Posting> = HashMap::new();
+        for (doc_id, doc) in docs.iter().enumerate() {
+            let mut weighted: HashMap<&str, f32> = HashMap::new();
+            for (f, tokens) in doc.iter().enumerate() {
+                let norm = 1.0 - B + B * tokens.len() as f32 / avg[f];
+                for token in tokens {
+                    *weighted.entry(token).or_default() += fields[f].weight() / norm;
+                }
+            }
+            for (term, tf) in weighted {
+                postings
+                    .entry(term.to_owned())
+                    .or_default()
+                    .docs
+                    .push((doc_id as u32, tf));
+            }
+        }
+        for posting in postings.values_mut() {
+            let df = posting.docs.len() as f32;
+            posting.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        }
+        Self {
+            analyzer,
+            postings,
+            items: items.len(),
+        }
+    }
+
+    /// The best `limit` items of `kinds` for `situation`, best first. Empty when nothing in the
+    /// query matches.
+    pub fn search<'a>(
+        &self,
+        items: &'a [Item],
+        situation: &str,
+        kinds: &[Kind],
+        limit: usize,
+    ) -> Vec<Hit<'a>> {
+        let query = self.analyzer.query(situation);
+        if query.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let typed_terms = query.iter().filter(|(_, _, typed)| *typed).count().max(1) as f32;
+        let mut scores = vec![0f32; self.items];
+        // Which typed words each item matched (directly or through a synonym), as bits.
+        let mut matched = vec![0u64; self.items];
+        for (i, (term, weight, _)) in query.iter().enumerate() {
+            let Some(posting) = self.postings.get(term) else {
+                continue;
+            };
+            let origin = self.analyzer.origin_of(&query, i).min(63);
+            for &(doc, tf) in &posting.docs {
+                let doc = doc as usize;
+                scores[doc] += weight * posting.idf * tf * (K1 + 1.0) / (tf + K1);
+                matched[doc] |= 1u64 << origin;
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(doc, score)| **score > 0.0 && kinds.contains(&items[*doc].kind))
+            .map(|(doc, score)| {
+                let coverage = matched[doc].count_ones() as f32 / typed_terms;
+                (doc, score * (0.5 + 0.5 * coverage.min(1.0)))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .map(|(doc, score)| Hit {
+                item: &items[doc],
+                score,
+                reason: self.analyzer.reason(&items[doc], &query),
+            })
+            .collect()
+    }
+}
+
+/// Turns text into search terms.
+struct Analyzer {
+    stemmer: Stemmer,
+    /// stemmed term → stemmed synonyms.
+    synonyms: HashMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("synonyms", &self.synonyms.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A query term: (stemmed term, weight, typed by the user rather than added as a synonym).
+type QueryTerm = (String, f32, bool);
+
+impl Analyzer {
+    fn new() -> Self {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
+        let stem_all = |words: &[&str]| -> Vec<String> {
+            words
+                .iter()
+                .map(|word| stemmer.stem(&normalise(word)).into_owned())
+                .collect()
+        };
+        for group in SYNONYM_GROUPS {
+            let stems = stem_all(group);
+            for stem in &stems {
+                let entry = synonyms.entry(stem.clone()).or_default();
+                entry.extend(stems.iter().filter(|other| *other != stem).cloned());
+            }
+        }
+        for (word, implied) in IMPLIES {
+            let from = stem_all(&[word]).remove(0);
+            synonyms.entry(from).or_default().extend(stem_all(implied));
+        }
+        for list in synonyms.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        Self { stemmer, synonyms }
+    }
+
+    /// The stemmed terms of `text`, in order, stop words removed.
+    fn terms(&self, text: &str) -> Vec<String> {
+        normalise(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty() && !STOP_WORDS.contains(word))
+            .map(|word| self.stemmer.stem(word).into_owned())
+            .collect()
+    }
+
+    fn fields(&self, item: &Item) -> [Vec<String>; Field::COUNT] {
+        let join = |parts: &[&str]| parts.join(" ");
+        let mut title = self.terms(&item.title);
+        title.extend(self.terms(&item.slug.replace('-', " ")));
+        for part in [&item.from, &item.to].into_iter().flatten() {
+            title.extend(self.terms(part));
+        }
+        let extra: Vec<&str> = [&item.example, &item.debrief]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        [
+            title,
+            self.terms(
+                &join(&item.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>()).replace('-', " "),
+            ),
+            self.terms(&join(
+                &item
+                    .situations
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>(),
+            )),
+            self.terms(&item.summary),
+            self.terms(item.question.as_deref().unwrap_or("")),
+            self.terms(&item.body),
+            self.terms(&join(&extra)),
+        ]
+    }
+
+    /// The query's terms with synonyms: typed terms first (weight 1), then synonyms.
+    fn query(&self, text: &str) -> Vec<QueryTerm> {
+        let mut out: Vec<QueryTerm> = Vec::new();
+        for term in self.terms(text) {
+            if !out.iter().any(|(t, _, _)| *t == term) {
+                out.push((term, 1.0, true));
+            }
+        }
+        let typed: Vec<String> = out.iter().map(|(t, _, _)| t.clone()).collect();
+        for term in &typed {
+            for synonym in self.synonyms.get(term).into_iter().flatten() {
+                if !out.iter().any(|(t, _, _)| t == synonym) {
+                    out.push((synonym.clone(), SYNONYM_WEIGHT, false));
+                }
+            }
+        }
+        out
+    }
+
+    /// For the query term at `index`, the position of the typed term it stands for.
+    fn origin_of(&self, query: &[QueryTerm], index: usize) -> usize {
+        let (term, _, typed) = &query[index];
+        if *typed {
+            return index;
+        }
+        query
+            .iter()
+            .position(|(t, _, typed)| {
+                *typed && self.synonyms.get(t).is_some_and(|list| list.contains(term))
+            })
+            .unwrap_or(index)
+    }
+
+    /// One line on why `item` matched: the closest described situation, else matching tags.
+    fn reason(&self, item: &Item, query: &[QueryTerm]) -> String {
+        let overlap = |text: &str| {
+            self.terms(text)
+                .iter()
+                .filter(|term| query.iter().any(|(t, _, _)| t == *term))
+                .count()
+        };
+        let best_situation = item
+            .situations
+            .iter()
+            .map(|situation| (overlap(situation), situation))
+            .filter(|(count, _)| *count > 0)
+            .max_by_key(|(count, _)| *count);
+        if let Some((_, situation)) = best_situation {
+            return format!("for moments like \u{201c}{situation}\u{201d}");
+        }
+        let tags: Vec<&str> = item
+            .tags
+            .iter()
+            .filter(|tag| overlap(&tag.replace('-', " ")) > 0)
+            .map(String::as_str)
+            .collect();
+        if !tags.is_empty() {
+            return format!("about {}", tags.join(", "));
+        }
+        item.summary.clone()
+    }
+}
+
+/// Lowercases and rewrites multi-word and punctuated terms into single words.
+fn normalise(text: &str) -> String {
+    let mut text = text.to_lowercase().replace(['\u{2019}', '\''], "");
+    for (from, to) in PHRASES {
+        if text.contains(from) {
+            text = text.replace(from, to);
+        }
+    }
+    text
+}
+
+/// Autocomplete: items of `kinds` whose slug or title fits `typed`, best first.
+pub fn complete<'a>(items: &'a [Item], typed: &str, kinds: &[Kind], limit: usize) -> Vec<&'a Item> {
+    let typed = typed.trim().to_lowercase();
+    let mut scored: Vec<(f64, &Item)> = items
+        .iter()
+        .filter(|item| kinds.contains(&item.kind))
+        .filter_map(|item| {
+            let score = if typed.is_empty() {
+                1.0
+            } else {
+                name_score(&typed, &item.slug, &item.title.to_lowercase())
+            };
+            (score > 0.0).then_some((score, item))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// How well `typed` names an item: prefixes beat substrings beat near misses.
+fn name_score(typed: &str, slug: &str, title: &str) -> f64 {
+    let squashed = typed.replace([' ', '_'], "-");
+    if slug == squashed || title == typed {
+        return 5.0;
+    }
+    if slug.starts_with(&squashed) || title.starts_with(typed) {
+        return 4.0;
+    }
+    if title
+        .split(|c: char| !c.is_alphanumeric())
+        .chain(slug.split('-'))
+        .any(|word| word.starts_with(typed))
+    {
+        return 3.0;
+    }
+    if slug.contains(&squashed) || title.contains(typed) {
+        return 2.5;
+    }
+    // Typos: compare with the start of the slug and with each word.
+    let prefix: String = slug.chars().take(squashed.chars().count()).collect();
+    let near_prefix =
+        squashed.chars().count() >= 3 && strsim::damerau_levenshtein(&squashed, &prefix) <= 1;
+    let best_word = title
+        .split(|c: char| !c.is_alphanumeric())
+        .chain(slug.split('-'))
+        .map(|word| strsim::jaro_winkler(typed, word))
+        .fold(strsim::jaro_winkler(&squashed, slug), f64::max);
+    if near_prefix {
+        2.0
+    } else if best_word >= 0.85 {
+        best_word
+    } else {
+        0.0
+    }
+}
+
+/// Written forms that mean one thing, turned into one word before tokenising.
+const PHRASES: &[(&str, &str)] = &[
+    ("1:1", " oneonone "),
+    ("1-on-1", " oneonone "),
+    ("one-on-one", " oneonone "),
+    ("one on one", " oneonone "),
+    ("third-party", "thirdparty"),
+    ("third party", "thirdparty"),
+    ("3rd party", "thirdparty"),
+    ("c-suite", "csuite"),
+    ("c-level", "csuite"),
+    ("sign-off", "signoff"),
+    ("sign off", "signoff"),
+    ("signed off", "signoff"),
+    ("go-live", "golive"),
+    ("go live", "golive"),
+    ("trade-off", "tradeoff"),
+    ("trade off", "tradeoff"),
+    ("pen test", "pentest"),
+    ("pen-test", "pentest"),
+    ("penetration test", "pentest"),
+    ("push back", "pushback"),
+    ("push-back", "pushback"),
+    ("pushing back", "pushback"),
+    ("post-mortem", "postmortem"),
+    ("post mortem", "postmortem"),
+    ("pre-mortem", "premortem"),
+    ("pre mortem", "premortem"),
+    ("lessons learned", "postmortem"),
+    ("5-15", "fivefifteen"),
+    ("5/15", "fivefifteen"),
+    ("10/10/10", "tententen"),
+    ("10-10-10", "tententen"),
+    ("multi-factor", "multifactor"),
+    ("two-factor", "2fa"),
+    ("zero trust", "zerotrust"),
+    ("zero-trust", "zerotrust"),
+    ("hands-on", "handson"),
+    ("hands on", "handson"),
+    ("in the weeds", "weeds"),
+    ("burned out", "burnout"),
+    ("burnt out", "burnout"),
+    ("burn out", "burnout"),
+    ("build or buy", "buildvsbuy"),
+    ("build vs buy", "buildvsbuy"),
+    ("build versus buy", "buildvsbuy"),
+    ("opt out", "exception"),
+    ("opt-out", "exception"),
+    ("carve-out", "exception"),
+    ("carve out", "exception"),
+    ("hold up", "holdup"),
+    ("hold-up", "holdup"),
+    ("slow down", "slowing"),
+    ("slows down", "slowing"),
+    ("not answering", "unresponsive"),
+    ("isnt answering", "unresponsive"),
+    ("not responding", "unresponsive"),
+    ("new job", "newrole"),
+    ("new role", "newrole"),
+    ("first 90", "newrole"),
+    ("just promoted", "newrole"),
+    ("got promoted", "newrole"),
+];
+
+/// Words that mean the same thing for lookup; every word stands for the others.
+const SYNONYM_GROUPS: &[&[&str]] = &[
+    &["board", "directors", "trustees", "nonexecutive"],
+    &[
+        "exec",
+        "execs",
+        "executive",
+        "executives",
+        "ceo",
+        "cfo",
+        "cto",
+        "coo",
+        "cio",
+        "vp",
+        "svp",
+        "evp",
+        "csuite",
+        "founder",
+        "president",
+        "director",
+        "leadership",
+    ],
+    &[
+        "breach",
+        "incident",
+        "compromise",
+        "compromised",
+        "intrusion",
+        "hacked",
+        "attack",
+        "attacked",
+    ],
+    &[
+        "budget",
+        "headcount",
+        "funding",
+        "money",
+        "cost",
+        "spend",
+        "finance",
+        "investment",
+        "afford",
+        "expensive",
+    ],
+    &["secure", "safe", "protected", "posture"],
+    &[
+        "vendor",
+        "supplier",
+        "thirdparty",
+        "provider",
+        "saas",
+        "contractor",
+        "partner",
+    ],
+    &["exception", "waiver", "exemption", "bypass", "exempt"],
+    &["mfa", "2fa", "multifactor", "passkey", "yubikey", "totp"],
+    &[
+        "prioritize",
+        "prioritise",
+        "prioritization",
+        "priorities",
+        "backlog",
+        "triage",
+        "rank",
+    ],
+    &["delegate", "delegation", "handoff", "handover", "offload"],
+    &[
+        "burnout",
+        "exhausted",
+        "overworked",
+        "stress",
+        "stressed",
+        "overwhelmed",
+        "tired",
+    ],
+    &[
+        "metric",
+        "metrics",
+        "kpi",
+        "kri",
+        "measure",
+        "measurement",
+        "indicator",
+        "dashboard",
+    ],
+    &[
+        "accept",
+        "acceptance",
+        "signoff",
+        "approve",
+        "approval",
+        "tolerate",
+    ],
+    &["escalate", "escalation", "notify", "alert", "flag"],
+    &["manager", "boss", "supervisor"],
+    &["hire", "hiring", "recruit", "recruiting", "interview"],
+    &[
+        "resign",
+        "resignation",
+        "quit",
+        "quitting",
+        "attrition",
+        "leaving",
+        "turnover",
+    ],
+    &["launch", "release", "ship", "golive", "rollout", "deadline"],
+    &[
+        "audit",
+        "auditor",
+        "auditors",
+        "compliance",
+        "soc2",
+        "iso27001",
+        "pci",
+        "sox",
+        "hipaa",
+        "certification",
+    ],
+    &[
+        "vulnerability",
+        "vulnerabilities",
+        "vuln",
+        "vulns",
+        "cve",
+        "finding",
+        "findings",
+        "pentest",
+        "patch",
+    ],
+    &[
+        "regulator",
+        "regulatory",
+        "gdpr",
+        "authority",
+        "dpa",
+        "regulation",
+    ],
+    &[
+        "decide", "decision", "choose", "choice", "dilemma", "tradeoff",
+    ],
+    &[
+        "uncertain",
+        "uncertainty",
+        "ambiguity",
+        "ambiguous",
+        "unclear",
+        "unknown",
+        "incomplete",
+    ],
+    &[
+        "stakeholder",
+        "stakeholders",
+        "peers",
+        "allies",
+        "politics",
+        "political",
+    ],
+    &[
+        "influence",
+        "persuade",
+        "convince",
+        "sell",
+        "pitch",
+        "advocate",
+        "buyin",
+    ],
+    &[
+        "communicate",
+        "communication",
+        "explain",
+        "present",
+        "presentation",
+        "briefing",
+        "brief",
+        "memo",
+        "email",
+        "write",
+    ],
+    &["newrole", "onboarding", "promoted", "promotion"],
+    &["oneonone", "checkin"],
+    &[
+        "pushback", "refuse", "decline", "reject", "deny", "veto", "block", "no",
+    ],
+    &[
+        "weeds",
+        "handson",
+        "micromanage",
+        "micromanaging",
+        "firefighting",
+        "firefight",
+        "keyboard",
+    ],
+    &["identity", "imposter", "impostor", "expert", "smartest"],
+    &[
+        "coach",
+        "coaching",
+        "mentor",
+        "mentoring",
+        "develop",
+        "grow",
+        "growth",
+    ],
+    &["postmortem", "retrospective", "retro", "review"],
+    &[
+        "quantify",
+        "quantification",
+        "dollar",
+        "dollars",
+        "loss",
+        "financial",
+        "numbers",
+    ],
+    &[
+        "buildvsbuy",
+        "buy",
+        "purchase",
+        "procure",
+        "procurement",
+        "inhouse",
+        "homegrown",
+    ],
+    &["ransomware", "extortion", "encrypted", "lockbit"],
+    &["phishing", "phish", "phished"],
+    &["cloud", "aws", "azure", "gcp", "bucket", "s3"],
+    &["urgent", "important", "overloaded", "swamped", "busy"],
+    &["customer", "customers", "client", "clients"],
+    &["team", "staff", "engineers", "reports"],
+    &["meeting", "agenda"],
+    &["insurance", "insurer", "transfer"],
+    &["outage", "downtime", "disruption"],
+    &[
+        "bottleneck",
+        "waiting",
+        "holdup",
+        "delay",
+        "delays",
+        "stuck",
+        "queue",
+        "slow",
+        "constraint",
+    ],
+    &[
+        "dev",
+        "devs",
+        "developer",
+        "developers",
+        "engineering",
+        "product",
+    ],
+    &["blocker", "blocking", "friction", "slipping", "slowing"],
+    &[
+        "shortcut",
+        "shortcuts",
+        "skip",
+        "skipping",
+        "workaround",
+        "drift",
+        "complacency",
+        "deviance",
+    ],
+    &["business", "revenue", "commercial", "profit", "strategy"],
+    &[
+        "unresponsive",
+        "unanswered",
+        "silent",
+        "ignoring",
+        "ignored",
+    ],
+    &["policy", "policies", "standard", "rule", "rules"],
+];
+
+/// One-way implications: the first word also suggests the others, not the reverse.
+const IMPLIES: &[(&str, &[&str])] = &[
+    ("ransomware", &["incident", "breach", "recovery"]),
+    ("phishing", &["incident"]),
+    ("outage", &["incident"]),
+    ("cfo", &["budget"]),
+    ("layoffs", &["budget", "team"]),
+    ("cut", &["budget"]),
+    ("cuts", &["budget"]),
+    ("secure", &["risk"]),
+    ("quarterly", &["board", "metrics"]),
+    ("newrole", &["identity"]),
+    ("upward", &["executive", "communication"]),
+    ("upwards", &["executive", "communication"]),
+    ("unresponsive", &["escalation"]),
+];
+
+/// Words too common to help ranking.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "because", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing",
+    "for", "from", "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her",
+    "here", "him", "his", "how", "i", "if", "im", "in", "into", "is", "it", "its", "ive", "just",
+    "me", "my", "myself", "of", "on", "or", "our", "ours", "she", "should", "so", "some", "than",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too",
+    "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "why", "will", "with", "would", "you", "your", "dont", "want", "wants", "need", "needs",
+    "going", "really", "still", "keep", "keeps",
+];

@@ -1,0 +1,424 @@
+//! Catalog commands: `/framework` and `/template` answer a situation in plain words; `/model`,
+//! `/shift` and `/scenario` show a named item or pick one the person has not seen.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rand::seq::SliceRandom;
+
+use super::{Context, CoreError, commands, message::*, reflect};
+use crate::{
+    content::{Catalog, Item, Kind},
+    markdown::truncate,
+    storage::ReflectionSource,
+};
+
+/// Id of the form that answers a scenario: `scenario:<slug>`.
+pub const SCENARIO_FORM: &str = "scenario";
+/// Id of the answer input in the scenario form.
+pub const SCENARIO_INPUT: &str = "answer";
+/// Discord shows at most 25 autocomplete choices.
+pub const MAX_CHOICES: usize = 25;
+/// Below this relevance the best match is not shown as an answer.
+pub const MIN_SCORE: f32 = 2.0;
+
+/// One autocomplete choice: what to show and what to send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub value: String,
+}
+
+/// `/framework <situation>`: frameworks and mental models.
+pub async fn framework(ctx: &Context<'_>, situation: &str) -> Result<Vec<Outgoing>, CoreError> {
+    answer_situation(ctx, situation, &[Kind::Framework, Kind::Model], "framework").await
+}
+
+/// `/template <situation>`: communication templates.
+pub async fn template(ctx: &Context<'_>, situation: &str) -> Result<Vec<Outgoing>, CoreError> {
+    answer_situation(ctx, situation, &[Kind::Template], "template").await
+}
+
+async fn answer_situation(
+    ctx: &Context<'_>,
+    situation: &str,
+    kinds: &[Kind],
+    command: &str,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let situation = situation.trim();
+    if situation.is_empty() {
+        return Err(CoreError::Refused(format!(
+            "Describe the situation in a few words, for example: /{command} the board will ask whether we are secure"
+        )));
+    }
+    let catalog = ctx.coach.catalog();
+    let hits = catalog.lookup(situation, kinds, 3);
+    let Some(best) = hits.first().filter(|hit| hit.score >= MIN_SCORE) else {
+        return Ok(vec![ctx.reply(no_match(catalog, kinds, command), true)]);
+    };
+    let mut message = render_item(catalog, best.item);
+    let others: Vec<String> = hits[1..]
+        .iter()
+        .filter(|hit| hit.score >= MIN_SCORE / 2.0)
+        .map(|hit| {
+            format!(
+                "- **{}** ({}): {}",
+                hit.item.title, hit.item.kind, hit.reason
+            )
+        })
+        .collect();
+    if !others.is_empty() {
+        message.fields.push(Field {
+            name: "Also worth a look".into(),
+            value: truncate(&others.join("\n"), FIELD_LIMIT),
+        });
+    }
+    ctx.coach
+        .storage()
+        .record_view(ctx.user, &best.item.slug, ctx.now)
+        .await?;
+    tracing::info!(command, slug = best.item.slug.as_str(), "lookup answered");
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// What to say when nothing fits: the kinds and tags worth trying.
+fn no_match(catalog: &Catalog, kinds: &[Kind], command: &str) -> RichMessage {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for item in catalog
+        .items()
+        .iter()
+        .filter(|item| kinds.contains(&item.kind))
+    {
+        for tag in &item.tags {
+            *counts.entry(tag.as_str()).or_default() += 1;
+        }
+    }
+    let mut tags: Vec<(&str, usize)> = counts.into_iter().collect();
+    tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let tags: Vec<&str> = tags.into_iter().take(10).map(|(tag, _)| tag).collect();
+    RichMessage::titled(
+        "No good match",
+        format!(
+            "Nothing in the catalog fits that well enough to recommend. Try describing who is involved and what is at stake, or use words such as: {}.\n\nOther ways in: **/{}** with different words, **/model** for a mental model, **/scenario** to practise, **/shift** for the shifts.",
+            tags.join(", "),
+            if command == "framework" {
+                "template"
+            } else {
+                "framework"
+            },
+        ),
+    )
+}
+
+/// `/model [name]`.
+pub async fn model(ctx: &Context<'_>, name: &str) -> Result<Vec<Outgoing>, CoreError> {
+    show_named_or_new(ctx, name, Kind::Model, "model").await
+}
+
+/// `/scenario [name]`: the scenario, and a form to answer it.
+pub async fn scenario(ctx: &Context<'_>, name: &str) -> Result<Vec<Outgoing>, CoreError> {
+    show_named_or_new(ctx, name, Kind::Scenario, "scenario").await
+}
+
+async fn show_named_or_new(
+    ctx: &Context<'_>,
+    name: &str,
+    kind: Kind,
+    command: &str,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let catalog = ctx.coach.catalog();
+    let name = name.trim();
+    let (item, note) = if name.is_empty() {
+        pick_unseen(ctx, kind).await?
+    } else {
+        (resolve(catalog, name, kind, command)?, None)
+    };
+    let mut message = render_item(catalog, item);
+    if let Some(note) = note {
+        message.body = format!("*{note}*\n\n{}", message.body);
+    }
+    ctx.coach
+        .storage()
+        .record_view(ctx.user, &item.slug, ctx.now)
+        .await?;
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// A random item of `kind` the user has not been shown, or the one they saw longest ago.
+async fn pick_unseen<'a>(
+    ctx: &'a Context<'_>,
+    kind: Kind,
+) -> Result<(&'a Item, Option<String>), CoreError> {
+    let catalog = ctx.coach.catalog();
+    let seen: HashMap<String, _> = ctx
+        .coach
+        .storage()
+        .seen_items(ctx.user)
+        .await?
+        .into_iter()
+        .collect();
+    let pool: Vec<&Item> = catalog.of_kind(kind).collect();
+    let unseen: Vec<&Item> = pool
+        .iter()
+        .copied()
+        .filter(|item| !seen.contains_key(&item.slug))
+        .collect();
+    if let Some(item) = unseen.choose(&mut rand::thread_rng()) {
+        return Ok((item, None));
+    }
+    let oldest = pool
+        .iter()
+        .min_by_key(|item| seen.get(&item.slug))
+        .ok_or_else(|| CoreError::Refused(format!("The catalog has no {kind} yet.")))?;
+    let note = format!(
+        "You have seen all {} {kind}s; here is the one you saw longest ago.",
+        pool.len()
+    );
+    Ok((oldest, Some(note)))
+}
+
+/// Finds the item a person named: slug, title, or a close enough spelling.
+fn resolve<'a>(
+    catalog: &'a Catalog,
+    name: &str,
+    kind: Kind,
+    command: &str,
+) -> Result<&'a Item, CoreError> {
+    let candidates = catalog.complete(name, &[kind], 3);
+    let exact = catalog
+        .get(name)
+        .filter(|item| item.kind == kind)
+        .or_else(|| {
+            candidates
+                .iter()
+                .copied()
+                .find(|item| item.title.eq_ignore_ascii_case(name))
+        });
+    if let Some(item) = exact.or_else(|| (candidates.len() == 1).then(|| candidates[0])) {
+        return Ok(item);
+    }
+    if let Some(item) = candidates.first().filter(|item| {
+        item.slug
+            .starts_with(&name.to_lowercase().replace(' ', "-"))
+            || item.title.to_lowercase().starts_with(&name.to_lowercase())
+    }) {
+        return Ok(item);
+    }
+    if let Some(other) = catalog.get(name) {
+        return Err(CoreError::Refused(format!(
+            "{} is a {}, not a {kind}. Try /{} or /model, /framework, /template, /scenario, /shift as fits.",
+            other.title, other.kind, other.kind
+        )));
+    }
+    let hint = if candidates.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = candidates.iter().map(|item| item.slug.as_str()).collect();
+        format!(" Did you mean {}?", names.join(", "))
+    };
+    Err(CoreError::Refused(format!(
+        "There is no {kind} called \u{201c}{name}\u{201d}.{hint} /{command} with no name picks one for you."
+    )))
+}
+
+/// `/shift [1-8|identity]`.
+pub async fn shift(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, CoreError> {
+    let catalog = ctx.coach.catalog();
+    let arg = arg.trim().to_lowercase();
+    if arg.is_empty() {
+        return Ok(vec![ctx.reply(shift_overview(catalog), true)]);
+    }
+    let item = match arg.parse::<u8>() {
+        Ok(n) => catalog
+            .of_kind(Kind::Shift)
+            .find(|item| item.number == Some(n))
+            .ok_or_else(|| {
+                CoreError::Refused(format!(
+                    "There is no shift {n}: shifts are numbered 1 to 8, plus /shift identity."
+                ))
+            })?,
+        Err(_) if arg == "identity" || arg == "9" => {
+            catalog.get("identity-shift").ok_or_else(|| {
+                CoreError::Refused("The identity shift is missing from the catalog.".into())
+            })?
+        }
+        Err(_) => resolve(catalog, &arg, Kind::Shift, "shift")?,
+    };
+    ctx.coach
+        .storage()
+        .record_view(ctx.user, &item.slug, ctx.now)
+        .await?;
+    Ok(vec![ctx.reply(render_item(catalog, item), true)])
+}
+
+fn shift_overview(catalog: &Catalog) -> RichMessage {
+    let mut shifts: Vec<&Item> = catalog.of_kind(Kind::Shift).collect();
+    shifts.sort_by_key(|item| item.number.unwrap_or(u8::MAX));
+    let lines: Vec<String> = shifts
+        .iter()
+        .map(|item| {
+            let label = item.number.map_or("identity".to_owned(), |n| n.to_string());
+            format!(
+                "{}. **{} \u{2192} {}**: {}",
+                label,
+                item.from.as_deref().unwrap_or(&item.title),
+                item.to.as_deref().unwrap_or(""),
+                item.summary
+            )
+        })
+        .collect();
+    RichMessage::titled(
+        "From engineer to leader",
+        format!(
+            "Leading security is a different job, not more of the same one. These are the shifts it asks of you; open one with **/shift 1** to **/shift 8**, or **/shift identity**.\n\n{}",
+            lines.join("\n")
+        ),
+    )
+}
+
+/// A submitted scenario answer: kept in the journal, answered with the debrief.
+pub async fn answer_scenario(
+    ctx: &Context<'_>,
+    form_id: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let catalog = ctx.coach.catalog();
+    let item = form_id
+        .split_once(':')
+        .and_then(|(_, slug)| catalog.get(slug))
+        .filter(|item| item.kind == Kind::Scenario)
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "That scenario is no longer in the catalog; try /scenario for another.".into(),
+            )
+        })?;
+    let answer = values
+        .get(SCENARIO_INPUT)
+        .map(|text| text.trim())
+        .unwrap_or("");
+    if answer.is_empty() {
+        return Err(CoreError::Refused(
+            "The answer was empty, so there is no debrief yet: write what you would do.".into(),
+        ));
+    }
+    reflect::save(ctx, answer, ReflectionSource::Form, Some(&item.slug)).await?;
+    let mut message = RichMessage::titled(
+        format!("Debrief: {}", item.title),
+        item.debrief.clone().unwrap_or_default(),
+    );
+    message.slug = Some(item.slug.clone());
+    if let Some(related) = related_line(catalog, item) {
+        message.fields.push(Field {
+            name: "Worth reading next".into(),
+            value: related,
+        });
+    }
+    message.fields.push(Field {
+        name: "Your answer".into(),
+        value: "Saved privately in your journal next to this scenario (/journal).".into(),
+    });
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// Autocomplete for the name argument of `command`.
+pub fn autocomplete(catalog: &Catalog, command: &str, typed: &str) -> Vec<Choice> {
+    let kind = match commands::find(command).map(|spec| spec.id) {
+        Some(commands::CommandId::Model) => Kind::Model,
+        Some(commands::CommandId::Scenario) => Kind::Scenario,
+        Some(commands::CommandId::Shift) => Kind::Shift,
+        _ => return Vec::new(),
+    };
+    catalog
+        .complete(typed, &[kind], MAX_CHOICES)
+        .into_iter()
+        .map(|item| Choice {
+            label: match item.number {
+                Some(n) => format!("{n}. {}", item.title),
+                None => item.title.clone(),
+            },
+            value: match (kind, item.number) {
+                (Kind::Shift, Some(n)) => n.to_string(),
+                (Kind::Shift, None) => "identity".to_owned(),
+                _ => item.slug.clone(),
+            },
+        })
+        .collect()
+}
+
+/// Discord's limit for one embed field.
+const FIELD_LIMIT: usize = 1024;
+
+/// An item in full, as a rich message.
+pub fn render_item(catalog: &Catalog, item: &Item) -> RichMessage {
+    let mut message = RichMessage {
+        title: Some(item.title.clone()),
+        body: item.body.clone(),
+        slug: Some(item.slug.clone()),
+        ..RichMessage::default()
+    };
+    let mut field = |name: &str, value: &str| {
+        message.fields.push(Field {
+            name: name.into(),
+            value: truncate(value, FIELD_LIMIT),
+        });
+    };
+    match item.kind {
+        Kind::Template => {
+            let fill: Vec<String> = item
+                .placeholders
+                .iter()
+                .map(|(name, meaning)| format!("- {{{name}}}: {meaning}"))
+                .collect();
+            field("Fill in", &fill.join("\n"));
+            if let Some(example) = &item.example {
+                field("Example", example);
+            }
+        }
+        Kind::Scenario => {
+            if let Some(question) = &item.question {
+                field("Your call", question);
+            }
+        }
+        _ => {
+            if let Some(question) = &item.question {
+                field("Ask yourself", question);
+            }
+        }
+    }
+    if let Some(related) = related_line(catalog, item) {
+        field("Related", &related);
+    }
+    match item.kind {
+        Kind::Scenario => {
+            message.form = Some(Form {
+                id: format!("{SCENARIO_FORM}:{}", item.slug),
+                title: "Your answer".into(),
+                inputs: vec![FormInput {
+                    id: SCENARIO_INPUT.into(),
+                    label: "What would you do?".into(),
+                    placeholder: Some("Who you call, what you decide, what you say...".into()),
+                    multiline: true,
+                    max_chars: reflect::MAX_REFLECTION_CHARS,
+                }],
+            });
+        }
+        Kind::Model | Kind::Framework | Kind::Shift => {
+            message.buttons.push(Button {
+                action: format!("{}:{}", reflect::REFLECT_FORM, item.slug),
+                label: "Reflect".into(),
+            });
+        }
+        _ => {}
+    }
+    message
+}
+
+/// The titles of an item's related items, one line.
+fn related_line(catalog: &Catalog, item: &Item) -> Option<String> {
+    let names: Vec<String> = item
+        .related
+        .iter()
+        .filter_map(|slug| catalog.get(slug))
+        .map(|other| format!("{} ({})", other.title, other.kind))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
