@@ -149,6 +149,9 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    if let Err(code) = content::load_catalog(&config) {
+        return Ok(code);
+    }
     let configured: Vec<&str> = [
         ("Discord", config.discord_token.is_some()),
         (

@@ -6,8 +6,9 @@
 //! few lines and the field weights and synonyms are the point, so it is written here rather
 //! than pulled in with a search engine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::{Item, Kind};
@@ -59,7 +60,16 @@ pub struct Hit<'a> {
 pub struct LookupIndex {
     analyzer: Analyzer,
     postings: HashMap<String, Posting>,
+    /// Per item, the terms of each situation and each tag, to explain a match without
+    /// analysing text again at query time.
+    explain: Vec<Explain>,
     items: usize,
+}
+
+#[derive(Debug)]
+struct Explain {
+    situations: Vec<Vec<String>>,
+    tags: Vec<Vec<String>>,
 }
 
 /// The items a term occurs in.
@@ -73,8 +83,11 @@ struct Posting {
 impl LookupIndex {
     pub fn build(items: &[Item]) -> Self {
         let analyzer = Analyzer::new();
-        let docs: Vec<[Vec<String>; Field::COUNT]> =
-            items.iter().map(|item| analyzer.fields(item)).collect();
+        let mut cache = HashMap::new();
+        let docs: Vec<[Vec<String>; Field::COUNT]> = items
+            .iter()
+            .map(|item| analyzer.fields(item, &mut cache))
+            .collect();
         let mut avg = [0f32; Field::COUNT];
         for doc in &docs {
             for (f, tokens) in doc.iter().enumerate() {
@@ -115,9 +128,25 @@ impl LookupIndex {
             let df = posting.docs.len() as f32;
             posting.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
+        let explain = items
+            .iter()
+            .map(|item| Explain {
+                situations: item
+                    .situations
+                    .iter()
+                    .map(|s| analyzer.terms_cached(s, &mut cache))
+                    .collect(),
+                tags: item
+                    .tags
+                    .iter()
+                    .map(|tag| analyzer.terms_cached(&tag.replace('-', " "), &mut cache))
+                    .collect(),
+            })
+            .collect();
         Self {
             analyzer,
             postings,
+            explain,
             items: items.len(),
         }
     }
@@ -166,7 +195,7 @@ impl LookupIndex {
             .map(|(doc, score)| Hit {
                 item: &items[doc],
                 score,
-                reason: self.analyzer.reason(&items[doc], &query),
+                reason: self.reason(doc, &items[doc], &query),
             })
             .collect()
     }
@@ -175,6 +204,10 @@ impl LookupIndex {
 /// Turns text into search terms.
 struct Analyzer {
     stemmer: Stemmer,
+    /// Finds every entry of [`PHRASES`] in one pass.
+    phrases: AhoCorasick,
+    replacements: Vec<&'static str>,
+    stop_words: HashSet<&'static str>,
     /// stemmed term → stemmed synonyms.
     synonyms: HashMap<String, Vec<String>>,
 }
@@ -193,11 +226,15 @@ type QueryTerm = (String, f32, bool);
 impl Analyzer {
     fn new() -> Self {
         let stemmer = Stemmer::create(Algorithm::English);
+        let phrases = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PHRASES.iter().map(|(from, _)| from))
+            .expect("the phrase table builds an automaton");
         let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
         let stem_all = |words: &[&str]| -> Vec<String> {
             words
                 .iter()
-                .map(|word| stemmer.stem(&normalise(word)).into_owned())
+                .map(|word| stemmer.stem(word).into_owned())
                 .collect()
         };
         for group in SYNONYM_GROUPS {
@@ -215,24 +252,52 @@ impl Analyzer {
             list.sort();
             list.dedup();
         }
-        Self { stemmer, synonyms }
+        Self {
+            stemmer,
+            phrases,
+            replacements: PHRASES.iter().map(|(_, to)| *to).collect(),
+            stop_words: STOP_WORDS.iter().copied().collect(),
+            synonyms,
+        }
+    }
+
+    /// Lowercases and rewrites multi-word and punctuated terms into single words.
+    fn normalise(&self, text: &str) -> String {
+        let text = text.to_lowercase().replace(['\u{2019}', '\''], "");
+        self.phrases.replace_all(&text, &self.replacements)
     }
 
     /// The stemmed terms of `text`, in order, stop words removed.
     fn terms(&self, text: &str) -> Vec<String> {
-        normalise(text)
+        self.terms_cached(text, &mut HashMap::new())
+    }
+
+    /// Like [`Self::terms`], remembering stems in `cache` (indexing stems the same words many
+    /// times).
+    fn terms_cached(&self, text: &str, cache: &mut HashMap<String, String>) -> Vec<String> {
+        self.normalise(text)
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty() && !STOP_WORDS.contains(word))
-            .map(|word| self.stemmer.stem(word).into_owned())
+            .filter(|word| !word.is_empty() && !self.stop_words.contains(word))
+            .map(|word| match cache.get(word) {
+                Some(stem) => stem.clone(),
+                None => {
+                    let stem = self.stemmer.stem(word).into_owned();
+                    cache.insert(word.to_owned(), stem.clone());
+                    stem
+                }
+            })
             .collect()
     }
 
-    fn fields(&self, item: &Item) -> [Vec<String>; Field::COUNT] {
-        let join = |parts: &[&str]| parts.join(" ");
-        let mut title = self.terms(&item.title);
-        title.extend(self.terms(&item.slug.replace('-', " ")));
+    fn fields(
+        &self,
+        item: &Item,
+        cache: &mut HashMap<String, String>,
+    ) -> [Vec<String>; Field::COUNT] {
+        let mut title = self.terms_cached(&item.title, cache);
+        title.extend(self.terms_cached(&item.slug.replace('-', " "), cache));
         for part in [&item.from, &item.to].into_iter().flatten() {
-            title.extend(self.terms(part));
+            title.extend(self.terms_cached(part, cache));
         }
         let extra: Vec<&str> = [&item.example, &item.debrief]
             .into_iter()
@@ -241,20 +306,12 @@ impl Analyzer {
             .collect();
         [
             title,
-            self.terms(
-                &join(&item.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>()).replace('-', " "),
-            ),
-            self.terms(&join(
-                &item
-                    .situations
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>(),
-            )),
-            self.terms(&item.summary),
-            self.terms(item.question.as_deref().unwrap_or("")),
-            self.terms(&item.body),
-            self.terms(&join(&extra)),
+            self.terms_cached(&item.tags.join(" ").replace('-', " "), cache),
+            self.terms_cached(&item.situations.join(" "), cache),
+            self.terms_cached(&item.summary, cache),
+            self.terms_cached(item.question.as_deref().unwrap_or(""), cache),
+            self.terms_cached(&item.body, cache),
+            self.terms_cached(&extra.join(" "), cache),
         ]
     }
 
@@ -290,46 +347,41 @@ impl Analyzer {
             })
             .unwrap_or(index)
     }
+}
 
-    /// One line on why `item` matched: the closest described situation, else matching tags.
-    fn reason(&self, item: &Item, query: &[QueryTerm]) -> String {
-        let overlap = |text: &str| {
-            self.terms(text)
+impl LookupIndex {
+    /// One line on why an item matched: its closest described situation, else matching tags,
+    /// else its summary.
+    fn reason(&self, doc: usize, item: &Item, query: &[QueryTerm]) -> String {
+        let explain = &self.explain[doc];
+        let overlap = |terms: &[String]| {
+            terms
                 .iter()
                 .filter(|term| query.iter().any(|(t, _, _)| t == *term))
                 .count()
         };
-        let best_situation = item
+        let best_situation = explain
             .situations
             .iter()
-            .map(|situation| (overlap(situation), situation))
+            .zip(&item.situations)
+            .map(|(terms, situation)| (overlap(terms), situation))
             .filter(|(count, _)| *count > 0)
             .max_by_key(|(count, _)| *count);
         if let Some((_, situation)) = best_situation {
             return format!("for moments like \u{201c}{situation}\u{201d}");
         }
-        let tags: Vec<&str> = item
+        let tags: Vec<&str> = explain
             .tags
             .iter()
-            .filter(|tag| overlap(&tag.replace('-', " ")) > 0)
-            .map(String::as_str)
+            .zip(&item.tags)
+            .filter(|(terms, _)| overlap(terms) > 0)
+            .map(|(_, tag)| tag.as_str())
             .collect();
         if !tags.is_empty() {
             return format!("about {}", tags.join(", "));
         }
         item.summary.clone()
     }
-}
-
-/// Lowercases and rewrites multi-word and punctuated terms into single words.
-fn normalise(text: &str) -> String {
-    let mut text = text.to_lowercase().replace(['\u{2019}', '\''], "");
-    for (from, to) in PHRASES {
-        if text.contains(from) {
-            text = text.replace(from, to);
-        }
-    }
-    text
 }
 
 /// Autocomplete: items of `kinds` whose slug or title fits `typed`, best first.
@@ -449,6 +501,15 @@ const PHRASES: &[(&str, &str)] = &[
     ("not answering", "unresponsive"),
     ("isnt answering", "unresponsive"),
     ("not responding", "unresponsive"),
+    ("stepping in", "handson"),
+    ("step in", "handson"),
+    ("jump in", "handson"),
+    ("take over", "handson"),
+    ("taking over", "handson"),
+    ("do it myself", "handson"),
+    ("doing it myself", "handson"),
+    ("who decides", "decider"),
+    ("big picture", "bigpicture"),
     ("new job", "newrole"),
     ("new role", "newrole"),
     ("first 90", "newrole"),
@@ -716,7 +777,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "complacency",
         "deviance",
     ],
-    &["business", "revenue", "commercial", "profit", "strategy"],
+    &["business", "revenue", "commercial", "profit"],
     &[
         "unresponsive",
         "unanswered",

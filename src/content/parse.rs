@@ -469,6 +469,17 @@ fn check_template(report: &mut Report<'_>, item: &Item) {
             ),
         );
     }
+    let listed: usize = item
+        .placeholders
+        .iter()
+        .map(|(name, meaning)| name.chars().count() + meaning.chars().count() + 7)
+        .sum();
+    if listed > MAX_FIELD {
+        report.key(
+            "placeholders",
+            format!("the placeholder descriptions add up to {listed} characters; shown as one field they must fit in {MAX_FIELD}"),
+        );
+    }
     for name in item
         .placeholders
         .keys()

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use shiftcoach::{
     clock::VirtualClock,
     content::Kind,
-    core::{Actor, Coach, Interaction, InteractionKind, Outgoing, OutgoingKind, Platform},
+    core::{Actor, Coach, Form, Interaction, InteractionKind, Outgoing, OutgoingKind, Platform},
     storage::Identity,
 };
 
@@ -78,6 +78,16 @@ impl Harness {
         out.remove(0)
     }
 
+    /// Answers the single input of `form` with `text`.
+    async fn fill_form(&self, user: &str, form: Form, text: &str) -> Vec<Outgoing> {
+        let values = BTreeMap::from([(form.inputs[0].id.clone(), text.to_owned())]);
+        let kind = InteractionKind::Form {
+            form_id: form.id,
+            values,
+        };
+        self.send(user, kind).await
+    }
+
     async fn stored_count(&self, user: &str) -> i64 {
         let id = self
             .coach
@@ -128,16 +138,7 @@ async fn reflect_without_text_opens_a_form_whose_answer_is_stored(db: TestDb) {
     assert_eq!(form.inputs[0].max_chars, 4000);
     assert_eq!(h.stored_count("ada").await, 0);
 
-    let values = BTreeMap::from([(form.inputs[0].id.clone(), "From the form".to_owned())]);
-    let out = h
-        .send(
-            "ada",
-            InteractionKind::Form {
-                form_id: form.id,
-                values,
-            },
-        )
-        .await;
+    let out = h.fill_form("ada", form, "From the form").await;
     assert_eq!(out[0].message.title.as_deref(), Some("Reflection saved"));
     assert_eq!(h.stored_count("ada").await, 1);
 }
@@ -263,15 +264,7 @@ async fn the_reflect_button_opens_a_form_tied_to_its_item(db: TestDb) {
         )
         .await;
     let form = out[0].message.form.clone().expect("a form");
-    let values = BTreeMap::from([("text".to_owned(), "I ran one".to_owned())]);
-    h.send(
-        "ada",
-        InteractionKind::Form {
-            form_id: form.id,
-            values,
-        },
-    )
-    .await;
+    h.fill_form("ada", form, "I ran one").await;
     let journal = h.command("ada", "journal", "").await;
     assert!(journal.message.fields[0].name.ends_with("on pre-mortem"));
 }
@@ -422,19 +415,7 @@ async fn a_scenario_answer_is_kept_and_answered_with_the_debrief(db: TestDb) {
     let shown = h.command("ada", "scenario", "ransomware").await;
     assert_eq!(shown.message.slug.as_deref(), Some("ransomware-2am"));
     let form = shown.message.form.clone().expect("a form to answer");
-    let values = BTreeMap::from([(
-        form.inputs[0].id.clone(),
-        "Call the IR retainer first".to_owned(),
-    )]);
-    let out = h
-        .send(
-            "ada",
-            InteractionKind::Form {
-                form_id: form.id,
-                values,
-            },
-        )
-        .await;
+    let out = h.fill_form("ada", form, "Call the IR retainer first").await;
     let debrief = &out[0].message;
     assert!(debrief.title.as_deref().unwrap().starts_with("Debrief: "));
     let item = h.coach.catalog().get("ransomware-2am").unwrap();
