@@ -10,13 +10,16 @@
 //!   Imports no chat library and no SQL.
 //! - [`adapters`]: one per surface (`console` today); each turns its platform's events into
 //!   interactions and renders outgoing messages its own way.
+//! - [`content`]: the coaching catalog from `prompts/` (embedded in the binary): loading,
+//!   checks that report `path:line: message`, and the relevance index behind lookups.
 //! - [`storage`]: the one storage API, over PostgreSQL or embedded SQLite; all SQL lives here,
 //!   migrations are under `migrations/<backend>/` and embedded in the binary.
 //! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
 //! - [`clock`]: the injectable clock (system or virtual).
 //! - [`markdown`]: the small Markdown subset messages are written in.
 //! - [`telemetry`]: `tracing` setup; no user text or tokens are ever logged.
-//! - [`cli`]: the `shiftcoach` command line; `main.rs` only calls [`cli::main`].
+//! - [`cli`]: the `shiftcoach` command line (`console`, `run`, `migrate`, `content`,
+//!   `lookup`); `main.rs` only calls [`cli::main`].
 
 pub mod adapters;
 pub mod cli;
