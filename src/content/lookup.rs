@@ -17,6 +17,8 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.6;
+/// Credit for a typed word's other matching forms beyond its best one.
+const OTHER_FORMS_CREDIT: f32 = 0.3;
 
 /// How much each field counts.
 #[derive(Clone, Copy)]
@@ -164,21 +166,42 @@ impl LookupIndex {
         if query.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let typed_terms = query.iter().filter(|(_, _, typed)| *typed).count().max(1) as f32;
+        let typed: Vec<usize> = (0..query.len())
+            .map(|i| self.analyzer.origin_of(&query, i))
+            .collect();
+        let concepts = query.iter().filter(|(_, _, typed)| *typed).count();
         let mut scores = vec![0f32; self.items];
         // Which typed words each item matched (directly or through a synonym), as bits.
         let mut matched = vec![0u64; self.items];
-        for (i, (term, weight, _)) in query.iter().enumerate() {
-            let Some(posting) = self.postings.get(term) else {
-                continue;
-            };
-            let origin = self.analyzer.origin_of(&query, i).min(63);
-            for &(doc, tf) in &posting.docs {
-                let doc = doc as usize;
-                scores[doc] += weight * posting.idf * tf * (K1 + 1.0) / (tf + K1);
-                matched[doc] |= 1u64 << origin;
+        // A typed word counts mainly through its best-scoring form (itself or a synonym), with
+        // a little credit for its other forms, so a word with many synonyms cannot outweigh
+        // the rest of the query.
+        let mut best = vec![0f32; self.items];
+        let mut sum = vec![0f32; self.items];
+        let mut touched = Vec::new();
+        for concept in 0..concepts {
+            for (i, (term, weight, _)) in query.iter().enumerate() {
+                let Some(posting) = self.postings.get(term).filter(|_| typed[i] == concept) else {
+                    continue;
+                };
+                for &(doc, tf) in &posting.docs {
+                    let doc = doc as usize;
+                    let score = weight * posting.idf * tf * (K1 + 1.0) / (tf + K1);
+                    if best[doc] == 0.0 {
+                        touched.push(doc);
+                    }
+                    best[doc] = best[doc].max(score);
+                    sum[doc] += score;
+                }
+            }
+            for doc in touched.drain(..) {
+                scores[doc] += best[doc] + OTHER_FORMS_CREDIT * (sum[doc] - best[doc]);
+                matched[doc] |= 1u64 << concept.min(63);
+                best[doc] = 0.0;
+                sum[doc] = 0.0;
             }
         }
+        let typed_terms = concepts.max(1) as f32;
         let mut ranked: Vec<(usize, f32)> = scores
             .iter()
             .enumerate()
@@ -510,6 +533,14 @@ const PHRASES: &[(&str, &str)] = &[
     ("doing it myself", "handson"),
     ("who decides", "decider"),
     ("big picture", "bigpicture"),
+    ("are we secure", "aresecure"),
+    ("are we safe", "aresecure"),
+    ("is it secure", "aresecure"),
+    ("how secure are we", "aresecure"),
+    ("how secure we are", "aresecure"),
+    ("whether we are secure", "aresecure"),
+    ("if we are secure", "aresecure"),
+    ("are we protected", "aresecure"),
     ("new job", "newrole"),
     ("new role", "newrole"),
     ("first 90", "newrole"),
@@ -561,7 +592,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "afford",
         "expensive",
     ],
-    &["secure", "safe", "protected", "posture"],
+    &["secure", "safe", "protected", "posture", "aresecure"],
     &[
         "vendor",
         "supplier",

@@ -205,19 +205,49 @@ fn resolve<'a>(
     }
     if let Some(other) = catalog.get(name) {
         return Err(CoreError::Refused(format!(
-            "{} is a {}, not a {kind}. Try /{} or /model, /framework, /template, /scenario, /shift as fits.",
-            other.title, other.kind, other.kind
+            "{} is a {}, not a {kind}: try /{} {}.",
+            other.title,
+            other.kind,
+            command_for(other.kind),
+            other.slug
         )));
     }
-    let hint = if candidates.is_empty() {
+    // Nothing of this kind: the person may have the right name and the wrong command.
+    let suggestions = if candidates.is_empty() {
+        catalog.complete(name, &Kind::LOOKUP, 3)
+    } else {
+        candidates
+    };
+    let hint = if suggestions.is_empty() {
         String::new()
     } else {
-        let names: Vec<&str> = candidates.iter().map(|item| item.slug.as_str()).collect();
+        let names: Vec<String> = suggestions
+            .iter()
+            .map(|item| {
+                if item.kind == kind {
+                    item.slug.clone()
+                } else {
+                    let command = command_for(item.kind);
+                    format!("{} (a {}: /{command} {})", item.slug, item.kind, item.slug)
+                }
+            })
+            .collect();
         format!(" Did you mean {}?", names.join(", "))
     };
     Err(CoreError::Refused(format!(
         "There is no {kind} called \u{201c}{name}\u{201d}.{hint} /{command} with no name picks one for you."
     )))
+}
+
+/// The command that shows items of `kind` by name.
+fn command_for(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Framework => "framework",
+        Kind::Template => "template",
+        Kind::Scenario => "scenario",
+        Kind::Shift => "shift",
+        _ => "model",
+    }
 }
 
 /// `/shift [1-8|identity]`.
