@@ -36,6 +36,16 @@ pub const SETTINGS: &[Setting] = &[
         help: "IANA time zone used when a user's own zone is unknown; default `UTC`",
     },
     Setting {
+        env: "SHIFTCOACH_ADMINS",
+        key: "admins",
+        help: "comma-separated user or role ids (or names) allowed to manage nudges, besides workspace admins",
+    },
+    Setting {
+        env: "SHIFTCOACH_NUDGE_GRACE",
+        key: "nudge_grace",
+        help: "how late a missed nudge may still be sent after downtime, e.g. `2h`; default `2h`",
+    },
+    Setting {
         env: "SHIFTCOACH_PROMPTS_DIR",
         key: "prompts_dir",
         help: "load the coaching catalog from this folder instead of the one built into the binary",
@@ -88,6 +98,10 @@ pub struct Config {
     pub default_zone: Tz,
     /// A catalog folder to use instead of the embedded one.
     pub prompts_dir: Option<PathBuf>,
+    /// Users or roles allowed to manage nudges, besides platform admins.
+    pub admins: Vec<String>,
+    /// How late a missed nudge may still go out.
+    pub nudge_grace: Duration,
     pub log_format: LogFormat,
     pub db_connect_timeout: Duration,
     pub discord_token: Option<SecretString>,
@@ -235,12 +249,27 @@ impl Config {
             })?;
 
         let prompts_dir = raw.get("prompts_dir")?.map(|(_, dir)| PathBuf::from(dir));
+        let admins = raw
+            .get("admins")?
+            .map(|(_, list)| {
+                list.split(',')
+                    .map(|admin| admin.trim().trim_start_matches('@').to_owned())
+                    .filter(|admin| !admin.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let nudge_grace = raw.parse("nudge_grace", Duration::from_secs(2 * 3600), |value| {
+            humantime::parse_duration(value)
+                .map_err(|_| format!("expected a duration such as 2h or 90m, got {value:?}"))
+        })?;
 
         Ok(Self {
             database,
             data_dir,
             default_zone,
             prompts_dir,
+            admins,
+            nudge_grace,
             log_format,
             db_connect_timeout,
             discord_token: raw.secret("discord_token")?,

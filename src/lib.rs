@@ -28,5 +28,7 @@ pub mod config;
 pub mod content;
 pub mod core;
 pub mod markdown;
+pub mod scheduler;
+pub mod secrets;
 pub mod storage;
 pub mod telemetry;

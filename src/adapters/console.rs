@@ -6,7 +6,15 @@
 //! presses a button of the last message that had some, `/cancel` closes an open form and
 //! `/quit` leaves. Output is readable text, or one JSON object per message with `--json`.
 
-use std::{collections::BTreeMap, io::Write, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    path::PathBuf,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, TimeZone, Utc};
@@ -17,10 +25,12 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use crate::{
     clock::{Clock, VirtualClock},
     core::{
-        Actor, Button, Coach, Destination, Form, Interaction, InteractionKind, Outgoing,
-        OutgoingKind, Platform, RichMessage,
+        Actor, BoxFuture, Button, Coach, Destination, Form, Interaction, InteractionKind, Outgoing,
+        OutgoingKind, Platform, Postman, RichMessage, SendError, message::Attachment,
     },
     markdown,
+    scheduler::Scheduler,
+    storage::ChannelAddress,
 };
 
 /// The console's workspace name in stored identities.
@@ -38,6 +48,73 @@ pub struct ConsoleOptions {
     pub interactive: bool,
     /// The user's own zone, when known.
     pub zone: Option<Tz>,
+    /// Where `/mydata export` files are written.
+    pub export_dir: PathBuf,
+}
+
+/// One message the scheduler sent through the console.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub outgoing: Outgoing,
+    pub at: DateTime<Utc>,
+    pub message_id: String,
+}
+
+/// The console's [`Postman`]: it can post anywhere, and keeps what was sent until the
+/// console prints it.
+#[derive(Debug)]
+pub struct ConsolePostman {
+    clock: VirtualClock,
+    sent: Mutex<Vec<Sent>>,
+    count: AtomicU64,
+}
+
+impl ConsolePostman {
+    pub fn new(clock: VirtualClock) -> Self {
+        Self {
+            clock,
+            sent: Mutex::new(Vec::new()),
+            count: AtomicU64::new(0),
+        }
+    }
+
+    /// Everything sent since the last call, in order.
+    pub fn take(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.sent.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl Postman for ConsolePostman {
+    fn check_channel<'a>(
+        &'a self,
+        _channel: &'a ChannelAddress,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn send<'a>(
+        &'a self,
+        _platform: &'a str,
+        _workspace: &'a str,
+        message: &'a Outgoing,
+        key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(async move {
+            let message_id = match key {
+                Some(key) => key.to_owned(),
+                None => format!("console-{}", self.count.fetch_add(1, Ordering::Relaxed)),
+            };
+            self.sent
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Sent {
+                    outgoing: message.clone(),
+                    at: self.clock.now(),
+                    message_id: message_id.clone(),
+                });
+            Ok(message_id)
+        })
+    }
 }
 
 /// A form being filled in, one input per line.
@@ -49,22 +126,36 @@ struct OpenForm {
 /// The console session.
 pub struct Console<W> {
     coach: Arc<Coach>,
+    scheduler: Scheduler,
+    postman: Arc<ConsolePostman>,
     clock: VirtualClock,
     options: ConsoleOptions,
     out: W,
     open_form: Option<OpenForm>,
     buttons: Vec<Button>,
+    /// The latest nudge: a plain line answers it in its thread.
+    last_nudge: Option<String>,
 }
 
 impl<W: Write> Console<W> {
-    pub fn new(coach: Arc<Coach>, clock: VirtualClock, options: ConsoleOptions, out: W) -> Self {
+    pub fn new(
+        coach: Arc<Coach>,
+        scheduler: Scheduler,
+        postman: Arc<ConsolePostman>,
+        clock: VirtualClock,
+        options: ConsoleOptions,
+        out: W,
+    ) -> Self {
         Self {
             coach,
+            scheduler,
+            postman,
             clock,
             options,
             out,
             open_form: None,
             buttons: Vec::new(),
+            last_nudge: None,
         }
     }
 
@@ -73,6 +164,8 @@ impl<W: Write> Console<W> {
         if self.options.interactive {
             self.print_banner()?;
         }
+        // Anything that fell due since the last run goes out first (or is skipped).
+        self.run_scheduler(self.clock.now()).await?;
         let mut lines = input.lines();
         loop {
             self.print_prompt()?;
@@ -96,7 +189,9 @@ impl<W: Write> Console<W> {
             return Ok(true);
         }
         let Some(command) = line.strip_prefix('/') else {
-            return self.handle_text(line).await.map(|()| true);
+            self.handle_text(line).await?;
+            self.run_scheduler(self.clock.now()).await?;
+            return Ok(true);
         };
         let (name, args) = command
             .split_once(char::is_whitespace)
@@ -119,6 +214,7 @@ impl<W: Write> Console<W> {
                 self.open_form = None;
                 let kind = InteractionKind::command(name, args);
                 self.send(kind).await?;
+                self.run_scheduler(self.clock.now()).await?;
                 if name == "help" {
                     self.emit_local(
                         OutgoingKind::Reply,
@@ -135,7 +231,7 @@ impl<W: Write> Console<W> {
         let Some(mut open) = self.open_form.take() else {
             let kind = InteractionKind::Message {
                 text: text.to_owned(),
-                thread: None,
+                thread: self.last_nudge.clone(),
             };
             return self.send(kind).await;
         };
@@ -202,14 +298,33 @@ impl<W: Write> Console<W> {
         self.emit_local(OutgoingKind::Reply, Some("Clock"), &text)
     }
 
-    /// Moves the virtual clock to `target` and remembers it across restarts.
+    /// Moves the virtual clock to `target`, sending whatever falls due on the way in order,
+    /// and remembers the time across restarts.
     async fn advance_to(&mut self, target: DateTime<Utc>) -> anyhow::Result<()> {
-        self.clock.set(target)?;
+        if target < self.clock.now() {
+            return Err(crate::clock::ClockWentBack {
+                now: self.clock.now(),
+            }
+            .into());
+        }
+        self.run_scheduler(target).await?;
         let stamp = target.to_rfc3339_opts(SecondsFormat::Micros, true);
         self.coach
             .storage()
             .set_state(CLOCK_STATE_KEY, &stamp, target)
             .await?;
+        Ok(())
+    }
+
+    /// Runs the scheduler up to `target` and prints what it sent.
+    async fn run_scheduler(&mut self, target: DateTime<Utc>) -> anyhow::Result<()> {
+        self.scheduler.advance(&self.clock, target).await?;
+        for sent in self.postman.take() {
+            if sent.outgoing.kind == OutgoingKind::Nudge {
+                self.last_nudge = Some(sent.message_id.clone());
+            }
+            self.emit_at(&sent.outgoing, sent.at)?;
+        }
         Ok(())
     }
 
@@ -222,6 +337,7 @@ impl<W: Write> Console<W> {
                 display_name: self.options.user.clone(),
                 zone: self.options.zone,
                 is_admin: true,
+                roles: Vec::new(),
             },
             channel: self.options.channel.clone(),
             kind,
@@ -257,7 +373,15 @@ impl<W: Write> Console<W> {
     }
 
     fn emit(&mut self, outgoing: &Outgoing) -> anyhow::Result<()> {
+        self.emit_at(outgoing, self.clock.now())
+    }
+
+    fn emit_at(&mut self, outgoing: &Outgoing, at: DateTime<Utc>) -> anyhow::Result<()> {
         let message = &outgoing.message;
+        let saved = match &message.attachment {
+            Some(attachment) => Some(self.save_attachment(attachment)?),
+            None => None,
+        };
         if !message.buttons.is_empty() {
             self.buttons = message.buttons.clone();
         }
@@ -268,14 +392,32 @@ impl<W: Write> Console<W> {
             });
         }
         if self.options.json {
-            let line = to_json(outgoing, self.clock.now());
+            let mut line = to_json(outgoing, at);
+            if let (Some(path), Some(attachment)) = (&saved, &message.attachment) {
+                line["attachment"] =
+                    json!({"filename": attachment.filename, "path": path.display().to_string()});
+            }
             writeln!(self.out, "{line}")?;
         } else {
-            let text = render_text(outgoing);
+            let mut text = render_text(outgoing);
+            if let Some(path) = &saved {
+                text = text.trim_end().to_owned();
+                text.push_str(&format!("\nSaved to {}\n\n", path.display()));
+            }
             write!(self.out, "{text}")?;
         }
         self.out.flush()?;
         Ok(())
+    }
+
+    /// Writes an attachment into the export folder and returns its path.
+    fn save_attachment(&self, attachment: &Attachment) -> anyhow::Result<PathBuf> {
+        std::fs::create_dir_all(&self.options.export_dir)
+            .with_context(|| format!("creating {}", self.options.export_dir.display()))?;
+        let path = self.options.export_dir.join(&attachment.filename);
+        std::fs::write(&path, &attachment.content)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
     }
 
     fn print_banner(&mut self) -> anyhow::Result<()> {

@@ -10,10 +10,11 @@ use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions},
+    adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions, ConsolePostman},
     clock::VirtualClock,
     config::Config,
-    core::Coach,
+    core::{Coach, CoachSettings},
+    scheduler::{Scheduler, SchedulerOptions},
     storage::{ConnectOptions, Storage},
     telemetry,
 };
@@ -191,12 +192,17 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     // Time in the console never runs backwards, even across restarts.
     let start = saved_clock.map_or(Utc::now(), |saved| saved.max(Utc::now()));
     let clock = VirtualClock::starting_at(start);
-    let coach = Arc::new(Coach::new(
-        storage.clone(),
-        catalog,
-        Arc::new(clock.clone()),
-        config.default_zone,
-    ));
+    let postman = Arc::new(ConsolePostman::new(clock.clone()));
+    let coach = Arc::new(
+        Coach::new(
+            storage.clone(),
+            catalog,
+            Arc::new(clock.clone()),
+            coach_settings(&config),
+        )
+        .with_postman(postman.clone()),
+    );
+    let scheduler = Scheduler::new(coach.clone(), postman.clone(), scheduler_options(&config));
 
     let user = args
         .user
@@ -208,13 +214,28 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
         json: args.json,
         interactive: std::io::stdin().is_terminal(),
         zone: local_zone(),
+        export_dir: config.data_dir.join("exports"),
     };
     let input = tokio::io::BufReader::new(tokio::io::stdin());
-    let result = Console::new(coach, clock, options, std::io::stdout())
+    let result = Console::new(coach, scheduler, postman, clock, options, std::io::stdout())
         .run(input)
         .await;
     storage.close().await;
     result.map(|()| ExitCode::SUCCESS)
+}
+
+fn coach_settings(config: &Config) -> CoachSettings {
+    CoachSettings {
+        default_zone: config.default_zone,
+        admins: config.admins.clone(),
+    }
+}
+
+fn scheduler_options(config: &Config) -> SchedulerOptions {
+    SchedulerOptions {
+        grace: chrono::Duration::from_std(config.nudge_grace).unwrap_or(chrono::Duration::hours(2)),
+        ..SchedulerOptions::default()
+    }
 }
 
 /// The terminal user's zone: `TZ` when it names an IANA zone, else the system's.

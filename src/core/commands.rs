@@ -11,6 +11,8 @@ pub enum CommandId {
     Scenario,
     Reflect,
     Journal,
+    Nudges,
+    Mydata,
     Help,
 }
 
@@ -76,6 +78,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "journal",
         args: "[n]",
         summary: "Show your last n reflections (default 5), newest first. Only you see them.",
+        completes_names: false,
+    },
+    CommandSpec {
+        id: CommandId::Nudges,
+        name: "nudges",
+        args: "set|status|pause|resume|preview|now|remove|skip ...",
+        summary: "Admins: schedule daily nudges in a channel, e.g. /nudges set here weekdays 09:00 Europe/Berlin.",
+        completes_names: false,
+    },
+    CommandSpec {
+        id: CommandId::Mydata,
+        name: "mydata",
+        args: "export|delete",
+        summary: "Download everything stored about you as JSON, or delete all of it.",
         completes_names: false,
     },
     CommandSpec {

@@ -35,6 +35,8 @@ pub struct Actor {
     pub zone: Option<Tz>,
     /// Whether the platform says this person administers the workspace.
     pub is_admin: bool,
+    /// The person's role ids on platforms that have roles.
+    pub roles: Vec<String>,
 }
 
 impl Actor {

@@ -330,7 +330,7 @@ pub async fn answer_scenario(
             "The answer was empty, so there is no debrief yet: write what you would do.".into(),
         ));
     }
-    reflect::save(ctx, answer, ReflectionSource::Form, Some(&item.slug)).await?;
+    reflect::save(ctx, answer, ReflectionSource::Form, Some(&item.slug), None).await?;
     let mut message = RichMessage::titled(
         format!("Debrief: {}", item.title),
         item.debrief.clone().unwrap_or_default(),

@@ -48,6 +48,15 @@ pub struct RichMessage {
     pub form: Option<Form>,
     /// The content item this message carries, when there is one.
     pub slug: Option<String>,
+    /// A file to hand over with the message (a data export).
+    pub attachment: Option<Attachment>,
+}
+
+/// A text file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content: String,
 }
 
 /// A labelled value shown under the body.

@@ -7,9 +7,14 @@ pub mod commands;
 pub mod interaction;
 pub mod lookup;
 pub mod message;
+pub mod mydata;
+pub mod nudges;
+pub mod postman;
 pub mod reflect;
 
 use std::{str::FromStr, sync::Arc};
+
+use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -19,6 +24,7 @@ pub use lookup::Choice;
 pub use message::{
     Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
 };
+pub use postman::{BoxFuture, Postman, SendError};
 
 use commands::CommandId;
 
@@ -45,13 +51,41 @@ impl From<StorageError> for CoreError {
     }
 }
 
+/// Settings the core reads.
+#[derive(Debug, Clone)]
+pub struct CoachSettings {
+    /// Zone for people whose own zone is unknown, and for schedules set without one.
+    pub default_zone: Tz,
+    /// User or role ids (or names) treated as admins on every platform.
+    pub admins: Vec<String>,
+}
+
+impl Default for CoachSettings {
+    fn default() -> Self {
+        Self {
+            default_zone: Tz::UTC,
+            admins: Vec::new(),
+        }
+    }
+}
+
 /// The coach itself. Cheap to share behind an `Arc`.
-#[derive(Debug)]
 pub struct Coach {
     storage: Storage,
     catalog: Arc<Catalog>,
     clock: SharedClock,
-    default_zone: Tz,
+    settings: CoachSettings,
+    postman: Option<Arc<dyn Postman>>,
+    schedules_changed: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Coach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coach")
+            .field("storage", &self.storage.backend())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything a handler needs about the interaction being handled.
@@ -81,14 +115,46 @@ impl Coach {
         storage: Storage,
         catalog: Arc<Catalog>,
         clock: SharedClock,
-        default_zone: Tz,
+        settings: CoachSettings,
     ) -> Self {
         Self {
             storage,
             catalog,
             clock,
-            default_zone,
+            settings,
+            postman: None,
+            schedules_changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// Lets the core check channels before scheduling nudges in them.
+    pub fn with_postman(mut self, postman: Arc<dyn Postman>) -> Self {
+        self.postman = Some(postman);
+        self
+    }
+
+    pub fn settings(&self) -> &CoachSettings {
+        &self.settings
+    }
+
+    pub fn postman(&self) -> Option<&Arc<dyn Postman>> {
+        self.postman.as_ref()
+    }
+
+    /// Notified whenever a schedule changes, so the scheduler can wake early.
+    pub fn schedules_changed(&self) -> &Arc<Notify> {
+        &self.schedules_changed
+    }
+
+    /// Whether `actor` may manage nudges: the platform says so, or configuration names them
+    /// or one of their roles.
+    pub fn is_admin(&self, actor: &Actor) -> bool {
+        actor.is_admin
+            || self
+                .settings
+                .admins
+                .iter()
+                .any(|admin| *admin == actor.user_id || actor.roles.contains(admin))
     }
 
     pub fn storage(&self) -> &Storage {
@@ -157,7 +223,7 @@ impl Coach {
                 .user_zone(user)
                 .await?
                 .and_then(|name| Tz::from_str(&name).ok())
-                .unwrap_or(self.default_zone),
+                .unwrap_or(self.settings.default_zone),
         };
         let ctx = Context {
             coach: self,
@@ -185,9 +251,22 @@ impl Coach {
             InteractionKind::Button { action }
                 if action.split(':').next() == Some(reflect::REFLECT_FORM) =>
             {
-                let slug = action.split_once(':').map(|(_, slug)| slug);
-                Ok(vec![ctx.reply(reflect::reflect_form(slug), true)])
+                let mut parts = action.split(':').skip(1);
+                let form = match (parts.next(), parts.next().and_then(|id| id.parse().ok())) {
+                    (Some(slug), delivery) => reflect::reflect_form_for(slug, delivery),
+                    (None, _) => reflect::reflect_form(None),
+                };
+                Ok(vec![ctx.reply(form, true)])
             }
+            InteractionKind::Button { action }
+                if action.split(':').next() == Some(mydata::MYDATA_ACTION) =>
+            {
+                mydata::button(&ctx, action).await
+            }
+            InteractionKind::Message {
+                text,
+                thread: Some(thread),
+            } => reflect::reply_in_thread(&ctx, text, thread).await,
             InteractionKind::Form { .. } | InteractionKind::Button { .. } => Err(
                 CoreError::Refused("That form or button has expired. /help lists what you can do now.".into()),
             ),
@@ -218,6 +297,8 @@ impl Coach {
             CommandId::Model => lookup::model(ctx, text).await,
             CommandId::Shift => lookup::shift(ctx, text).await,
             CommandId::Scenario => lookup::scenario(ctx, text).await,
+            CommandId::Nudges => nudges::nudges(ctx, text).await,
+            CommandId::Mydata => mydata::mydata(ctx, text).await,
             CommandId::Reflect => reflect::reflect(ctx, text).await,
             CommandId::Journal => reflect::journal(ctx, text).await,
             CommandId::Help => Ok(vec![ctx.reply(help(), true)]),

@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use super::{Context, CoreError, message::*};
 use crate::{
     markdown::truncate,
+    secrets,
     storage::{NewReflection, ReflectionSource},
 };
 
 /// Longest reflection accepted, in characters (Discord's limit for one form input).
 pub const MAX_REFLECTION_CHARS: usize = 4000;
 
-/// Id of the reflection form; `reflect:<slug>` ties the answer to a content item.
+/// Id of the reflection form; `reflect:<slug>` ties the answer to a content item and
+/// `reflect:<slug>:<delivery>` also to the nudge it came from.
 pub const REFLECT_FORM: &str = "reflect";
 /// Id of the single text input in the reflection form.
 pub const REFLECT_INPUT: &str = "text";
@@ -25,7 +27,16 @@ pub async fn reflect(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Cor
     if text.is_empty() {
         return Ok(vec![ctx.reply(reflect_form(None), true)]);
     }
-    store(ctx, text, ReflectionSource::Command, None).await
+    store(ctx, text, ReflectionSource::Command, None, None).await
+}
+
+/// The reflection form tied to a nudge's item and delivery.
+pub fn reflect_form_for(slug: &str, delivery: Option<i64>) -> RichMessage {
+    let mut message = reflect_form(Some(slug));
+    if let (Some(form), Some(delivery)) = (message.form.as_mut(), delivery) {
+        form.id = format!("{REFLECT_FORM}:{slug}:{delivery}");
+    }
+    message
 }
 
 /// A submitted reflection form.
@@ -34,10 +45,9 @@ pub async fn submit_form(
     form_id: &str,
     values: &BTreeMap<String, String>,
 ) -> Result<Vec<Outgoing>, CoreError> {
-    let slug = form_id
-        .strip_prefix(REFLECT_FORM)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .filter(|slug| !slug.is_empty());
+    let mut parts = form_id.split(':').skip(1);
+    let slug = parts.next().filter(|slug| !slug.is_empty());
+    let delivery = parts.next().and_then(|id| id.parse::<i64>().ok());
     let text = values
         .get(REFLECT_INPUT)
         .map(|text| text.trim())
@@ -47,7 +57,34 @@ pub async fn submit_form(
             "The reflection was empty, so nothing was saved.".into(),
         ));
     }
-    store(ctx, text, ReflectionSource::Form, slug).await
+    store(ctx, text, ReflectionSource::Form, slug, delivery).await
+}
+
+/// A reply in a thread: kept as a reflection on the nudge that started the thread.
+pub async fn reply_in_thread(
+    ctx: &Context<'_>,
+    text: &str,
+    thread: &str,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let actor = &ctx.interaction.actor;
+    let delivery = ctx
+        .coach
+        .storage()
+        .delivery_for_message(actor.platform.as_str(), &actor.workspace, thread)
+        .await?
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "That thread is not one of my nudges, so I did not keep your message. Use /reflect to write a reflection.".into(),
+            )
+        })?;
+    store(
+        ctx,
+        text.trim(),
+        ReflectionSource::Reply,
+        delivery.slug.as_deref(),
+        Some(delivery.id),
+    )
+    .await
 }
 
 /// The reflection form, optionally tied to a content item.
@@ -79,8 +116,9 @@ async fn store(
     text: &str,
     source: ReflectionSource,
     slug: Option<&str>,
+    delivery: Option<i64>,
 ) -> Result<Vec<Outgoing>, CoreError> {
-    let total = save(ctx, text, source, slug).await?;
+    let total = save(ctx, text, source, slug, delivery).await?;
     let message = RichMessage::titled(
         "Reflection saved",
         format!(
@@ -90,18 +128,26 @@ async fn store(
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// Stores a private reflection after checking its length; returns how many the author has.
+/// Stores a private reflection after checking its length and that it holds no secret;
+/// returns how many the author has.
 pub(super) async fn save(
     ctx: &Context<'_>,
     text: &str,
     source: ReflectionSource,
     slug: Option<&str>,
+    delivery: Option<i64>,
 ) -> Result<i64, CoreError> {
     let chars = text.chars().count();
     if chars > MAX_REFLECTION_CHARS {
         return Err(CoreError::Refused(format!(
             "That text is {chars} characters; the limit is {MAX_REFLECTION_CHARS}. Nothing was saved: shorten it or split it in two."
         )));
+    }
+    let findings = secrets::scan(text);
+    if !findings.is_empty() {
+        let kinds: Vec<&str> = findings.iter().map(|f| f.kind.describe()).collect();
+        tracing::warn!(kinds = ?kinds, "refused to store text that looks like it holds a secret");
+        return Err(CoreError::Refused(secrets::refusal(&findings)));
     }
     let storage = ctx.coach.storage();
     storage
@@ -110,6 +156,7 @@ pub(super) async fn save(
             channel: &ctx.interaction.channel,
             source,
             slug,
+            delivery,
             body: text,
             created_at: ctx.now,
         })

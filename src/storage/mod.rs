@@ -5,7 +5,10 @@
 //! dialect both engines accept (`$1` parameters, `RETURNING`) and run on either pool through
 //! [`with_pool!`]; where the engines differ, a function matches on the backend itself.
 
+mod deliveries;
+mod mydata;
 mod reflections;
+mod schedules;
 mod state;
 mod users;
 mod views;
@@ -22,7 +25,10 @@ use tokio::time::Instant;
 
 pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
+pub use deliveries::{ClaimPlan, DeliveryRecord, DeliveryState, LeasedDelivery, PlannedDelivery};
+pub use mydata::DeletedCounts;
 pub use reflections::{NewReflection, Reflection, ReflectionSource};
+pub use schedules::{ChannelAddress, NewSchedule, QuietPeriod, Schedule};
 pub use users::{Identity, UserId};
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

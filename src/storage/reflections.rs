@@ -41,6 +41,8 @@ pub struct NewReflection<'a> {
     pub source: ReflectionSource,
     /// The content item it answers, when there is one.
     pub slug: Option<&'a str>,
+    /// The nudge it answers, when there is one.
+    pub delivery: Option<i64>,
     pub body: &'a str,
     pub created_at: DateTime<Utc>,
 }
@@ -53,6 +55,7 @@ pub struct Reflection {
     pub channel: String,
     pub source: ReflectionSource,
     pub slug: Option<String>,
+    pub delivery: Option<i64>,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Reflection {
             .field("author", &self.author)
             .field("source", &self.source)
             .field("slug", &self.slug)
+            .field("delivery", &self.delivery)
             .field("body_chars", &self.body.chars().count())
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
@@ -78,6 +82,7 @@ struct ReflectionRow {
     channel: String,
     source: String,
     slug: Option<String>,
+    delivery_id: Option<i64>,
     body: String,
     created_at: DateTime<Utc>,
 }
@@ -90,6 +95,7 @@ impl From<ReflectionRow> for Reflection {
             channel: row.channel,
             source: ReflectionSource::parse(&row.source),
             slug: row.slug,
+            delivery: row.delivery_id,
             body: row.body,
             created_at: row.created_at,
         }
@@ -103,15 +109,16 @@ impl Storage {
         new: &NewReflection<'_>,
     ) -> Result<Reflection, StorageError> {
         const SQL: &str =
-            "INSERT INTO reflections (user_id, channel, source, slug, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING id, user_id, channel, source, slug, body, created_at";
+            "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             RETURNING id, user_id, channel, source, slug, delivery_id, body, created_at";
         let row = with_pool!(self, |pool| {
             sqlx::query_as::<_, ReflectionRow>(SQL)
                 .bind(new.author.0)
                 .bind(new.channel)
                 .bind(new.source.as_str())
                 .bind(new.slug)
+                .bind(new.delivery)
                 .bind(new.body)
                 .bind(new.created_at)
                 .fetch_one(pool)
@@ -126,7 +133,7 @@ impl Storage {
         author: UserId,
         limit: u32,
     ) -> Result<Vec<Reflection>, StorageError> {
-        const SQL: &str = "SELECT id, user_id, channel, source, slug, body, created_at
+        const SQL: &str = "SELECT id, user_id, channel, source, slug, delivery_id, body, created_at
              FROM reflections WHERE user_id = $1
              ORDER BY created_at DESC, id DESC LIMIT $2";
         let rows = with_pool!(self, |pool| {

@@ -48,6 +48,22 @@ impl Storage {
         Ok(UserId(id))
     }
 
+    /// Who a stored user is on their platform.
+    pub async fn user_identity(&self, user: UserId) -> Result<Option<Identity>, StorageError> {
+        const SQL: &str = "SELECT platform, workspace, external_id FROM users WHERE id = $1";
+        let row = with_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, String, String)>(SQL)
+                .bind(user.0)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map(|(platform, workspace, external_id)| Identity {
+            platform,
+            workspace,
+            external_id,
+        }))
+    }
+
     /// The zone stored for a user, if any.
     pub async fn user_zone(&self, user: UserId) -> Result<Option<String>, StorageError> {
         const SQL: &str = "SELECT zone FROM users WHERE id = $1";

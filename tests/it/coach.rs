@@ -3,11 +3,13 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::{TimeZone, Utc};
-use chrono_tz::Tz;
 use shiftcoach::{
     clock::VirtualClock,
     content::Kind,
-    core::{Actor, Coach, Form, Interaction, InteractionKind, Outgoing, OutgoingKind, Platform},
+    core::{
+        Actor, Coach, CoachSettings, Form, Interaction, InteractionKind, Outgoing, OutgoingKind,
+        Platform,
+    },
     storage::Identity,
 };
 
@@ -47,7 +49,7 @@ impl Harness {
             db.storage.clone(),
             crate::support::catalog(),
             Arc::new(clock.clone()),
-            Tz::UTC,
+            CoachSettings::default(),
         );
         Self {
             coach,
@@ -65,6 +67,7 @@ impl Harness {
                 display_name: user.into(),
                 zone: Some(chrono_tz::Europe::Berlin),
                 is_admin: false,
+                roles: Vec::new(),
             },
             channel: "chan-1".into(),
             kind,

@@ -6,6 +6,7 @@ mod coach;
 mod console;
 mod content;
 mod lookup;
+mod nudges;
 mod repo;
 mod storage;
 mod support;

@@ -67,6 +67,7 @@ async fn reflections_come_back_newest_first_with_utc_times(db: TestDb) {
                 channel: "c1",
                 source: ReflectionSource::Command,
                 slug: (i == 1).then_some("pre-mortem"),
+                delivery: None,
                 body,
                 created_at: base + chrono::Duration::hours(i as i64),
             })
@@ -100,6 +101,7 @@ async fn reflections_belong_to_their_author(db: TestDb) {
             channel: "c1",
             source: ReflectionSource::Form,
             slug: None,
+            delivery: None,
             body: "only for alice",
             created_at: now,
         })

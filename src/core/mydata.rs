@@ -1,0 +1,117 @@
+//! `/mydata export` and `/mydata delete`: a person's own data, all of it, on request.
+
+use serde_json::json;
+
+use super::{
+    Context, CoreError, Outgoing, RichMessage,
+    message::{Attachment, Button},
+};
+
+/// Prefix of the confirmation buttons' actions.
+pub const MYDATA_ACTION: &str = "mydata";
+const CONFIRM: &str = "mydata:delete:confirm";
+const CANCEL: &str = "mydata:delete:cancel";
+
+/// `/mydata export|delete`.
+pub async fn mydata(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
+    match text.trim().to_lowercase().as_str() {
+        "export" => export(ctx).await,
+        "delete" => {
+            let mut message = RichMessage::titled(
+                "Delete all your data?",
+                "This deletes every reflection, scenario answer and record of what you have been shown, on every channel. It cannot be undone. Export first (/mydata export) if you want a copy.",
+            );
+            message.buttons = vec![
+                Button { action: CONFIRM.into(), label: "Delete everything".into() },
+                Button { action: CANCEL.into(), label: "Keep my data".into() },
+            ];
+            Ok(vec![ctx.reply(message, true)])
+        }
+        _ => Err(CoreError::Refused(
+            "Usage: /mydata export (a JSON file with everything stored about you) or /mydata delete (asks to confirm, then deletes it all).".into(),
+        )),
+    }
+}
+
+/// The confirmation buttons of `/mydata delete`.
+pub async fn button(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
+    if action != CONFIRM {
+        let message = RichMessage::titled("Nothing deleted", "Your data is as it was.");
+        return Ok(vec![ctx.reply(message, true)]);
+    }
+    let counts = ctx.coach.storage().delete_user_data(ctx.user).await?;
+    tracing::info!(
+        reflections = counts.reflections,
+        views = counts.content_views,
+        "user data deleted on request"
+    );
+    let message = RichMessage::titled(
+        "Your data is deleted",
+        format!(
+            "Deleted {} reflection(s) and scenario answer(s), and {} record(s) of items you were shown. Nothing of yours is left.",
+            counts.reflections, counts.content_views
+        ),
+    );
+    Ok(vec![ctx.reply(message, true)])
+}
+
+async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
+    let storage = ctx.coach.storage();
+    let actor = &ctx.interaction.actor;
+    let reflections = storage.all_reflections(ctx.user).await?;
+    let views = storage.content_views(ctx.user).await?;
+    let document = json!({
+        "exported_at": ctx.now.to_rfc3339(),
+        "user": {
+            "platform": actor.platform.as_str(),
+            "workspace": actor.workspace,
+            "id": actor.user_id,
+            "display_name": actor.display_name,
+            "zone": ctx.zone.name(),
+        },
+        "reflections": reflections.iter().map(|r| json!({
+            "id": r.id,
+            "created_at": r.created_at.to_rfc3339(),
+            "channel": r.channel,
+            "source": r.source.as_str(),
+            "slug": r.slug,
+            "delivery": r.delivery,
+            "text": r.body,
+        })).collect::<Vec<_>>(),
+        "content_views": views.iter().map(|(slug, first, last, times)| json!({
+            "slug": slug,
+            "first_seen": first.to_rfc3339(),
+            "last_seen": last.to_rfc3339(),
+            "times": times,
+        })).collect::<Vec<_>>(),
+    });
+    let content =
+        serde_json::to_string_pretty(&document).map_err(|err| CoreError::Internal(err.into()))?;
+    let safe_id: String = actor
+        .user_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut message = RichMessage::titled(
+        "Your data",
+        format!(
+            "Everything stored about you, as JSON: {} reflection(s) and {} item(s) you were shown.",
+            reflections.len(),
+            views.len()
+        ),
+    );
+    message.attachment = Some(Attachment {
+        filename: format!(
+            "shiftcoach-{safe_id}-{}.json",
+            ctx.now.format("%Y%m%dT%H%M%SZ")
+        ),
+        content,
+    });
+    Ok(vec![ctx.reply(message, true)])
+}

@@ -1,0 +1,389 @@
+//! The scheduler: turns schedules into deliveries and sends them, exactly once.
+//!
+//! Every replica may run one. Each tick it claims the schedules that are due (one database
+//! transaction: the occurrences are recorded, the schedules move to their next time), then
+//! leases the pending deliveries (new ones, ones a crash left behind, failed ones due for a
+//! retry) and sends them through the [`Postman`]. Between ticks it sleeps until the next due
+//! time, or until a schedule changes.
+
+pub mod when;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::Notify;
+
+use crate::{
+    clock::{Clock, VirtualClock},
+    core::{Coach, Destination, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
+    storage::{
+        ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, QuietPeriod,
+        Schedule, StorageError,
+    },
+};
+use when::{CronSpec, parse_zone};
+
+/// How many schedules or deliveries one step handles at most.
+const BATCH: i64 = 500;
+/// How far back a scheduler looks when it was down a long time.
+const LOOKBACK_DAYS: i64 = 7;
+/// Skipped occurrences recorded per schedule after an outage; older ones are only counted.
+const MAX_RECORDED_MISSES: usize = 50;
+/// Waits between attempts at a failing send; after the last, the delivery is given up.
+const RETRY_BACKOFF_MINUTES: [i64; 4] = [1, 5, 15, 60];
+
+/// Tuning for a scheduler.
+#[derive(Debug, Clone)]
+pub struct SchedulerOptions {
+    /// Names this scheduler in leases; unique per process.
+    pub owner: String,
+    /// How late a missed occurrence may still be sent.
+    pub grace: chrono::Duration,
+    /// How long a lease protects a send in progress.
+    pub lease: chrono::Duration,
+}
+
+impl Default for SchedulerOptions {
+    fn default() -> Self {
+        Self {
+            owner: format!("{}-{}", hostname(), std::process::id()),
+            grace: chrono::Duration::hours(2),
+            lease: chrono::Duration::minutes(5),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "shiftcoach".to_owned())
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends scheduled nudges.
+pub struct Scheduler {
+    coach: Arc<Coach>,
+    postman: Arc<dyn Postman>,
+    options: SchedulerOptions,
+}
+
+impl Scheduler {
+    pub fn new(coach: Arc<Coach>, postman: Arc<dyn Postman>, options: SchedulerOptions) -> Self {
+        Self {
+            coach,
+            postman,
+            options,
+        }
+    }
+
+    /// Claims what is due at `now` and sends it.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StorageError> {
+        let storage = self.coach.storage();
+        let quiet = storage
+            .quiet_periods_from((now - chrono::Duration::days(LOOKBACK_DAYS + 1)).date_naive())
+            .await?;
+        loop {
+            let handled = storage
+                .claim_due(now, BATCH, |schedule| {
+                    plan(schedule, now, self.options.grace, &quiet)
+                })
+                .await?;
+            if handled < BATCH as usize {
+                break;
+            }
+        }
+        let mut report = TickReport::default();
+        loop {
+            let lease_until = now + self.options.lease;
+            let leased = storage
+                .lease_pending(now, &self.options.owner, lease_until, BATCH)
+                .await?;
+            let count = leased.len();
+            for delivery in leased {
+                if self.deliver(delivery, now).await? {
+                    report.sent += 1;
+                } else {
+                    report.failed += 1;
+                }
+            }
+            if count < BATCH as usize {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Sends one leased delivery; returns whether it went out.
+    async fn deliver(
+        &self,
+        delivery: LeasedDelivery,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let storage = self.coach.storage();
+        let schedule = &delivery.schedule;
+        let owner = &self.options.owner;
+        let slug = match &delivery.slug {
+            Some(slug) => slug.clone(),
+            None => match self
+                .coach
+                .pick_nudge(&schedule.channel, &schedule.mix)
+                .await
+            {
+                Ok(pick) => storage.choose_delivery_slug(delivery.id, &pick).await?,
+                Err(err) => {
+                    storage
+                        .mark_attempt_failed(delivery.id, owner, &err.to_string(), None)
+                        .await?;
+                    return Ok(false);
+                }
+            },
+        };
+        let Some(outgoing) =
+            self.coach
+                .nudge_message(&slug, &schedule.channel.channel, Some(delivery.id))
+        else {
+            storage
+                .mark_attempt_failed(
+                    delivery.id,
+                    owner,
+                    "the content item is no longer in the catalog",
+                    None,
+                )
+                .await?;
+            return Ok(false);
+        };
+        let key = format!("nudge-{}", delivery.id);
+        let channel = &schedule.channel;
+        match self
+            .postman
+            .send(&channel.platform, &channel.workspace, &outgoing, Some(&key))
+            .await
+        {
+            Ok(message_id) => {
+                if storage
+                    .mark_sent(delivery.id, owner, &message_id, now)
+                    .await?
+                {
+                    tracing::info!(delivery = delivery.id, schedule = schedule.id, "nudge sent");
+                } else {
+                    tracing::warn!(
+                        delivery = delivery.id,
+                        "nudge sent after its lease passed to another scheduler"
+                    );
+                }
+                storage.clear_failure_notice(schedule.id).await?;
+                Ok(true)
+            }
+            Err(err) => {
+                let attempt = usize::try_from(delivery.attempts).unwrap_or(0);
+                let retry_at = match &err {
+                    SendError::Transient(_) => RETRY_BACKOFF_MINUTES
+                        .get(attempt)
+                        .map(|minutes| now + chrono::Duration::minutes(*minutes)),
+                    SendError::Permanent(_) => None,
+                };
+                tracing::warn!(delivery = delivery.id, schedule = schedule.id, error = %err, retry = retry_at.is_some(), "nudge not sent");
+                storage
+                    .mark_attempt_failed(delivery.id, owner, &err.to_string(), retry_at)
+                    .await?;
+                if attempt == 0 {
+                    self.tell_admin(schedule, &err).await?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Tells the person who set the schedule, once per run of failures.
+    async fn tell_admin(&self, schedule: &Schedule, err: &SendError) -> Result<(), StorageError> {
+        let storage = self.coach.storage();
+        let Some(admin) = schedule.created_by else {
+            return Ok(());
+        };
+        let Some(identity) = storage.user_identity(admin).await? else {
+            return Ok(());
+        };
+        if !storage.claim_failure_notice(schedule.id).await? {
+            return Ok(());
+        }
+        let notice = Outgoing {
+            kind: OutgoingKind::Dm,
+            to: Destination::Dm(identity.external_id.clone()),
+            ephemeral: true,
+            message: RichMessage::titled(
+                "A nudge could not be posted",
+                format!(
+                    "The nudge for #{} ({}) did not go out: {err}. I will keep retrying for a while; fix access to the channel, or /nudges pause there.",
+                    schedule.channel.channel, schedule.label
+                ),
+            ),
+        };
+        if let Err(err) = self
+            .postman
+            .send(&identity.platform, &identity.workspace, &notice, None)
+            .await
+        {
+            tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");
+        }
+        Ok(())
+    }
+
+    /// Runs until `shutdown` resolves: tick, then sleep until the next due time or a change.
+    pub async fn run(
+        &self,
+        clock: Arc<dyn Clock>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        let wake: Arc<Notify> = self.coach.schedules_changed().clone();
+        tokio::pin!(shutdown);
+        loop {
+            let now = clock.now();
+            if let Err(err) = self.tick(now).await {
+                tracing::error!(error = %err, "scheduler tick failed");
+            }
+            let next = self.coach.storage().next_wake().await.ok().flatten();
+            // Sleep until the next due time, at most a minute so that clock jumps and other
+            // replicas' changes are noticed without polling hard.
+            let sleep = next
+                .map(|next| (next - clock.now()).to_std().unwrap_or(Duration::ZERO))
+                .unwrap_or(Duration::from_secs(60))
+                .min(Duration::from_secs(60));
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                () = wake.notified() => {}
+                () = &mut shutdown => break,
+            }
+        }
+    }
+
+    /// Moves a virtual clock to `target`, running every tick that falls due on the way, in
+    /// order. This is how the console and the tests make time pass.
+    pub async fn advance(
+        &self,
+        clock: &VirtualClock,
+        target: DateTime<Utc>,
+    ) -> Result<TickReport, StorageError> {
+        let mut total = TickReport::default();
+        loop {
+            let now = clock.now();
+            let report = self.tick(now).await?;
+            total.sent += report.sent;
+            total.failed += report.failed;
+            match self.coach.storage().next_wake().await? {
+                Some(next) if next > now && next <= target => {
+                    clock.set(next).expect("next is later than now");
+                }
+                _ => break,
+            }
+        }
+        if clock.set(target).is_ok() {
+            let report = self.tick(target).await?;
+            total.sent += report.sent;
+            total.failed += report.failed;
+        }
+        Ok(total)
+    }
+}
+
+/// Decides what to record for a due schedule: every occurrence from its due time up to `now`
+/// is handled; only the latest may be sent (and only within the grace window); the rest are
+/// recorded as skipped, so an outage never ends in a burst.
+pub fn plan(
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+    grace: chrono::Duration,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+) -> ClaimPlan {
+    let stop = |note: &str| ClaimPlan {
+        schedule_id: schedule.id,
+        next_due: None,
+        deliveries: schedule
+            .next_due
+            .map(|at| PlannedDelivery {
+                occurrence: at,
+                state: DeliveryState::Skipped,
+                note: Some(note.to_owned()),
+            })
+            .into_iter()
+            .collect(),
+    };
+    let (Ok(spec), Ok(zone), Some(first)) = (
+        CronSpec::from_pattern(&schedule.cron, &schedule.label),
+        parse_zone(&schedule.zone),
+        schedule.next_due,
+    ) else {
+        return stop("the schedule cannot be read");
+    };
+
+    let mut occurrences = vec![first];
+    let lookback = now - chrono::Duration::days(LOOKBACK_DAYS);
+    let mut at = first;
+    if at < lookback {
+        // Long outage: jump ahead instead of walking through every missed time.
+        at = spec.next_after(zone, lookback).unwrap_or(now);
+    }
+    let next_due = loop {
+        match spec.next_after(zone, at) {
+            Some(next) if next <= now => {
+                occurrences.push(next);
+                at = next;
+            }
+            next => break next,
+        }
+    };
+    let latest = *occurrences
+        .last()
+        .expect("there is at least the first occurrence");
+    let missed = occurrences.len() - 1;
+    let mut deliveries: Vec<PlannedDelivery> = occurrences[..missed]
+        .iter()
+        .rev()
+        .take(MAX_RECORDED_MISSES)
+        .rev()
+        .map(|&occurrence| PlannedDelivery {
+            occurrence,
+            state: DeliveryState::Skipped,
+            note: Some("missed: no scheduler was running".into()),
+        })
+        .collect();
+    let skip_reason = if schedule.is_paused_at(latest) {
+        Some("paused")
+    } else if is_quiet(schedule, zone, latest, quiet) {
+        Some("quiet day")
+    } else if now - latest > grace {
+        Some("missed by more than the grace window")
+    } else {
+        None
+    };
+    deliveries.push(PlannedDelivery {
+        occurrence: latest,
+        state: if skip_reason.is_some() {
+            DeliveryState::Skipped
+        } else {
+            DeliveryState::Pending
+        },
+        note: skip_reason.map(str::to_owned),
+    });
+    ClaimPlan {
+        schedule_id: schedule.id,
+        next_due,
+        deliveries,
+    }
+}
+
+fn is_quiet(
+    schedule: &Schedule,
+    zone: Tz,
+    at: DateTime<Utc>,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+) -> bool {
+    let day = at.with_timezone(&zone).date_naive();
+    quiet.iter().any(|(channel, period)| {
+        *channel == schedule.channel && period.first_day <= day && day <= period.last_day
+    })
+}

@@ -1,0 +1,254 @@
+//! Nudge schedules and quiet periods, per channel.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Storage, StorageError, UserId, with_pool};
+
+/// A channel on a platform.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChannelAddress {
+    pub platform: String,
+    pub workspace: String,
+    pub channel: String,
+}
+
+/// A schedule about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewSchedule<'a> {
+    pub channel: &'a ChannelAddress,
+    pub cron: &'a str,
+    pub label: &'a str,
+    pub zone: &'a str,
+    pub mix: &'a str,
+    pub created_by: UserId,
+    pub next_due: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// A stored schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub id: i64,
+    pub channel: ChannelAddress,
+    pub cron: String,
+    pub label: String,
+    pub zone: String,
+    pub mix: String,
+    pub created_by: Option<UserId>,
+    pub paused: bool,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+impl Schedule {
+    /// Whether the schedule is paused at `at`.
+    pub fn is_paused_at(&self, at: DateTime<Utc>) -> bool {
+        self.paused && self.paused_until.is_none_or(|until| at < until)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ScheduleRow {
+    id: i64,
+    platform: String,
+    workspace: String,
+    channel: String,
+    cron: String,
+    label: String,
+    zone: String,
+    mix: String,
+    created_by: Option<i64>,
+    paused: bool,
+    paused_until: Option<DateTime<Utc>>,
+    next_due: Option<DateTime<Utc>>,
+}
+
+pub(super) const SCHEDULE_COLUMNS: &str = "id, platform, workspace, channel, cron, label, zone, mix, created_by, paused, paused_until, next_due";
+
+impl From<ScheduleRow> for Schedule {
+    fn from(row: ScheduleRow) -> Self {
+        Self {
+            id: row.id,
+            channel: ChannelAddress {
+                platform: row.platform,
+                workspace: row.workspace,
+                channel: row.channel,
+            },
+            cron: row.cron,
+            label: row.label,
+            zone: row.zone,
+            mix: row.mix,
+            created_by: row.created_by.map(UserId),
+            paused: row.paused,
+            paused_until: row.paused_until,
+            next_due: row.next_due,
+        }
+    }
+}
+
+/// Days on which a channel gets no nudges, inclusive, in each schedule's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietPeriod {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+}
+
+impl Storage {
+    /// Stores a new schedule.
+    pub async fn insert_schedule(&self, new: &NewSchedule<'_>) -> Result<Schedule, StorageError> {
+        let sql = format!(
+            "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {SCHEDULE_COLUMNS}"
+        );
+        let row = with_pool!(self, |pool| {
+            sqlx::query_as::<_, ScheduleRow>(&sql)
+                .bind(&new.channel.platform)
+                .bind(&new.channel.workspace)
+                .bind(&new.channel.channel)
+                .bind(new.cron)
+                .bind(new.label)
+                .bind(new.zone)
+                .bind(new.mix)
+                .bind(new.created_by.0)
+                .bind(new.next_due)
+                .bind(new.now)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(row.into())
+    }
+
+    /// The channel's schedules that have not been removed, oldest first.
+    pub async fn channel_schedules(
+        &self,
+        channel: &ChannelAddress,
+    ) -> Result<Vec<Schedule>, StorageError> {
+        let sql = format!(
+            "SELECT {SCHEDULE_COLUMNS} FROM schedules
+             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND removed_at IS NULL ORDER BY id"
+        );
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, ScheduleRow>(&sql)
+                .bind(&channel.platform)
+                .bind(&channel.workspace)
+                .bind(&channel.channel)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows.into_iter().map(Schedule::from).collect())
+    }
+
+    /// Pauses (or with `paused = false`, resumes) every schedule in the channel; returns how
+    /// many changed. `until` ends the pause by itself.
+    pub async fn set_channel_paused(
+        &self,
+        channel: &ChannelAddress,
+        paused: bool,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<u64, StorageError> {
+        const SQL: &str = "UPDATE schedules SET paused = $4, paused_until = $5
+             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND removed_at IS NULL";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(&channel.platform)
+                .bind(&channel.workspace)
+                .bind(&channel.channel)
+                .bind(paused)
+                .bind(until)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?)
+    }
+
+    /// Removes a schedule: it fires no more, and its history stays.
+    pub async fn remove_schedule(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        const SQL: &str = "UPDATE schedules SET removed_at = $2, next_due = NULL WHERE id = $1 AND removed_at IS NULL";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })?)
+    }
+
+    /// Marks that the schedule's creator is being told about a failure; returns `false` if
+    /// they already were (since the last success), so they are told once.
+    pub async fn claim_failure_notice(&self, id: i64) -> Result<bool, StorageError> {
+        const SQL: &str =
+            "UPDATE schedules SET failure_notified = TRUE WHERE id = $1 AND NOT failure_notified";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })?)
+    }
+
+    /// Forgets a failure notice after a successful send, so a new failure is reported again.
+    pub async fn clear_failure_notice(&self, id: i64) -> Result<(), StorageError> {
+        const SQL: &str =
+            "UPDATE schedules SET failure_notified = FALSE WHERE id = $1 AND failure_notified";
+        with_pool!(self, |pool| {
+            sqlx::query(SQL).bind(id).execute(pool).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Adds days on which the channel gets no nudges.
+    pub async fn add_quiet_period(
+        &self,
+        channel: &ChannelAddress,
+        period: QuietPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        const SQL: &str = "INSERT INTO quiet_periods (platform, workspace, channel, first_day, last_day, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)";
+        with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(&channel.platform)
+                .bind(&channel.workspace)
+                .bind(&channel.channel)
+                .bind(period.first_day)
+                .bind(period.last_day)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Quiet periods that end on or after `from`, for every channel.
+    pub async fn quiet_periods_from(
+        &self,
+        from: NaiveDate,
+    ) -> Result<Vec<(ChannelAddress, QuietPeriod)>, StorageError> {
+        const SQL: &str = "SELECT platform, workspace, channel, first_day, last_day FROM quiet_periods WHERE last_day >= $1";
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, String, String, NaiveDate, NaiveDate)>(SQL)
+                .bind(from)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(platform, workspace, channel, first_day, last_day)| {
+                (
+                    ChannelAddress {
+                        platform,
+                        workspace,
+                        channel,
+                    },
+                    QuietPeriod {
+                        first_day,
+                        last_day,
+                    },
+                )
+            })
+            .collect())
+    }
+}
