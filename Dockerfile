@@ -8,6 +8,7 @@ COPY Cargo.toml Cargo.lock build.rs ./
 RUN mkdir src benches \
     && echo 'fn main() {}' > src/main.rs \
     && echo 'fn main() {}' > benches/lookup.rs \
+    && echo 'fn main() {}' > benches/claims.rs \
     && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src

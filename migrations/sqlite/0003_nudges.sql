@@ -18,7 +18,7 @@ CREATE TABLE schedules (
     created_at       TEXT NOT NULL,
     removed_at       TEXT
 );
-CREATE INDEX schedules_due ON schedules (next_due) WHERE next_due IS NOT NULL;
+CREATE INDEX schedules_due ON schedules (next_due, id) WHERE next_due IS NOT NULL;
 CREATE INDEX schedules_by_channel ON schedules (platform, workspace, channel);
 
 -- Days (in each schedule's own zone) on which a channel gets no nudges.

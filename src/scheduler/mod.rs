@@ -8,7 +8,7 @@
 
 pub mod when;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -87,10 +87,11 @@ impl Scheduler {
         let quiet = storage
             .quiet_periods_from((now - chrono::Duration::days(LOOKBACK_DAYS + 1)).date_naive())
             .await?;
+        let mut cache = PlanCache::default();
         loop {
             let handled = storage
                 .claim_due(now, BATCH, |schedule| {
-                    plan(schedule, now, self.options.grace, &quiet)
+                    plan(schedule, now, self.options.grace, &quiet, &mut cache)
                 })
                 .await?;
             if handled < BATCH as usize {
@@ -290,6 +291,35 @@ impl Scheduler {
     }
 }
 
+/// Parsed cron patterns and computed next times, shared by the schedules of one tick: many
+/// schedules share a pattern, a zone and a due time (every team's "weekdays 09:00").
+#[derive(Debug, Default)]
+pub struct PlanCache {
+    specs: HashMap<String, Option<CronSpec>>,
+    next: HashMap<(String, Tz, DateTime<Utc>), Option<DateTime<Utc>>>,
+}
+
+impl PlanCache {
+    fn parse(&mut self, schedule: &Schedule) -> Option<CronSpec> {
+        self.specs
+            .entry(schedule.cron.clone())
+            .or_insert_with(|| CronSpec::from_pattern(&schedule.cron, &schedule.label).ok())
+            .clone()
+    }
+
+    fn next_after(
+        &mut self,
+        spec: &CronSpec,
+        zone: Tz,
+        after: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        *self
+            .next
+            .entry((spec.pattern().to_owned(), zone, after))
+            .or_insert_with(|| spec.next_after(zone, after))
+    }
+}
+
 /// Decides what to record for a due schedule: every occurrence from its due time up to `now`
 /// is handled; only the latest may be sent (and only within the grace window); the rest are
 /// recorded as skipped, so an outage never ends in a burst.
@@ -298,6 +328,7 @@ pub fn plan(
     now: DateTime<Utc>,
     grace: chrono::Duration,
     quiet: &[(ChannelAddress, QuietPeriod)],
+    cache: &mut PlanCache,
 ) -> ClaimPlan {
     let stop = |note: &str| ClaimPlan {
         schedule_id: schedule.id,
@@ -312,8 +343,8 @@ pub fn plan(
             .into_iter()
             .collect(),
     };
-    let (Ok(spec), Ok(zone), Some(first)) = (
-        CronSpec::from_pattern(&schedule.cron, &schedule.label),
+    let (Some(spec), Ok(zone), Some(first)) = (
+        cache.parse(schedule),
         parse_zone(&schedule.zone),
         schedule.next_due,
     ) else {
@@ -325,10 +356,10 @@ pub fn plan(
     let mut at = first;
     if at < lookback {
         // Long outage: jump ahead instead of walking through every missed time.
-        at = spec.next_after(zone, lookback).unwrap_or(now);
+        at = cache.next_after(&spec, zone, lookback).unwrap_or(now);
     }
     let next_due = loop {
-        match spec.next_after(zone, at) {
+        match cache.next_after(&spec, zone, at) {
             Some(next) if next <= now => {
                 occurrences.push(next);
                 at = next;

@@ -172,8 +172,7 @@ impl Storage {
                     row.push_bind(plan.schedule_id).push_bind(plan.next_due);
                 });
                 update.push(
-                    ") UPDATE schedules SET next_due = (SELECT v.next_due FROM v WHERE v.id = schedules.id) \
-                     WHERE id IN (SELECT id FROM v)",
+                    ") UPDATE schedules SET next_due = v.next_due FROM v WHERE schedules.id = v.id",
                 );
                 update.build().execute(&mut *tx).await?;
             }

@@ -265,3 +265,93 @@ fn every_subcommand_has_help() {
         assert!(stdout(&output).contains("Usage: shiftcoach"), "{args:?}");
     }
 }
+
+fn a_week_of_nudges_prints_in_order(env: &[(&str, &str)]) {
+    // Wednesday 26 March 2031; Europe moves to summer time on Sunday the 30th.
+    let output = shiftcoach(
+        &["console", "--json"],
+        env,
+        "/clock 2031-03-26T06:00Z\n/nudges set here weekdays 09:00 Europe/Berlin\n/clock +7d\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let nudges: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["kind"] == "nudge")
+        .collect();
+    let at: Vec<&str> = nudges.iter().map(|n| n["at"].as_str().unwrap()).collect();
+    assert_eq!(
+        at,
+        [
+            "2031-03-26T08:00:00Z",
+            "2031-03-27T08:00:00Z",
+            "2031-03-28T08:00:00Z",
+            "2031-03-31T07:00:00Z",
+            "2031-04-01T07:00:00Z",
+        ]
+    );
+    for nudge in &nudges {
+        assert!(nudge["slug"].is_string(), "{nudge}");
+        assert_eq!(nudge["to"], "#general");
+        assert_eq!(nudge["ephemeral"], false);
+    }
+    let slugs: std::collections::HashSet<&str> =
+        nudges.iter().map(|n| n["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs.len(), 5, "no repeats");
+    // The nudges come between the two clock lines, in time order.
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.last(), Some(&"reply"), "the clock line comes last");
+
+    // A restart does not send them again.
+    let again = shiftcoach(&["console", "--json"], env, "/clock +30m\n");
+    let again = json_lines(&again);
+    assert!(
+        again.iter().all(|line| line["kind"] != "nudge"),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn a_week_of_nudges_prints_in_order_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    a_week_of_nudges_prints_in_order(&[(key, &value)]);
+}
+
+#[tokio::test]
+async fn a_week_of_nudges_prints_in_order_on_postgres() {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    a_week_of_nudges_prints_in_order(&[(key, &value), ("DATABASE_URL", &url)]);
+}
+
+#[test]
+fn a_plain_line_after_a_nudge_is_kept_as_a_reply_and_mydata_exports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let output = shiftcoach(
+        &["console", "--json"],
+        &[(key, &value)],
+        "/clock 2031-05-05T06:00Z\n/nudges set here daily 09:00 UTC\n/clock +4h\nThis one landed\n/mydata export\n",
+    );
+    let lines = json_lines(&output);
+    let nudge = lines
+        .iter()
+        .find(|l| l["kind"] == "nudge")
+        .expect("a nudge");
+    let saved = lines
+        .iter()
+        .find(|l| l["title"] == "Reflection saved")
+        .expect("the reply was kept");
+    assert_eq!(saved["ephemeral"], true);
+    let export = lines
+        .iter()
+        .find(|l| l["title"] == "Your data")
+        .expect("an export");
+    let path = export["attachment"]["path"].as_str().unwrap();
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(document["reflections"][0]["text"], "This one landed");
+    assert_eq!(document["reflections"][0]["slug"], nudge["slug"]);
+    assert_eq!(document["reflections"][0]["source"], "reply");
+}

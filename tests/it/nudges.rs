@@ -32,6 +32,7 @@ on_both_backends!(
     mydata_exports_everything_and_deletes_it_on_confirmation,
     a_secret_in_a_reflection_is_refused_and_nothing_is_stored,
     only_admins_manage_nudges,
+    the_running_scheduler_wakes_when_a_schedule_changes,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -281,7 +282,9 @@ async fn a_claim_left_by_a_crash_is_sent_once_after_its_lease(db: TestDb) {
     // A scheduler claims and leases the occurrence, then dies before sending.
     let grace = chrono::Duration::hours(2);
     w.storage
-        .claim_due(due, 10, |s| shiftcoach::scheduler::plan(s, due, grace, &[]))
+        .claim_due(due, 10, |s| {
+            shiftcoach::scheduler::plan(s, due, grace, &[], &mut Default::default())
+        })
         .await
         .unwrap();
     let leased = w
@@ -645,4 +648,35 @@ async fn two_schedulers_on_one_postgres_send_each_occurrence_exactly_once() {
     let unique: HashSet<&&String> = keys.iter().collect();
     assert_eq!(keys.len(), 600, "50 schedules x 12 minutes, none lost");
     assert_eq!(unique.len(), 600, "no occurrence sent twice");
+}
+
+async fn the_running_scheduler_wakes_when_a_schedule_changes(db: TestDb) {
+    let w = Arc::new(World::new(db, utc(2026, 9, 1, 8, 0)));
+    w.command("nudges set here daily 09:00 UTC").await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let runner = {
+        let w = w.clone();
+        tokio::spawn(async move {
+            let clock: Arc<dyn Clock> = Arc::new(w.clock.clone());
+            w.scheduler
+                .run(clock, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        })
+    };
+    // The clock stands still at 08:00: nothing is due until "now" asks for a nudge, and the
+    // scheduler (asleep until 09:00 or a change) must wake up for it.
+    tokio::task::yield_now().await;
+    w.command("nudges now").await;
+    let woke = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while w.postman.nudges().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    stop.send(()).unwrap();
+    runner.await.unwrap();
+    assert!(woke.is_ok(), "the scheduler did not wake for the change");
+    assert_eq!(w.postman.nudges().len(), 1);
 }
