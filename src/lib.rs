@@ -12,6 +12,9 @@
 //!   interactions and renders outgoing messages its own way.
 //! - [`content`]: the coaching catalog from `prompts/` (embedded in the binary): loading,
 //!   checks that report `path:line: message`, and the relevance index behind lookups.
+//! - [`scheduler`]: turns nudge schedules into deliveries, claimed once in the database and
+//!   sent through an adapter's [`core::Postman`]; [`scheduler::when`] reads schedule times.
+//! - [`secrets`]: the guard that keeps pasted credentials out of storage.
 //! - [`storage`]: the one storage API, over PostgreSQL or embedded SQLite; all SQL lives here,
 //!   migrations are under `migrations/<backend>/` and embedded in the binary.
 //! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
