@@ -20,6 +20,8 @@
 //! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
 //! - [`clock`]: the injectable clock (system or virtual).
 //! - [`markdown`]: the small Markdown subset messages are written in.
+//! - [`ops`]: `/healthz`, `/readyz` and Prometheus `/metrics` for operators, and shutdown
+//!   signals.
 //! - [`telemetry`]: `tracing` setup; no user text or tokens are ever logged.
 //! - [`cli`]: the `shiftcoach` command line (`console`, `run`, `migrate`, `content`,
 //!   `lookup`); `main.rs` only calls [`cli::main`].
@@ -31,6 +33,7 @@ pub mod config;
 pub mod content;
 pub mod core;
 pub mod markdown;
+pub mod ops;
 pub mod scheduler;
 pub mod secrets;
 pub mod storage;

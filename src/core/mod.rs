@@ -31,6 +31,7 @@ use commands::CommandId;
 use crate::{
     clock::SharedClock,
     content::Catalog,
+    ops::Metrics,
     storage::{Storage, StorageError, UserId},
 };
 
@@ -77,6 +78,7 @@ pub struct Coach {
     settings: CoachSettings,
     postman: Option<Arc<dyn Postman>>,
     schedules_changed: Arc<Notify>,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Coach {
@@ -124,7 +126,13 @@ impl Coach {
             settings,
             postman: None,
             schedules_changed: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// Counters and timings for `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Lets the core check channels before scheduling nudges in them.
@@ -177,12 +185,17 @@ impl Coach {
     /// Handles one interaction and returns what to send. Never fails: refusals and internal
     /// errors become error messages addressed to the person who acted.
     pub async fn handle(&self, interaction: &Interaction) -> Vec<Outgoing> {
+        if let InteractionKind::Command { name, .. } = &interaction.kind {
+            let known = commands::find(name).map_or("unknown", |spec| spec.name);
+            self.metrics.command_handled(known);
+        }
         match self.dispatch(interaction).await {
             Ok(outgoing) => outgoing,
             Err(err) => {
                 let text = match &err {
                     CoreError::Refused(text) => text.clone(),
                     CoreError::Internal(cause) => {
+                        self.metrics.failure("command");
                         tracing::error!(
                             platform = interaction.actor.platform.as_str(),
                             error = format!("{cause:#}"),

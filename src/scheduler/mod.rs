@@ -166,6 +166,7 @@ impl Scheduler {
             .await
         {
             Ok(message_id) => {
+                self.coach.metrics().nudge_sent();
                 if storage
                     .mark_sent(delivery.id, owner, &message_id, now)
                     .await?
@@ -181,6 +182,7 @@ impl Scheduler {
                 Ok(true)
             }
             Err(err) => {
+                self.coach.metrics().failure("send");
                 let attempt = usize::try_from(delivery.attempts).unwrap_or(0);
                 let retry_at = match &err {
                     SendError::Transient(_) => RETRY_BACKOFF_MINUTES

@@ -205,6 +205,15 @@ impl Storage {
             .collect())
     }
 
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        with_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     /// Closes every connection, waiting for queries in flight.
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await);

@@ -7,6 +7,7 @@ mod console;
 mod content;
 mod lookup;
 mod nudges;
+mod ops;
 mod repo;
 mod storage;
 mod support;
