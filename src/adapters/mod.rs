@@ -3,3 +3,4 @@
 //! become the platform's own format.
 
 pub mod console;
+pub mod discord;

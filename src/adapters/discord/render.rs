@@ -1,0 +1,334 @@
+//! Core messages in Discord's shapes: embeds, button rows and modals, cut to Discord's limits.
+//!
+//! The core writes a Markdown subset that Discord shows as is (bold, italics, lists, masked
+//! links), so text passes through unchanged; the work here is fitting Discord's limits without
+//! losing anything: long bodies continue in further embeds instead of being cut.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateModal,
+    InputTextStyle,
+};
+
+use crate::core::{Form, RichMessage};
+
+/// Discord's limits, in characters.
+pub const TITLE_MAX: usize = 256;
+pub const DESCRIPTION_MAX: usize = 4096;
+pub const FIELD_NAME_MAX: usize = 256;
+pub const FIELD_VALUE_MAX: usize = 1024;
+pub const FIELDS_MAX: usize = 25;
+pub const EMBED_TOTAL_MAX: usize = 6000;
+pub const EMBEDS_MAX: usize = 10;
+pub const BUTTONS_PER_ROW: usize = 5;
+pub const BUTTON_LABEL_MAX: usize = 80;
+pub const CUSTOM_ID_MAX: usize = 100;
+pub const MODAL_TITLE_MAX: usize = 45;
+pub const INPUT_LABEL_MAX: usize = 45;
+pub const INPUT_PLACEHOLDER_MAX: usize = 100;
+pub const INPUT_MAX: u16 = 4000;
+
+/// Colour of shiftcoach's embeds.
+const COLOUR: u32 = 0x2f_6f_9f;
+
+/// A core message ready for Discord.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub embeds: Vec<CreateEmbed>,
+    pub components: Vec<CreateActionRow>,
+    /// Set when the message is only a form: answer the interaction by opening it.
+    pub modal: Option<CreateModal>,
+}
+
+/// Renders a core message. A message that is nothing but a form becomes a modal; a form that
+/// comes with text becomes a button that opens it (its action is the form's id, which the core
+/// answers with the form again).
+pub fn render(message: &RichMessage) -> Rendered {
+    let has_text =
+        message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty();
+    let modal = message
+        .form
+        .as_ref()
+        .filter(|_| !has_text && message.buttons.is_empty())
+        .map(modal);
+    let mut buttons: Vec<(String, String)> = message
+        .buttons
+        .iter()
+        .map(|button| (button.action.clone(), button.label.clone()))
+        .collect();
+    if let (Some(form), None) = (&message.form, &modal) {
+        buttons.push((form.id.clone(), form.title.clone()));
+    }
+    Rendered {
+        embeds: if has_text {
+            embeds(message)
+        } else {
+            Vec::new()
+        },
+        components: button_rows(&buttons),
+        modal,
+    }
+}
+
+/// The embeds for a message: the body split at paragraph or line breaks to fit, fields packed
+/// while the embed's total stays under Discord's limit.
+fn embeds(message: &RichMessage) -> Vec<CreateEmbed> {
+    let title = message.title.as_deref().map(|title| cut(title, TITLE_MAX));
+    let chunks = split(&message.body, DESCRIPTION_MAX);
+    let mut embeds = Vec::new();
+    let mut used = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut embed = CreateEmbed::new().colour(COLOUR);
+        let mut size = chunk.chars().count();
+        if i == 0 {
+            if let Some(title) = &title {
+                embed = embed.title(title.clone());
+                size += title.chars().count();
+            }
+        }
+        if !chunk.is_empty() {
+            embed = embed.description(chunk.clone());
+        }
+        embeds.push(embed);
+        used.push(size);
+    }
+    if embeds.is_empty() {
+        let mut embed = CreateEmbed::new().colour(COLOUR);
+        if let Some(title) = &title {
+            embed = embed.title(title.clone());
+        }
+        used.push(title.as_ref().map_or(0, |t| t.chars().count()));
+        embeds.push(embed);
+    }
+    let mut fields_in_last = 0;
+    for field in &message.fields {
+        let name = cut(&field.name, FIELD_NAME_MAX);
+        for (part, value) in split(&field.value, FIELD_VALUE_MAX).into_iter().enumerate() {
+            let name = if part == 0 {
+                name.clone()
+            } else {
+                format!("{name} (continued)")
+            };
+            let size = name.chars().count() + value.chars().count();
+            let last = used.len() - 1;
+            if used[last] + size > EMBED_TOTAL_MAX || fields_in_last == FIELDS_MAX {
+                embeds.push(CreateEmbed::new().colour(COLOUR));
+                used.push(0);
+                fields_in_last = 0;
+            }
+            let last = embeds.len() - 1;
+            embeds[last] = embeds[last].clone().field(name, value, false);
+            used[last] += size;
+            fields_in_last += 1;
+        }
+    }
+    embeds.truncate(EMBEDS_MAX);
+    embeds
+}
+
+/// Buttons in rows of five; ids and labels cut to Discord's limits.
+fn button_rows(buttons: &[(String, String)]) -> Vec<CreateActionRow> {
+    buttons
+        .chunks(BUTTONS_PER_ROW)
+        .map(|row| {
+            CreateActionRow::Buttons(
+                row.iter()
+                    .map(|(action, label)| {
+                        CreateButton::new(cut(action, CUSTOM_ID_MAX))
+                            .label(cut(label, BUTTON_LABEL_MAX))
+                            .style(ButtonStyle::Primary)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A core form as a Discord modal.
+pub fn modal(form: &Form) -> CreateModal {
+    let inputs = form
+        .inputs
+        .iter()
+        .map(|input| {
+            let style = if input.multiline {
+                InputTextStyle::Paragraph
+            } else {
+                InputTextStyle::Short
+            };
+            let max = u16::try_from(input.max_chars)
+                .unwrap_or(INPUT_MAX)
+                .min(INPUT_MAX);
+            let mut text = CreateInputText::new(
+                style,
+                cut(&input.label, INPUT_LABEL_MAX),
+                cut(&input.id, CUSTOM_ID_MAX),
+            )
+            .max_length(max)
+            .required(true);
+            if let Some(placeholder) = &input.placeholder {
+                text = text.placeholder(cut(placeholder, INPUT_PLACEHOLDER_MAX));
+            }
+            CreateActionRow::InputText(text)
+        })
+        .collect();
+    CreateModal::new(
+        cut(&form.id, CUSTOM_ID_MAX),
+        cut(&form.title, MODAL_TITLE_MAX),
+    )
+    .components(inputs)
+}
+
+/// Splits `text` into pieces of at most `max` characters, at a paragraph break if there is one
+/// in the second half of the piece, else at a line break, else at a space.
+pub fn split(text: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = text.trim();
+    while rest.chars().count() > max {
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        let window = &rest[..limit];
+        let half = window.len() / 2;
+        let at = ["\n\n", "\n", " "]
+            .iter()
+            .find_map(|sep| window.rfind(sep).filter(|&i| i > half))
+            .unwrap_or(limit);
+        pieces.push(rest[..at].trim_end().to_owned());
+        rest = rest[at..].trim_start();
+    }
+    if !rest.is_empty() {
+        pieces.push(rest.to_owned());
+    }
+    pieces
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut.
+fn cut(text: &str, max: usize) -> String {
+    crate::markdown::truncate(text, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Button, Field, FormInput};
+    use serde_json::Value;
+
+    fn json<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_message_becomes_an_embed_with_fields_and_buttons() {
+        let message = RichMessage {
+            title: Some("Pre-mortem".into()),
+            body: "Imagine it **failed**.".into(),
+            fields: vec![Field {
+                name: "Ask yourself".into(),
+                value: "Why?".into(),
+            }],
+            buttons: vec![Button {
+                action: "reflect:pre-mortem".into(),
+                label: "Reflect".into(),
+            }],
+            ..RichMessage::default()
+        };
+        let rendered = render(&message);
+        assert!(rendered.modal.is_none());
+        let embed = json(&rendered.embeds[0]);
+        assert_eq!(embed["title"], "Pre-mortem");
+        assert_eq!(embed["description"], "Imagine it **failed**.");
+        assert_eq!(embed["fields"][0]["name"], "Ask yourself");
+        let row = json(&rendered.components[0]);
+        assert_eq!(row["components"][0]["custom_id"], "reflect:pre-mortem");
+        assert_eq!(row["components"][0]["label"], "Reflect");
+    }
+
+    #[test]
+    fn a_bare_form_is_a_modal_and_a_form_with_text_is_a_button() {
+        let form = Form {
+            id: "reflect".into(),
+            title: "Write a reflection about the week that just ended, at length".into(),
+            inputs: vec![FormInput {
+                id: "text".into(),
+                label: "Your reflection".into(),
+                placeholder: Some("A decision...".into()),
+                multiline: true,
+                max_chars: 4000,
+            }],
+        };
+        let bare = render(&RichMessage {
+            form: Some(form.clone()),
+            ..RichMessage::default()
+        });
+        let modal = json(bare.modal.as_ref().unwrap());
+        assert_eq!(modal["custom_id"], "reflect");
+        assert!(modal["title"].as_str().unwrap().chars().count() <= MODAL_TITLE_MAX);
+        let input = &modal["components"][0]["components"][0];
+        assert_eq!(input["custom_id"], "text");
+        assert_eq!(input["style"], 2, "paragraph");
+        assert_eq!(input["max_length"], 4000);
+
+        let with_text = render(&RichMessage {
+            title: Some("Reflect".into()),
+            body: "What happened?".into(),
+            form: Some(form),
+            ..RichMessage::default()
+        });
+        assert!(with_text.modal.is_none());
+        assert_eq!(
+            json(&with_text.components[0])["components"][0]["custom_id"],
+            "reflect"
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_not_lost() {
+        let paragraph = "word ".repeat(300);
+        let body = [paragraph.trim(); 5].join("\n\n");
+        let fields: Vec<Field> = (0..30)
+            .map(|i| Field {
+                name: format!("field {i}"),
+                value: "v".repeat(900),
+            })
+            .collect();
+        let rendered = render(&RichMessage {
+            title: Some("Long".into()),
+            body: body.clone(),
+            fields,
+            ..RichMessage::default()
+        });
+        let embeds: Vec<Value> = rendered.embeds.iter().map(json).collect();
+        let mut description = String::new();
+        let mut field_count = 0;
+        for embed in &embeds {
+            let desc = embed["description"].as_str().unwrap_or("");
+            assert!(desc.chars().count() <= DESCRIPTION_MAX);
+            description.push_str(desc);
+            description.push('\n');
+            let fields = embed["fields"].as_array().map_or(0, Vec::len);
+            assert!(fields <= FIELDS_MAX);
+            field_count += fields;
+            let total: usize = desc.chars().count()
+                + embed["title"].as_str().map_or(0, |t| t.chars().count())
+                + embed["fields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        f["name"].as_str().unwrap().chars().count()
+                            + f["value"].as_str().unwrap().chars().count()
+                    })
+                    .sum::<usize>();
+            assert!(total <= EMBED_TOTAL_MAX, "{total}");
+        }
+        assert_eq!(field_count, 30);
+        let words = |s: &str| s.split_whitespace().count();
+        assert_eq!(words(&description), words(&body), "no words lost");
+    }
+
+    #[test]
+    fn split_prefers_paragraph_then_line_then_space() {
+        assert_eq!(split("aaaa\n\nbbbb", 6), vec!["aaaa", "bbbb"]);
+        assert_eq!(split("aaaa bbbb", 6), vec!["aaaa", "bbbb"]);
+        assert_eq!(split("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(split("short", 10), vec!["short"]);
+        assert!(split("", 10).is_empty());
+    }
+}
