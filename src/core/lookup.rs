@@ -305,6 +305,25 @@ fn shift_overview(catalog: &Catalog) -> RichMessage {
     )
 }
 
+/// The answer form alone, for platforms that open it from a button (`scenario:<slug>`).
+pub fn scenario_form(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
+    let catalog = ctx.coach.catalog();
+    let item = action
+        .split_once(':')
+        .and_then(|(_, slug)| catalog.get(slug))
+        .filter(|item| item.kind == Kind::Scenario)
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "That scenario is no longer in the catalog; try /scenario for another.".into(),
+            )
+        })?;
+    let message = RichMessage {
+        form: render_item(catalog, item).form,
+        ..RichMessage::default()
+    };
+    Ok(vec![ctx.reply(message, true)])
+}
+
 /// A submitted scenario answer: kept in the journal, answered with the debrief.
 pub async fn answer_scenario(
     ctx: &Context<'_>,

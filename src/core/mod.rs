@@ -272,6 +272,11 @@ impl Coach {
                 Ok(vec![ctx.reply(form, true)])
             }
             InteractionKind::Button { action }
+                if action.split(':').next() == Some(lookup::SCENARIO_FORM) =>
+            {
+                lookup::scenario_form(&ctx, action)
+            }
+            InteractionKind::Button { action }
                 if action.split(':').next() == Some(mydata::MYDATA_ACTION) =>
             {
                 mydata::button(&ctx, action).await

@@ -436,4 +436,17 @@ async fn a_scenario_answer_is_kept_and_answered_with_the_debrief(db: TestDb) {
 
     let random = h.command("ada", "scenario", "").await;
     assert!(random.message.form.is_some());
+
+    // Platforms that open forms from a button get the bare form back.
+    let pressed = h
+        .send(
+            "ada",
+            InteractionKind::Button {
+                action: "scenario:budget-cut".into(),
+            },
+        )
+        .await;
+    let bare = &pressed[0].message;
+    assert!(bare.title.is_none() && bare.body.is_empty());
+    assert_eq!(bare.form.as_ref().unwrap().id, "scenario:budget-cut");
 }

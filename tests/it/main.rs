@@ -5,6 +5,7 @@
 mod coach;
 mod console;
 mod content;
+mod discord;
 mod lookup;
 mod nudges;
 mod ops;

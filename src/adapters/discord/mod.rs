@@ -1,4 +1,10 @@
-//! The Discord adapter (serenity with poise). This first part renders core messages into
-//! Discord's shapes; the gateway connection, commands and sending build on it.
+//! The Discord adapter, on serenity. Rendering core messages ([`render`]), the command
+//! definitions and option parsing ([`commands`]) and turning Discord interactions into core
+//! interactions ([`interaction`]) are here; the gateway connection and sending build on them.
+//!
+//! serenity is used directly rather than through poise: the commands are data in the core, so
+//! poise's one-function-per-command macros would only forward to it.
 
+pub mod commands;
+pub mod interaction;
 pub mod render;
