@@ -305,18 +305,22 @@ fn shift_overview(catalog: &Catalog) -> RichMessage {
     )
 }
 
-/// The answer form alone, for platforms that open it from a button (`scenario:<slug>`).
-pub fn scenario_form(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
-    let catalog = ctx.coach.catalog();
-    let item = action
-        .split_once(':')
+/// The scenario named in a form or button id (`scenario:<slug>`).
+fn scenario_in<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Item, CoreError> {
+    id.split_once(':')
         .and_then(|(_, slug)| catalog.get(slug))
         .filter(|item| item.kind == Kind::Scenario)
         .ok_or_else(|| {
             CoreError::Refused(
                 "That scenario is no longer in the catalog; try /scenario for another.".into(),
             )
-        })?;
+        })
+}
+
+/// The answer form alone, for platforms that open it from a button (`scenario:<slug>`).
+pub fn scenario_form(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
+    let catalog = ctx.coach.catalog();
+    let item = scenario_in(catalog, action)?;
     let message = RichMessage {
         form: render_item(catalog, item).form,
         ..RichMessage::default()
@@ -331,15 +335,7 @@ pub async fn answer_scenario(
     values: &BTreeMap<String, String>,
 ) -> Result<Vec<Outgoing>, CoreError> {
     let catalog = ctx.coach.catalog();
-    let item = form_id
-        .split_once(':')
-        .and_then(|(_, slug)| catalog.get(slug))
-        .filter(|item| item.kind == Kind::Scenario)
-        .ok_or_else(|| {
-            CoreError::Refused(
-                "That scenario is no longer in the catalog; try /scenario for another.".into(),
-            )
-        })?;
+    let item = scenario_in(catalog, form_id)?;
     let answer = values
         .get(SCENARIO_INPUT)
         .map(|text| text.trim())

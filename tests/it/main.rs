@@ -6,6 +6,7 @@ mod coach;
 mod console;
 mod content;
 mod discord;
+mod fake_discord;
 mod lookup;
 mod nudges;
 mod ops;

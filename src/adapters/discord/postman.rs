@@ -1,0 +1,121 @@
+//! Sending through Discord's REST API: scheduled nudges to channels, notices as direct messages.
+
+use std::sync::Arc;
+
+use serenity::{
+    all::{ChannelId, CreateMessage, Nonce, UserId},
+    http::{Http, HttpError},
+};
+
+use super::render::render;
+use crate::{
+    core::{BoxFuture, Destination, Outgoing, Postman, SendError},
+    storage::ChannelAddress,
+};
+
+/// Discord error codes that no retry will fix.
+const MISSING_ACCESS: isize = 50001;
+const CANNOT_DM_USER: isize = 50007;
+const UNKNOWN_CHANNEL: isize = 10003;
+/// Discord's limit for a message nonce.
+const NONCE_MAX: usize = 25;
+
+/// Sends on Discord with serenity's HTTP client (and its rate limiter).
+#[derive(Clone)]
+pub struct DiscordPostman {
+    http: Arc<Http>,
+}
+
+impl DiscordPostman {
+    pub fn new(http: Arc<Http>) -> Self {
+        Self { http }
+    }
+
+    async fn deliver(&self, message: &Outgoing, key: Option<&str>) -> Result<String, SendError> {
+        let channel = match &message.to {
+            Destination::Channel(id) | Destination::Thread { thread: id, .. } => {
+                parse_id(id).map(ChannelId::new)?
+            }
+            Destination::Dm(user) => {
+                let user = UserId::new(parse_id(user)?);
+                user.create_dm_channel(&*self.http)
+                    .await
+                    .map_err(classify)?
+                    .id
+            }
+        };
+        let rendered = render(&message.message);
+        let mut create = CreateMessage::new()
+            .embeds(rendered.embeds)
+            .components(rendered.components);
+        if let Some(key) = key {
+            // With enforce_nonce, Discord answers a repeated send of the same nonce (within a
+            // few minutes) with the message it already posted instead of posting it again.
+            let nonce: String = key.chars().take(NONCE_MAX).collect();
+            create = create.nonce(Nonce::String(nonce)).enforce_nonce(true);
+        }
+        let sent = channel
+            .send_message(&*self.http, create)
+            .await
+            .map_err(classify)?;
+        Ok(sent.id.to_string())
+    }
+}
+
+impl Postman for DiscordPostman {
+    fn check_channel<'a>(
+        &'a self,
+        channel: &'a ChannelAddress,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let id = ChannelId::new(parse_id(&channel.channel)?);
+            id.to_channel(&*self.http)
+                .await
+                .map(|_| ())
+                .map_err(classify)
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        _platform: &'a str,
+        _workspace: &'a str,
+        message: &'a Outgoing,
+        key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(self.deliver(message, key))
+    }
+}
+
+fn parse_id(text: &str) -> Result<u64, SendError> {
+    text.trim_start_matches("<#")
+        .trim_end_matches('>')
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id != 0)
+        .ok_or_else(|| SendError::Permanent(format!("{text:?} is not a Discord id")))
+}
+
+/// Sorts serenity's errors into the ones worth retrying and the ones that need a person.
+fn classify(err: serenity::Error) -> SendError {
+    if let serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) = &err {
+        let status = response.status_code.as_u16();
+        let code = response.error.code;
+        let reason = match code {
+            CANNOT_DM_USER => Some("this person does not accept direct messages from the bot"),
+            MISSING_ACCESS => Some("the bot has no access to that channel"),
+            UNKNOWN_CHANNEL => Some("the channel no longer exists"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            return SendError::Permanent(format!("{reason} (Discord error {code})"));
+        }
+        if matches!(status, 400..=404) {
+            return SendError::Permanent(format!(
+                "Discord refused the message: HTTP {status}, error {code}"
+            ));
+        }
+        return SendError::Transient(format!("Discord answered HTTP {status}"));
+    }
+    SendError::Transient(format!("Discord could not be reached: {err}"))
+}
