@@ -66,6 +66,31 @@ pub const SETTINGS: &[Setting] = &[
         help: "Discord bot token (secret); enables the Discord adapter",
     },
     Setting {
+        env: "DISCORD_API_BASE",
+        key: "discord_api_base",
+        help: "where Discord's REST API (and through it the gateway) is, default `https://discord.com`; for tests and self-hosted endpoints",
+    },
+    Setting {
+        env: "DISCORD_CA_CERT",
+        key: "discord_ca_cert",
+        help: "PEM file of a certificate authority to trust for `DISCORD_API_BASE` when it is not publicly signed",
+    },
+    Setting {
+        env: "DISCORD_GUILD_ID",
+        key: "discord_guild_id",
+        help: "register the slash commands in this one guild (development) instead of globally",
+    },
+    Setting {
+        env: "DISCORD_MESSAGE_CONTENT",
+        key: "discord_message_content",
+        help: "`true` when the bot has the privileged Message Content intent, so replies in nudge threads are kept; default `false` (people use the Reflect button)",
+    },
+    Setting {
+        env: "SHIFTCOACH_HTTP_ADDR",
+        key: "http_addr",
+        help: "address for `/healthz`, `/readyz` and `/metrics` under `shiftcoach run`; default `0.0.0.0:8080`",
+    },
+    Setting {
         env: "SLACK_BOT_TOKEN",
         key: "slack_bot_token",
         help: "Slack bot token `xoxb-...` (secret); with `SLACK_APP_TOKEN` enables the Slack adapter",
@@ -105,6 +130,11 @@ pub struct Config {
     pub log_format: LogFormat,
     pub db_connect_timeout: Duration,
     pub discord_token: Option<SecretString>,
+    pub discord_api_base: Option<url::Url>,
+    pub discord_ca_cert: Option<PathBuf>,
+    pub discord_guild_id: Option<u64>,
+    pub discord_message_content: bool,
+    pub http_addr: std::net::SocketAddr,
     pub slack_bot_token: Option<SecretString>,
     pub slack_app_token: Option<SecretString>,
 }
@@ -273,6 +303,44 @@ impl Config {
             log_format,
             db_connect_timeout,
             discord_token: raw.secret("discord_token")?,
+            discord_api_base: raw.parse("discord_api_base", None, |value| {
+                url::Url::parse(value)
+                    .ok()
+                    .filter(|url| url.scheme() == "https" && url.host().is_some())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        format!(
+                            "expected an https:// URL such as https://discord.com, got {value:?}"
+                        )
+                    })
+            })?,
+            discord_ca_cert: raw
+                .get("discord_ca_cert")?
+                .map(|(_, path)| PathBuf::from(path)),
+            discord_guild_id: raw.parse("discord_guild_id", None, |value| {
+                value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .map(Some)
+                    .ok_or_else(|| format!("expected a numeric Discord guild id, got {value:?}"))
+            })?,
+            discord_message_content: raw.parse("discord_message_content", false, |value| {
+                match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => Ok(true),
+                    "false" | "0" | "no" => Ok(false),
+                    _ => Err(format!("expected true or false, got {value:?}")),
+                }
+            })?,
+            http_addr: raw.parse(
+                "http_addr",
+                std::net::SocketAddr::from(([0, 0, 0, 0], 8080)),
+                |value| {
+                    value.parse().map_err(|_| {
+                        format!("expected an address such as 0.0.0.0:8080, got {value:?}")
+                    })
+                },
+            )?,
             slack_bot_token: raw.secret("slack_bot_token")?,
             slack_app_token: raw.secret("slack_app_token")?,
         })

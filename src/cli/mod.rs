@@ -1,6 +1,7 @@
 //! The command line: `shiftcoach console | run | migrate | content | lookup`.
 
 mod content;
+mod service;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc};
 
@@ -150,32 +151,31 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    if let Err(code) = content::load_catalog(&config) {
-        return Ok(code);
-    }
-    let configured: Vec<&str> = [
-        ("Discord", config.discord_token.is_some()),
-        (
-            "Slack",
-            config.slack_bot_token.is_some() || config.slack_app_token.is_some(),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect();
-    if configured.is_empty() {
-        eprintln!(
+    let catalog = match content::load_catalog(&config) {
+        Ok(catalog) => Arc::new(catalog),
+        Err(code) => return Ok(code),
+    };
+    let Some(token) = config.discord_token.clone() else {
+        let message = if config.slack_bot_token.is_some() || config.slack_app_token.is_some() {
+            "shiftcoach: Slack is configured, but this build has no Slack adapter yet; set DISCORD_TOKEN for Discord, or use `shiftcoach console`"
+        } else {
             "shiftcoach: no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN and SLACK_APP_TOKEN for Slack; to try the coach without one, run `shiftcoach console`"
-        );
+        };
+        eprintln!("{message}");
         return Ok(ExitCode::from(EXIT_USAGE));
-    }
-    // The platform adapters are not part of this build yet; say so plainly rather than
-    // pretending to serve.
-    eprintln!(
-        "shiftcoach: {} is configured, but this build has no adapter for it yet; use `shiftcoach console`",
-        configured.join(" and ")
-    );
-    Ok(ExitCode::from(EXIT_USAGE))
+    };
+    service::run(
+        config,
+        catalog,
+        token,
+        coach_settings_for,
+        scheduler_options,
+    )
+    .await
+}
+
+fn coach_settings_for(config: &Config) -> CoachSettings {
+    coach_settings(config)
 }
 
 async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> {

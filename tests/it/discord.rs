@@ -201,3 +201,261 @@ mod sending {
         );
     }
 }
+
+mod service {
+    use std::{
+        process::{Child, Command, Stdio},
+        time::{Duration, Instant},
+    };
+
+    use serde_json::{Value, json};
+
+    use crate::fake_discord::{APPLICATION_ID, FakeDiscord, TOKEN};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_shiftcoach");
+    const GUILD: &str = "1100000000000000007";
+    const CHANNEL: &str = "1200000000000000011";
+
+    struct Running {
+        child: Child,
+        http: String,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            if std::thread::panicking() {
+                let log = std::fs::read_to_string(self._dir.path().join("stderr.log"));
+                eprintln!("--- shiftcoach run's log ---\n{}", log.unwrap_or_default());
+            }
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn start(fake: &FakeDiscord, token: &str) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &fake.ca_pem).unwrap();
+        let http = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(BIN)
+            .arg("run")
+            .env_clear()
+            .env("DISCORD_TOKEN", token)
+            .env("DISCORD_API_BASE", fake.base().as_str())
+            .env("DISCORD_CA_CERT", &ca)
+            .env("SHIFTCOACH_DATA_DIR", dir.path())
+            .env("SHIFTCOACH_HTTP_ADDR", &http)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
+            .spawn()
+            .unwrap();
+        Running {
+            child,
+            http,
+            _dir: dir,
+        }
+    }
+
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    fn member(admin: bool) -> Value {
+        json!({
+            "user": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+            "roles": [], "joined_at": "2025-01-15T10:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0,
+            "permissions": if admin { "32" } else { "1024" }
+        })
+    }
+
+    fn interaction(id: u64, kind: u8, data: Value) -> Value {
+        json!({
+            "id": id.to_string(), "application_id": APPLICATION_ID, "type": kind, "data": data,
+            "guild_id": GUILD, "channel_id": CHANNEL, "member": member(true),
+            "token": format!("token-{id}"), "version": 1, "locale": "en-GB", "entitlements": [],
+            "authorizing_integration_owners": { "0": GUILD }, "attachment_size_limit": 8388608
+        })
+    }
+
+    fn command(id: u64, name: &str, options: Value) -> Value {
+        interaction(
+            id,
+            2,
+            json!({ "id": "1", "name": name, "type": 1, "options": options }),
+        )
+    }
+
+    /// The body of the callback to interaction `id`, once it arrives.
+    async fn callback(fake: &FakeDiscord, id: u64) -> Value {
+        let path = format!("/api/v10/interactions/{id}/token-{id}/callback");
+        until(&path, || fake.requests().iter().any(|r| r.path == path)).await;
+        fake.requests()
+            .into_iter()
+            .find(|r| r.path == path)
+            .unwrap()
+            .body
+    }
+
+    #[tokio::test]
+    async fn the_service_connects_answers_records_a_modal_reflection_and_posts_nudges_once() {
+        let fake = FakeDiscord::start().await;
+        let running = start(&fake, TOKEN);
+        until("the bot to identify", || fake.sessions().0 == 1).await;
+        until("the commands to be registered", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        let registered = fake.requests_to("PUT", "/api/v10/applications/")[0]
+            .body
+            .clone();
+        assert!(
+            registered
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == "nudges")
+        );
+
+        // A slash command is answered through the callback, as an embed.
+        fake.dispatch("INTERACTION_CREATE", command(1, "help", json!([])));
+        let help = callback(&fake, 1).await;
+        assert_eq!(help["type"], 4);
+        assert_eq!(help["data"]["embeds"][0]["title"], "shiftcoach commands");
+        assert_eq!(help["data"]["flags"], 64, "ephemeral");
+
+        let ready = reqwest::get(format!("http://{}/readyz", running.http))
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+
+        // Autocomplete comes from the core.
+        let typed = json!([{ "name": "name", "type": 3, "value": "pre-m", "focused": true }]);
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            interaction(
+                2,
+                4,
+                json!({ "id": "1", "name": "model", "type": 1, "options": typed }),
+            ),
+        );
+        let choices = callback(&fake, 2).await;
+        assert_eq!(choices["type"], 8);
+        assert_eq!(choices["data"]["choices"][0]["value"], "pre-mortem");
+
+        // /reflect with no text opens a modal; submitting it stores the reflection.
+        fake.dispatch("INTERACTION_CREATE", command(3, "reflect", json!([])));
+        let modal = callback(&fake, 3).await;
+        assert_eq!(modal["type"], 9);
+        let form_id = modal["data"]["custom_id"].as_str().unwrap().to_owned();
+        let input = modal["data"]["components"][0]["components"][0]["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let submitted = json!({ "custom_id": form_id, "components": [
+            { "type": 1, "components": [ { "type": 4, "custom_id": input, "value": "Shipped the MFA rollout in stages" } ] }
+        ]});
+        fake.dispatch("INTERACTION_CREATE", interaction(4, 5, submitted));
+        assert_eq!(
+            callback(&fake, 4).await["data"]["embeds"][0]["title"],
+            "Reflection saved"
+        );
+        fake.dispatch("INTERACTION_CREATE", command(5, "journal", json!([])));
+        let journal = callback(&fake, 5).await;
+        assert_eq!(
+            journal["data"]["embeds"][0]["fields"][0]["value"],
+            "Shipped the MFA rollout in stages"
+        );
+
+        // A nudge goes out through a 429, once.
+        let set = json!([{ "name": "set", "type": 1, "options": [
+            { "name": "when", "type": 3, "value": "daily 09:00" }, { "name": "zone", "type": 3, "value": "UTC" }
+        ]}]);
+        fake.dispatch("INTERACTION_CREATE", command(6, "nudges", set));
+        assert_eq!(
+            callback(&fake, 6).await["data"]["embeds"][0]["title"],
+            "Nudges scheduled"
+        );
+        fake.rate_limit_next_posts(1);
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            command(
+                7,
+                "nudges",
+                json!([{ "name": "now", "type": 1, "options": [] }]),
+            ),
+        );
+        callback(&fake, 7).await;
+        until("the nudge", || fake.posts().len() == 2).await;
+        let nudge = &fake.posts()[1].body;
+        assert!(
+            nudge["embeds"][0]["title"].as_str().unwrap().contains(':'),
+            "{nudge}"
+        );
+        assert_eq!(nudge["components"][0]["components"][0]["label"], "Reflect");
+
+        // A gateway close 4000 resumes the session, and the bot keeps answering.
+        fake.close_gateway(4000);
+        until("the resume", || fake.sessions().1 == 1).await;
+        fake.dispatch("INTERACTION_CREATE", command(8, "help", json!([])));
+        assert_eq!(callback(&fake, 8).await["type"], 4);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(fake.posts().len(), 2, "no nudge was sent twice");
+
+        // SIGTERM: a clean exit.
+        let pid = running.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut running = running;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(status) = running.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "still running after SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "{status}");
+    }
+
+    #[tokio::test]
+    async fn a_rejected_token_stops_the_service_with_a_clear_message_and_no_retries() {
+        let fake = FakeDiscord::start().await;
+        let mut running = start(&fake, "not-the-token");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = running.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service kept running with a rejected token"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(status.code(), Some(2));
+        let log = std::fs::read_to_string(running._dir.path().join("stderr.log")).unwrap();
+        assert!(log.contains("DISCORD_TOKEN was rejected"), "{log}");
+        assert!(!log.contains("not-the-token"), "the token is never printed");
+        assert_eq!(fake.requests().len(), 1, "one request, no retry storm");
+        assert_eq!(fake.sessions(), (0, 0));
+    }
+}

@@ -9,11 +9,12 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response, StatusCode, body::Bytes, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::mpsc};
 use tokio_rustls::{
     TlsAcceptor,
     rustls::{
@@ -21,6 +22,15 @@ use tokio_rustls::{
         pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
     },
 };
+use tokio_tungstenite::tungstenite::{
+    Message as Frame,
+    protocol::{CloseFrame, frame::coding::CloseCode},
+};
+
+/// The token the fake accepts.
+pub const TOKEN: &str = "fake-bot-token";
+/// The bot's application (and user) id.
+pub const APPLICATION_ID: &str = "1300000000000000001";
 
 /// DM channel ids are the user's id plus this.
 const DM_OFFSET: u64 = 7;
@@ -43,6 +53,18 @@ struct Script {
     dm_blocked: HashSet<String>,
     /// DM channel id → user id.
     dm_channels: HashMap<String, String>,
+    /// The bot token the fake accepts.
+    token: String,
+    /// Where the gateway listens.
+    gateway_url: String,
+    /// Sends frames to the gateway connection currently open.
+    gateway: Option<mpsc::UnboundedSender<Frame>>,
+    /// Event sequence number.
+    sequence: u64,
+    identifies: usize,
+    resumes: usize,
+    /// The commands registered last.
+    commands: Vec<Value>,
     /// nonce → message id, for `enforce_nonce`.
     nonces: HashMap<String, String>,
     next_id: u64,
@@ -80,6 +102,13 @@ impl FakeDiscord {
             next_id: 1_600_000_000_000_000_000,
             ..Script::default()
         }));
+        let gateway = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        {
+            let mut script = script.lock().unwrap();
+            script.token = TOKEN.to_owned();
+            script.gateway_url = format!("ws://{}", gateway.local_addr().unwrap());
+        }
+        tokio::spawn(serve_gateway(gateway, script.clone()));
         let (requests_in, script_in) = (requests.clone(), script.clone());
         tokio::spawn(async move {
             loop {
@@ -142,6 +171,41 @@ impl FakeDiscord {
             .dm_blocked
             .insert(user.to_owned());
     }
+
+    /// Sends a dispatch event (`INTERACTION_CREATE`, ...) to the connected bot.
+    pub fn dispatch(&self, event: &str, data: Value) {
+        let mut script = self.script.lock().unwrap();
+        script.sequence += 1;
+        let frame = json!({ "op": 0, "t": event, "s": script.sequence, "d": data });
+        if let Some(gateway) = &script.gateway {
+            let _ = gateway.send(Frame::Text(frame.to_string()));
+        }
+    }
+
+    /// Closes the gateway connection with `code` (4000: unknown error, the client resumes).
+    pub fn close_gateway(&self, code: u16) {
+        let script = self.script.lock().unwrap();
+        if let Some(gateway) = &script.gateway {
+            let _ = gateway.send(Frame::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: "closed by the test".into(),
+            })));
+        }
+    }
+
+    /// How many times the bot identified and resumed.
+    pub fn sessions(&self) -> (usize, usize) {
+        let script = self.script.lock().unwrap();
+        (script.identifies, script.resumes)
+    }
+
+    /// Requests with this method whose path starts with `prefix`.
+    pub fn requests_to(&self, method: &str, prefix: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == method && r.path.starts_with(prefix))
+            .collect()
+    }
 }
 
 fn respond(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
@@ -154,6 +218,10 @@ fn respond(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
 
 fn error(status: StatusCode, code: i64, message: &str) -> Response<Full<Bytes>> {
     respond(status, json!({ "code": code, "message": message }))
+}
+
+fn bot_user() -> Value {
+    json!({ "id": APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true, "verified": true, "mfa_enabled": false, "flags": 0 })
 }
 
 fn user(id: &str) -> Value {
@@ -178,6 +246,12 @@ async fn answer(
     script: &Mutex<Script>,
 ) -> Response<Full<Bytes>> {
     let method = request.method().to_string();
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let path = request.uri().path().to_owned();
     let bytes = request
         .into_body()
@@ -193,7 +267,55 @@ async fn answer(
     });
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     let mut script = script.lock().unwrap();
+    let app = APPLICATION_ID;
+    let open = path.starts_with("/api/v10/interactions/") || path.starts_with("/api/v10/webhooks/");
+    if !open && authorization != format!("Bot {}", script.token) {
+        return error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
+    }
     match (method.as_str(), parts.as_slice()) {
+        ("GET", ["gateway"]) => respond(StatusCode::OK, json!({ "url": script.gateway_url })),
+        ("GET", ["gateway", "bot"]) => respond(
+            StatusCode::OK,
+            json!({
+                "url": script.gateway_url, "shards": 1,
+                "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 }
+            }),
+        ),
+        ("GET", ["users", "@me"]) => respond(StatusCode::OK, bot_user()),
+        ("GET", ["applications", _, "commands"])
+        | ("GET", ["applications", _, "guilds", _, "commands"]) => {
+            respond(StatusCode::OK, Value::Array(script.commands.clone()))
+        }
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+            let commands: Vec<Value> = body
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut command)| {
+                    command["id"] = json!(format!("{}", 1_700_000_000_000_000_000u64 + i as u64));
+                    command["application_id"] = json!(app);
+                    command["version"] = json!("1");
+                    if command.get("type").is_none() {
+                        command["type"] = json!(1);
+                    }
+                    command
+                })
+                .collect();
+            script.commands = commands.clone();
+            respond(StatusCode::OK, Value::Array(commands))
+        }
+        ("POST", ["interactions", _, _, "callback"]) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
+            script.next_id += 1;
+            let id = script.next_id.to_string();
+            respond(StatusCode::OK, message(&id, "1200000000000000011", &body))
+        }
         ("GET", ["channels", id]) if script.forbidden.contains(*id) => {
             error(StatusCode::FORBIDDEN, 50001, "Missing Access")
         }
@@ -257,4 +379,70 @@ async fn answer(
         }
         _ => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
     }
+}
+
+/// The gateway: HELLO, IDENTIFY → READY (or close 4004 for a wrong token), heartbeats,
+/// RESUME → RESUMED, and whatever the test dispatches. Each connection is served on its own
+/// task: a resuming client opens the new connection before it lets go of the old one.
+async fn serve_gateway(listener: TcpListener, script: Arc<Mutex<Script>>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(serve_gateway_connection(stream, script.clone()));
+    }
+}
+
+async fn serve_gateway_connection(stream: tokio::net::TcpStream, script: Arc<Mutex<Script>>) {
+    let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    let (mut sink, mut source) = socket.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Frame>();
+    script.lock().unwrap().gateway = Some(tx.clone());
+    let hello = json!({ "op": 10, "d": { "heartbeat_interval": 41250 } });
+    let _ = tx.send(Frame::Text(hello.to_string()));
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            let closing = matches!(frame, Frame::Close(_));
+            if sink.send(frame).await.is_err() || closing {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(frame)) = source.next().await {
+        let Frame::Text(text) = frame else { continue };
+        let Ok(payload) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let mut s = script.lock().unwrap();
+        match payload["op"].as_u64() {
+            Some(1) => {
+                let _ = tx.send(Frame::Text(json!({ "op": 11 }).to_string()));
+            }
+            Some(2) => {
+                let token = payload["d"]["token"].as_str().unwrap_or_default();
+                if token.trim_start_matches("Bot ") != s.token {
+                    let _ = tx.send(Frame::Close(Some(CloseFrame {
+                        code: CloseCode::from(4004),
+                        reason: "Authentication failed.".into(),
+                    })));
+                    continue;
+                }
+                s.identifies += 1;
+                s.sequence += 1;
+                let ready = json!({ "op": 0, "t": "READY", "s": s.sequence, "d": {
+                    "v": 10, "user": bot_user(), "guilds": [], "session_id": "fake-session",
+                    "resume_gateway_url": s.gateway_url, "shard": [0, 1],
+                    "application": { "id": APPLICATION_ID, "flags": 0 }
+                }});
+                let _ = tx.send(Frame::Text(ready.to_string()));
+            }
+            Some(6) => {
+                s.resumes += 1;
+                s.sequence += 1;
+                let resumed = json!({ "op": 0, "t": "RESUMED", "s": s.sequence, "d": {} });
+                let _ = tx.send(Frame::Text(resumed.to_string()));
+            }
+            _ => {}
+        }
+    }
+    writer.abort();
 }

@@ -39,17 +39,18 @@ pub struct Rendered {
     pub modal: Option<CreateModal>,
 }
 
-/// Renders a core message. A message that is nothing but a form becomes a modal; a form that
-/// comes with text becomes a button that opens it (its action is the form's id, which the core
-/// answers with the form again).
+/// Renders a core message. A form prompt (a form with at most a title and a line of text)
+/// opens as a modal straight away; a form that comes with content to read first (fields, such
+/// as a scenario's question) becomes a button that opens it: its action is the form's id, which
+/// the core answers with the bare form.
 pub fn render(message: &RichMessage) -> Rendered {
-    let has_text =
-        message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty();
     let modal = message
         .form
         .as_ref()
-        .filter(|_| !has_text && message.buttons.is_empty())
+        .filter(|_| message.fields.is_empty() && message.buttons.is_empty())
         .map(modal);
+    let has_text = modal.is_none()
+        && (message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty());
     let mut buttons: Vec<(String, String)> = message
         .buttons
         .iter()
@@ -265,9 +266,24 @@ mod tests {
         assert_eq!(input["style"], 2, "paragraph");
         assert_eq!(input["max_length"], 4000);
 
-        let with_text = render(&RichMessage {
+        let prompt = render(&RichMessage {
             title: Some("Reflect".into()),
             body: "What happened?".into(),
+            form: Some(form.clone()),
+            ..RichMessage::default()
+        });
+        assert!(
+            prompt.modal.is_some() && prompt.embeds.is_empty(),
+            "a prompt opens the modal"
+        );
+
+        let with_text = render(&RichMessage {
+            title: Some("Scenario".into()),
+            body: "The situation...".into(),
+            fields: vec![Field {
+                name: "Your call".into(),
+                value: "What do you do?".into(),
+            }],
             form: Some(form),
             ..RichMessage::default()
         });

@@ -1,0 +1,246 @@
+//! The Discord gateway side: connect, register the commands, and answer interactions through
+//! the core.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use serenity::{
+    all::{
+        AutocompleteChoice, CommandInteraction, Context, CreateAutocompleteResponse,
+        CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
+        EventHandler, GatewayIntents, GuildId, Interaction, InteractionId, Ready, ResumedEvent,
+    },
+    async_trait,
+    http::Http,
+};
+
+use super::{commands, interaction, render::render};
+use crate::{
+    core::{Coach, Outgoing},
+    ops::Readiness,
+};
+
+/// The readiness name of this adapter.
+pub const PLATFORM: &str = "discord";
+/// Discord drops an interaction not answered within 3 s; past this the answer is deferred.
+pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Answers Discord events with the core.
+pub struct Handler {
+    pub coach: Arc<Coach>,
+    pub readiness: Arc<Readiness>,
+    /// Register commands in this guild only (development), instead of globally.
+    pub guild: Option<GuildId>,
+}
+
+/// The gateway intents the adapter needs: none privileged for commands, buttons and forms;
+/// with `message_content`, the messages needed to read replies in nudge threads.
+pub fn intents(message_content: bool) -> GatewayIntents {
+    let base = GatewayIntents::GUILDS;
+    if message_content {
+        base | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT
+    } else {
+        base
+    }
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
+        self.readiness.set_connected(PLATFORM, true);
+        if let Err(err) = register(&ctx.http, self.guild).await {
+            self.coach.metrics().failure("platform");
+            tracing::error!(error = %err, "registering the slash commands failed");
+        }
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        tracing::info!("Discord session resumed");
+        self.readiness.set_connected(PLATFORM, true);
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let started = Instant::now();
+        if let Interaction::Autocomplete(command) = &interaction {
+            self.autocomplete(&ctx, command).await;
+            return;
+        }
+        let Some(core_interaction) = interaction::to_core(&interaction) else {
+            return;
+        };
+        let Some((id, token)) = id_and_token(&interaction) else {
+            return;
+        };
+        let coach = self.coach.clone();
+        let mut answer = tokio::spawn(async move { coach.handle(&core_interaction).await });
+        let result = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
+            Ok(done) => respond(&ctx.http, id, &token, done.unwrap_or_default()).await,
+            Err(_) => {
+                // The core is slow (a busy database): acknowledge now, answer when it is done.
+                let defer = CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(true),
+                );
+                match ctx
+                    .http
+                    .create_interaction_response(id, &token, &defer, Vec::new())
+                    .await
+                {
+                    Ok(()) => edit(&ctx.http, &token, answer.await.unwrap_or_default()).await,
+                    Err(err) => Err(err),
+                }
+            }
+        };
+        match result {
+            Ok(()) => self
+                .coach
+                .metrics()
+                .observe_latency(started.elapsed().as_secs_f64()),
+            Err(err) => {
+                self.coach.metrics().failure("platform");
+                tracing::warn!(error = %err, "answering a Discord interaction failed");
+            }
+        }
+    }
+}
+
+impl Handler {
+    async fn autocomplete(&self, ctx: &Context, command: &CommandInteraction) {
+        let Some((name, typed)) = interaction::autocomplete_request(command) else {
+            return;
+        };
+        let choices = self
+            .coach
+            .autocomplete(&name, &typed)
+            .into_iter()
+            .map(|choice| {
+                AutocompleteChoice::new(crate::markdown::truncate(&choice.label, 100), choice.value)
+            })
+            .collect();
+        let response = CreateInteractionResponse::Autocomplete(
+            CreateAutocompleteResponse::new().set_choices(choices),
+        );
+        if let Err(err) = command.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %err, "answering an autocomplete request failed");
+        }
+    }
+}
+
+fn id_and_token(interaction: &Interaction) -> Option<(InteractionId, String)> {
+    match interaction {
+        Interaction::Command(i) => Some((i.id, i.token.clone())),
+        Interaction::Component(i) => Some((i.id, i.token.clone())),
+        Interaction::Modal(i) => Some((i.id, i.token.clone())),
+        _ => None,
+    }
+}
+
+/// Answers the interaction with the core's first message (a modal when it is only a form).
+async fn respond(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    outgoing: Vec<Outgoing>,
+) -> serenity::Result<()> {
+    let Some(first) = outgoing.first() else {
+        return Ok(());
+    };
+    let rendered = render(&first.message);
+    let response = match rendered.modal {
+        Some(modal) => CreateInteractionResponse::Modal(modal),
+        None => CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .embeds(rendered.embeds)
+                .components(rendered.components)
+                .ephemeral(first.ephemeral),
+        ),
+    };
+    http.create_interaction_response(id, token, &response, Vec::new())
+        .await
+}
+
+/// Replaces a deferred answer with the core's first message.
+async fn edit(http: &Http, token: &str, outgoing: Vec<Outgoing>) -> serenity::Result<()> {
+    let Some(first) = outgoing.first() else {
+        return Ok(());
+    };
+    let rendered = render(&first.message);
+    let edit = EditInteractionResponse::new()
+        .embeds(rendered.embeds)
+        .components(rendered.components);
+    http.edit_original_interaction_response(token, &edit, Vec::new())
+        .await
+        .map(|_| ())
+}
+
+/// Registers the commands (globally, or in one guild) when they differ from what Discord has.
+async fn register(http: &Http, guild: Option<GuildId>) -> serenity::Result<()> {
+    let definitions = commands::definitions();
+    let current = match guild {
+        Some(guild) => http.get_guild_commands(guild).await?,
+        None => http.get_global_commands().await?,
+    };
+    let wanted: Vec<serde_json::Value> = definitions
+        .iter()
+        .map(|def| normalise(&serde_json::to_value(def).unwrap_or_default()))
+        .collect();
+    let mut have: Vec<serde_json::Value> = current
+        .iter()
+        .map(|command| normalise(&serde_json::to_value(command).unwrap_or_default()))
+        .collect();
+    let mut sorted_wanted = wanted.clone();
+    sorted_wanted.sort_by_key(|v| v["name"].to_string());
+    have.sort_by_key(|v| v["name"].to_string());
+    let scope = if guild.is_some() { "guild" } else { "global" };
+    if have == sorted_wanted {
+        tracing::info!(commands = wanted.len(), scope, "slash commands unchanged");
+        return Ok(());
+    }
+    let registered = match guild {
+        Some(guild) => http.create_guild_commands(guild, &definitions).await?,
+        None => http.create_global_commands(&definitions).await?,
+    };
+    tracing::info!(
+        commands = registered.len(),
+        scope,
+        "slash commands registered"
+    );
+    Ok(())
+}
+
+/// The parts of a command definition that matter for deciding whether to register again,
+/// with Discord's defaults filled in so that its answers compare equal to our definitions.
+fn normalise(value: &serde_json::Value) -> serde_json::Value {
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let flag = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
+    let number = |key: &str| value.get(key).cloned().filter(|v| !v.is_null());
+    let options: Vec<serde_json::Value> = value
+        .get("options")
+        .and_then(|v| v.as_array())
+        .map(|options| options.iter().map(normalise).collect())
+        .unwrap_or_default();
+    serde_json::json!({
+        "name": text("name"),
+        "description": text("description"),
+        "type": value.get("type").cloned().unwrap_or(serde_json::json!(1)),
+        "required": flag("required"),
+        "autocomplete": flag("autocomplete"),
+        "min_value": number("min_value"),
+        "max_value": number("max_value"),
+        "max_length": number("max_length"),
+        "options": options,
+    })
+}
