@@ -101,6 +101,7 @@ pub async fn run(
         coach: coach.clone(),
         readiness: readiness.clone(),
         guild: config.discord_guild_id.map(GuildId::new),
+        message_content: config.discord_message_content,
     })
     .await
     .context("starting the Discord client")?;

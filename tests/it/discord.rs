@@ -202,7 +202,7 @@ mod sending {
     }
 }
 
-mod service {
+pub mod service {
     use std::{
         process::{Child, Command, Stdio},
         time::{Duration, Instant},
@@ -216,7 +216,7 @@ mod service {
     const GUILD: &str = "1100000000000000007";
     const CHANNEL: &str = "1200000000000000011";
 
-    struct Running {
+    pub struct Running {
         child: Child,
         http: String,
         _dir: tempfile::TempDir,
@@ -241,6 +241,10 @@ mod service {
     }
 
     fn start(fake: &FakeDiscord, token: &str) -> Running {
+        start_with(fake, token, &[])
+    }
+
+    pub fn start_with(fake: &FakeDiscord, token: &str, env: &[(&str, &str)]) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let ca = dir.path().join("ca.pem");
         std::fs::write(&ca, &fake.ca_pem).unwrap();
@@ -254,6 +258,7 @@ mod service {
             .env("SHIFTCOACH_DATA_DIR", dir.path())
             .env("SHIFTCOACH_HTTP_ADDR", &http)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
@@ -266,7 +271,7 @@ mod service {
         }
     }
 
-    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !done() {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -291,7 +296,7 @@ mod service {
         })
     }
 
-    fn command(id: u64, name: &str, options: Value) -> Value {
+    pub fn command(id: u64, name: &str, options: Value) -> Value {
         interaction(
             id,
             2,
@@ -300,7 +305,7 @@ mod service {
     }
 
     /// The body of the callback to interaction `id`, once it arrives.
-    async fn callback(fake: &FakeDiscord, id: u64) -> Value {
+    pub async fn callback(fake: &FakeDiscord, id: u64) -> Value {
         let path = format!("/api/v10/interactions/{id}/token-{id}/callback");
         until(&path, || fake.requests().iter().any(|r| r.path == path)).await;
         fake.requests()
@@ -457,5 +462,128 @@ mod service {
         assert!(!log.contains("not-the-token"), "the token is never printed");
         assert_eq!(fake.requests().len(), 1, "one request, no retry storm");
         assert_eq!(fake.sessions(), (0, 0));
+    }
+}
+
+mod slow {
+    use std::time::Duration;
+
+    use serde_json::json;
+    use sqlx::{Connection, Executor, PgConnection};
+
+    use super::service::*;
+    use crate::{
+        fake_discord::{FakeDiscord, TOKEN},
+        support::fresh_postgres_database,
+    };
+
+    #[tokio::test]
+    async fn an_answer_slower_than_the_deadline_is_deferred_then_edited() {
+        let fake = FakeDiscord::start().await;
+        let url = fresh_postgres_database().await;
+        let running = start_with(&fake, TOKEN, &[("DATABASE_URL", &url)]);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        fake.dispatch("INTERACTION_CREATE", command(1, "help", json!([])));
+        callback(&fake, 1).await;
+
+        // Hold the users table for 2.5 s: the next command's first write has to wait.
+        let mut blocker = PgConnection::connect(&url).await.unwrap();
+        blocker.execute("BEGIN").await.unwrap();
+        blocker
+            .execute("LOCK TABLE users IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        fake.dispatch("INTERACTION_CREATE", command(2, "journal", json!([])));
+        let deferred = callback(&fake, 2).await;
+        assert_eq!(deferred["type"], 5, "deferred: {deferred}");
+        assert_eq!(deferred["data"]["flags"], 64);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        blocker.execute("COMMIT").await.unwrap();
+
+        let edit = "/api/v10/webhooks/";
+        until("the edited answer", || {
+            !fake.requests_to("PATCH", edit).is_empty()
+        })
+        .await;
+        let edited = &fake.requests_to("PATCH", edit)[0];
+        assert!(
+            edited.path.ends_with("/token-2/messages/@original"),
+            "{}",
+            edited.path
+        );
+        assert_eq!(edited.body["embeds"][0]["title"], "Your journal");
+        drop(running);
+    }
+}
+
+mod threads {
+    use serde_json::json;
+
+    use super::service::*;
+    use crate::fake_discord::{FakeDiscord, TOKEN};
+
+    #[tokio::test]
+    async fn replies_in_a_nudge_thread_are_kept_when_message_content_is_granted() {
+        let fake = FakeDiscord::start().await;
+        let _running = start_with(&fake, TOKEN, &[("DISCORD_MESSAGE_CONTENT", "true")]);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        let set = json!([{ "name": "set", "type": 1, "options": [{ "name": "when", "type": 3, "value": "daily 09:00" }] }]);
+        fake.dispatch("INTERACTION_CREATE", command(1, "nudges", set));
+        callback(&fake, 1).await;
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            command(
+                2,
+                "nudges",
+                json!([{ "name": "now", "type": 1, "options": [] }]),
+            ),
+        );
+        callback(&fake, 2).await;
+        until("the nudge", || !fake.posts().is_empty()).await;
+        let nudge = fake.last_message_id();
+
+        let reply = |id: &str, channel: &str, content: &str| {
+            json!({
+                "id": id, "channel_id": channel, "guild_id": "1100000000000000007",
+                "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+                "content": content, "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0
+            })
+        };
+        // The thread started from the nudge has the nudge's id.
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            reply("1800000000000000001", &nudge, "We track the wrong metric"),
+        );
+        let reaction = format!("/api/v10/channels/{nudge}/messages/1800000000000000001/reactions/");
+        until("the ✅", || !fake.requests_to("PUT", &reaction).is_empty()).await;
+
+        // Chat elsewhere is left alone.
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            reply("1800000000000000002", "1200000000000000011", "lunch?"),
+        );
+        fake.dispatch("INTERACTION_CREATE", command(3, "journal", json!([])));
+        let journal = callback(&fake, 3).await;
+        let fields = journal["data"]["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0]["value"], "We track the wrong metric");
+        assert!(
+            fake.requests_to(
+                "PUT",
+                "/api/v10/channels/1200000000000000011/messages/1800000000000000002"
+            )
+            .is_empty()
+        );
     }
 }

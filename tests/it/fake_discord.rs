@@ -193,6 +193,11 @@ impl FakeDiscord {
         }
     }
 
+    /// The id of the last message the fake created.
+    pub fn last_message_id(&self) -> String {
+        self.script.lock().unwrap().next_id.to_string()
+    }
+
     /// How many times the bot identified and resumed.
     pub fn sessions(&self) -> (usize, usize) {
         let script = self.script.lock().unwrap();
@@ -307,6 +312,10 @@ async fn answer(
             script.commands = commands.clone();
             respond(StatusCode::OK, Value::Array(commands))
         }
+        ("PUT", ["channels", _, "messages", _, "reactions", _, "@me"]) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
         ("POST", ["interactions", _, _, "callback"]) => Response::builder()
             .status(StatusCode::NO_CONTENT)
             .body(Full::new(Bytes::new()))

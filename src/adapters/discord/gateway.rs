@@ -10,7 +10,8 @@ use serenity::{
     all::{
         AutocompleteChoice, CommandInteraction, Context, CreateAutocompleteResponse,
         CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
-        EventHandler, GatewayIntents, GuildId, Interaction, InteractionId, Ready, ResumedEvent,
+        EventHandler, GatewayIntents, GuildId, Interaction, InteractionId, Message, ReactionType,
+        Ready, ResumedEvent,
     },
     async_trait,
     http::Http,
@@ -18,7 +19,7 @@ use serenity::{
 
 use super::{commands, interaction, render::render};
 use crate::{
-    core::{Coach, Outgoing},
+    core::{self, Actor, Coach, InteractionKind, Outgoing, OutgoingKind, Platform},
     ops::Readiness,
 };
 
@@ -33,6 +34,8 @@ pub struct Handler {
     pub readiness: Arc<Readiness>,
     /// Register commands in this guild only (development), instead of globally.
     pub guild: Option<GuildId>,
+    /// The bot may read message content: replies in nudge threads are kept.
+    pub message_content: bool,
 }
 
 /// The gateway intents the adapter needs: none privileged for commands, buttons and forms;
@@ -54,6 +57,69 @@ impl EventHandler for Handler {
         if let Err(err) = register(&ctx.http, self.guild).await {
             self.coach.metrics().failure("platform");
             tracing::error!(error = %err, "registering the slash commands failed");
+        }
+    }
+
+    /// A message in a thread started from a nudge (the thread's id is the nudge's message id)
+    /// is kept as a reply; the author sees a ✅, or a DM saying why it was not kept.
+    async fn message(&self, ctx: Context, message: Message) {
+        if !self.message_content || message.author.bot {
+            return;
+        }
+        let workspace = message
+            .guild_id
+            .map_or_else(|| interaction::DM_WORKSPACE.to_owned(), |id| id.to_string());
+        let thread = message.channel_id.to_string();
+        match self
+            .coach
+            .storage()
+            .delivery_for_message(PLATFORM, &workspace, &thread)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "looking up a thread failed");
+                return;
+            }
+        }
+        let reply = core::Interaction {
+            actor: Actor {
+                platform: Platform::Discord,
+                workspace,
+                user_id: message.author.id.to_string(),
+                display_name: message
+                    .author
+                    .global_name
+                    .clone()
+                    .unwrap_or_else(|| message.author.name.clone()),
+                zone: None,
+                is_admin: false,
+                roles: Vec::new(),
+            },
+            channel: thread,
+            kind: InteractionKind::Message {
+                text: message.content.clone(),
+                thread: Some(message.channel_id.to_string()),
+            },
+        };
+        let answer = self.coach.handle(&reply).await;
+        let result = match answer.first() {
+            Some(first) if first.kind == OutgoingKind::Reply => message
+                .react(&ctx.http, ReactionType::Unicode("\u{2705}".into()))
+                .await
+                .map(|_| ()),
+            Some(first) => {
+                let text = crate::markdown::to_plain(&first.message.body);
+                match message.author.create_dm_channel(&ctx.http).await {
+                    Ok(dm) => dm.say(&ctx.http, text).await.map(|_| ()),
+                    Err(err) => Err(err),
+                }
+            }
+            None => Ok(()),
+        };
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "acknowledging a thread reply failed");
         }
     }
 
