@@ -217,7 +217,7 @@ pub mod service {
     const CHANNEL: &str = "1200000000000000011";
 
     pub struct Running {
-        child: Child,
+        pub child: Child,
         http: String,
         _dir: tempfile::TempDir,
     }
@@ -240,7 +240,7 @@ pub mod service {
             .port()
     }
 
-    fn start(fake: &FakeDiscord, token: &str) -> Running {
+    pub fn start(fake: &FakeDiscord, token: &str) -> Running {
         start_with(fake, token, &[])
     }
 
@@ -584,6 +584,39 @@ mod threads {
                 "/api/v10/channels/1200000000000000011/messages/1800000000000000002"
             )
             .is_empty()
+        );
+    }
+}
+
+mod registration {
+    use std::{process::Command, time::Duration};
+
+    use super::service::*;
+    use crate::fake_discord::{FakeDiscord, TOKEN};
+
+    #[tokio::test]
+    async fn commands_are_registered_again_only_when_they_changed() {
+        let fake = FakeDiscord::start().await;
+        let first = start(&fake, TOKEN);
+        until("the first registration", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        let pid = first.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        drop(first);
+
+        let _second = start(&fake, TOKEN);
+        until("the second session", || fake.sessions().0 == 2).await;
+        until("the second look at the commands", || {
+            fake.requests_to("GET", "/api/v10/applications/").len() == 2
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            fake.requests_to("PUT", "/api/v10/applications/").len(),
+            1,
+            "unchanged commands are not registered again"
         );
     }
 }
