@@ -164,18 +164,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         eprintln!("{message}");
         return Ok(ExitCode::from(EXIT_USAGE));
     };
-    service::run(
-        config,
-        catalog,
-        token,
-        coach_settings_for,
-        scheduler_options,
-    )
-    .await
-}
-
-fn coach_settings_for(config: &Config) -> CoachSettings {
-    coach_settings(config)
+    service::run(config, catalog, token).await
 }
 
 async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> {
@@ -224,14 +213,16 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     result.map(|()| ExitCode::SUCCESS)
 }
 
-fn coach_settings(config: &Config) -> CoachSettings {
+/// The core's settings from the configuration.
+pub(crate) fn coach_settings(config: &Config) -> CoachSettings {
     CoachSettings {
         default_zone: config.default_zone,
         admins: config.admins.clone(),
     }
 }
 
-fn scheduler_options(config: &Config) -> SchedulerOptions {
+/// The scheduler's options from the configuration.
+pub(crate) fn scheduler_options(config: &Config) -> SchedulerOptions {
     SchedulerOptions {
         grace: chrono::Duration::from_std(config.nudge_grace).unwrap_or(chrono::Duration::hours(2)),
         ..SchedulerOptions::default()

@@ -8,15 +8,15 @@ use secrecy::SecretString;
 use serenity::all::{ClientBuilder, GuildId};
 use tokio::sync::watch;
 
-use super::{EXIT_USAGE, open_storage};
+use super::{EXIT_USAGE, coach_settings, open_storage, scheduler_options};
 use crate::{
     adapters::discord::{gateway, http, postman::DiscordPostman},
     clock::{Clock, SystemClock},
     config::Config,
     content::Catalog,
-    core::{Coach, CoachSettings},
+    core::Coach,
     ops::{self, OpsState, Readiness},
-    scheduler::{Scheduler, SchedulerOptions},
+    scheduler::Scheduler,
 };
 
 /// How long shutdown may take before the process gives up waiting.
@@ -26,8 +26,6 @@ pub async fn run(
     config: Config,
     catalog: Arc<Catalog>,
     token: SecretString,
-    settings: fn(&Config) -> CoachSettings,
-    options: fn(&Config) -> SchedulerOptions,
 ) -> anyhow::Result<ExitCode> {
     let ca = match &config.discord_ca_cert {
         Some(path) => Some(
@@ -55,8 +53,13 @@ pub async fn run(
     let postman = Arc::new(DiscordPostman::new(Arc::new(api)));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let coach = Arc::new(
-        Coach::new(storage.clone(), catalog, clock.clone(), settings(&config))
-            .with_postman(postman.clone()),
+        Coach::new(
+            storage.clone(),
+            catalog,
+            clock.clone(),
+            coach_settings(&config),
+        )
+        .with_postman(postman.clone()),
     );
     let readiness = Arc::new(Readiness::default());
     readiness.expect(gateway::PLATFORM);
@@ -84,7 +87,7 @@ pub async fn run(
         wait(stopped.clone()),
     ));
 
-    let scheduler = Scheduler::new(coach.clone(), postman, options(&config));
+    let scheduler = Scheduler::new(coach.clone(), postman, scheduler_options(&config));
     let scheduler_task = tokio::spawn({
         let stopped = stopped.clone();
         async move { scheduler.run(clock, wait(stopped)).await }
