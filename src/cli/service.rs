@@ -76,7 +76,8 @@ pub async fn run(
                 config.http_addr
             )
         })?;
-    tracing::info!(addr = %config.http_addr, "serving /healthz, /readyz and /metrics");
+    let bound = listener.local_addr().unwrap_or(config.http_addr);
+    tracing::info!(addr = %bound, "serving /healthz, /readyz and /metrics");
     let ops_task = tokio::spawn(ops::serve(
         listener,
         OpsState {

@@ -218,8 +218,35 @@ pub mod service {
 
     pub struct Running {
         pub child: Child,
-        http: String,
         _dir: tempfile::TempDir,
+    }
+
+    impl Running {
+        /// The address the service's operations endpoints listen on, from its log.
+        pub async fn http(&self) -> String {
+            let log = self._dir.path().join("stderr.log");
+            let mut found = None;
+            until("the operations address in the log", || {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let plain: String = text
+                    .split('\u{1b}')
+                    .map(|part| part.split_once('m').map_or(part, |(_, rest)| rest))
+                    .collect();
+                found = plain
+                    .lines()
+                    .find(|line| line.contains("serving /healthz"))
+                    .and_then(|line| line.split("addr=").nth(1))
+                    .map(|addr| {
+                        addr.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    });
+                found.is_some()
+            })
+            .await;
+            found.unwrap_or_default()
+        }
     }
 
     impl Drop for Running {
@@ -232,14 +259,6 @@ pub mod service {
         }
     }
 
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
     pub fn start(fake: &FakeDiscord, token: &str) -> Running {
         start_with(fake, token, &[])
     }
@@ -248,7 +267,8 @@ pub mod service {
         let dir = tempfile::tempdir().unwrap();
         let ca = dir.path().join("ca.pem");
         std::fs::write(&ca, &fake.ca_pem).unwrap();
-        let http = format!("127.0.0.1:{}", free_port());
+        // Port 0: the service picks a free port and logs it (see `Running::http`).
+        let http = "127.0.0.1:0".to_owned();
         let child = Command::new(BIN)
             .arg("run")
             .env_clear()
@@ -264,11 +284,7 @@ pub mod service {
             .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
             .spawn()
             .unwrap();
-        Running {
-            child,
-            http,
-            _dir: dir,
-        }
+        Running { child, _dir: dir }
     }
 
     pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
@@ -342,7 +358,7 @@ pub mod service {
         assert_eq!(help["data"]["embeds"][0]["title"], "shiftcoach commands");
         assert_eq!(help["data"]["flags"], 64, "ephemeral");
 
-        let ready = reqwest::get(format!("http://{}/readyz", running.http))
+        let ready = reqwest::get(format!("http://{}/readyz", running.http().await))
             .await
             .unwrap();
         assert_eq!(ready.status(), 200);
