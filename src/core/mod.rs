@@ -246,20 +246,32 @@ impl Coach {
             now,
         };
 
+        let mut outgoing = self.answer(&ctx).await?;
+        // Notices that could not be sent as direct messages come with the next command.
+        if matches!(interaction.kind, InteractionKind::Command { .. }) {
+            for (title, body) in self.storage.take_pending_notices(user).await? {
+                outgoing.push(ctx.reply(RichMessage::titled(title, body), true));
+            }
+        }
+        Ok(outgoing)
+    }
+
+    async fn answer(&self, ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
+        let interaction = ctx.interaction;
         match &interaction.kind {
             InteractionKind::Command { name, text, .. } => {
                 tracing::debug!(command = name.as_str(), "command received");
-                self.run_command(&ctx, name, text).await
+                self.run_command(ctx, name, text).await
             }
             InteractionKind::Form { form_id, values }
                 if form_id.split(':').next() == Some(reflect::REFLECT_FORM) =>
             {
-                reflect::submit_form(&ctx, form_id, values).await
+                reflect::submit_form(ctx, form_id, values).await
             }
             InteractionKind::Form { form_id, values }
                 if form_id.split(':').next() == Some(lookup::SCENARIO_FORM) =>
             {
-                lookup::answer_scenario(&ctx, form_id, values).await
+                lookup::answer_scenario(ctx, form_id, values).await
             }
             InteractionKind::Button { action }
                 if action.split(':').next() == Some(reflect::REFLECT_FORM) =>
@@ -274,17 +286,17 @@ impl Coach {
             InteractionKind::Button { action }
                 if action.split(':').next() == Some(lookup::SCENARIO_FORM) =>
             {
-                lookup::scenario_form(&ctx, action)
+                lookup::scenario_form(ctx, action)
             }
             InteractionKind::Button { action }
                 if action.split(':').next() == Some(mydata::MYDATA_ACTION) =>
             {
-                mydata::button(&ctx, action).await
+                mydata::button(ctx, action).await
             }
             InteractionKind::Message {
                 text,
                 thread: Some(thread),
-            } => reflect::reply_in_thread(&ctx, text, thread).await,
+            } => reflect::reply_in_thread(ctx, text, thread).await,
             InteractionKind::Form { .. } | InteractionKind::Button { .. } => Err(
                 CoreError::Refused("That form or button has expired. /help lists what you can do now.".into()),
             ),

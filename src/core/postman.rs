@@ -19,6 +19,9 @@ pub enum SendError {
     /// Retrying will not help until someone acts: no access to the channel, channel gone.
     #[error("{0}")]
     Permanent(String),
+    /// The person does not accept direct messages from the bot.
+    #[error("{0}")]
+    DmClosed(String),
 }
 
 /// Sends messages on one or more platforms.

@@ -188,7 +188,7 @@ impl Scheduler {
                     SendError::Transient(_) => RETRY_BACKOFF_MINUTES
                         .get(attempt)
                         .map(|minutes| now + chrono::Duration::minutes(*minutes)),
-                    SendError::Permanent(_) => None,
+                    SendError::Permanent(_) | SendError::DmClosed(_) => None,
                 };
                 tracing::warn!(delivery = delivery.id, schedule = schedule.id, error = %err, retry = retry_at.is_some(), "nudge not sent");
                 storage
@@ -226,12 +226,27 @@ impl Scheduler {
                 ),
             ),
         };
-        if let Err(err) = self
+        match self
             .postman
             .send(&identity.platform, &identity.workspace, &notice, None)
             .await
         {
-            tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");
+            Ok(_) => {}
+            // Not retried: the notice waits for their next command instead.
+            Err(SendError::DmClosed(_)) => {
+                let body = &notice.message.body;
+                storage
+                    .add_pending_notice(
+                        admin,
+                        "A nudge could not be posted",
+                        body,
+                        self.coach.clock().now(),
+                    )
+                    .await?;
+            }
+            Err(err) => {
+                tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 mod deliveries;
 mod mydata;
+mod notices;
 mod reflections;
 mod schedules;
 mod state;

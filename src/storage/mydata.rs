@@ -37,6 +37,7 @@ impl Storage {
     pub async fn delete_user_data(&self, user: UserId) -> Result<DeletedCounts, StorageError> {
         const REFLECTIONS: &str = "DELETE FROM reflections WHERE user_id = $1";
         const VIEWS: &str = "DELETE FROM content_views WHERE user_id = $1";
+        const NOTICES: &str = "DELETE FROM pending_notices WHERE user_id = $1";
         let counts = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let reflections = sqlx::query(REFLECTIONS)
@@ -49,6 +50,7 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            sqlx::query(NOTICES).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(DeletedCounts {
                 reflections,

@@ -191,7 +191,7 @@ mod sending {
             .await
             .unwrap_err();
         assert!(
-            matches!(blocked, SendError::Permanent(ref m) if m.contains("direct messages")),
+            matches!(blocked, SendError::DmClosed(ref m) if m.contains("direct messages")),
             "{blocked}"
         );
         assert!(

@@ -32,6 +32,7 @@ on_both_backends!(
     mydata_exports_everything_and_deletes_it_on_confirmation,
     a_secret_in_a_reflection_is_refused_and_nothing_is_stored,
     only_admins_manage_nudges,
+    an_admin_who_blocks_dms_sees_the_notice_with_their_next_command,
     the_running_scheduler_wakes_when_a_schedule_changes,
 );
 
@@ -43,6 +44,8 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 #[derive(Default)]
 struct RecordingPostman {
     sent: Mutex<Vec<(Outgoing, DateTime<Utc>, String)>>,
+    /// Direct messages bounce: the person does not accept them.
+    dm_closed: std::sync::atomic::AtomicBool,
     /// Errors to return for the next sends to a channel, in order.
     failures: Mutex<Vec<SendError>>,
     clock: Mutex<Option<VirtualClock>>,
@@ -91,6 +94,13 @@ impl Postman for RecordingPostman {
         key: Option<&'a str>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
+            if message.kind == OutgoingKind::Dm
+                && self.dm_closed.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return Err(SendError::DmClosed(
+                    "does not accept direct messages".into(),
+                ));
+            }
             if message.kind == OutgoingKind::Nudge {
                 let mut failures = self.failures.lock().unwrap();
                 if !failures.is_empty() {
@@ -679,4 +689,29 @@ async fn the_running_scheduler_wakes_when_a_schedule_changes(db: TestDb) {
     runner.await.unwrap();
     assert!(woke.is_ok(), "the scheduler did not wake for the change");
     assert_eq!(w.postman.nudges().len(), 1);
+}
+
+async fn an_admin_who_blocks_dms_sees_the_notice_with_their_next_command(db: TestDb) {
+    let w = World::new(db, utc(2026, 8, 3, 8, 0));
+    w.command("nudges set here daily 09:00 UTC").await;
+    w.postman
+        .dm_closed
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    *w.postman.failures.lock().unwrap() = vec![SendError::Permanent("missing access".into())];
+    w.advance_to(utc(2026, 8, 3, 10, 0)).await;
+    assert_eq!(w.postman.dms(), 0, "the DM bounced");
+
+    let out = w
+        .run("admin", true, InteractionKind::command("help", ""))
+        .await;
+    assert_eq!(out.len(), 2, "the answer, then the notice");
+    assert_eq!(
+        out[1].message.title.as_deref(),
+        Some("A nudge could not be posted")
+    );
+    assert!(out[1].ephemeral);
+    let again = w
+        .run("admin", true, InteractionKind::command("help", ""))
+        .await;
+    assert_eq!(again.len(), 1, "shown once");
 }

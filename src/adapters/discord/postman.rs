@@ -101,8 +101,12 @@ fn classify(err: serenity::Error) -> SendError {
     if let serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) = &err {
         let status = response.status_code.as_u16();
         let code = response.error.code;
+        if code == CANNOT_DM_USER {
+            return SendError::DmClosed(format!(
+                "this person does not accept direct messages from the bot (Discord error {code})"
+            ));
+        }
         let reason = match code {
-            CANNOT_DM_USER => Some("this person does not accept direct messages from the bot"),
             MISSING_ACCESS => Some("the bot has no access to that channel"),
             UNKNOWN_CHANNEL => Some("the channel no longer exists"),
             _ => None,
