@@ -428,6 +428,31 @@ pub mod service {
         );
         assert_eq!(nudge["components"][0]["components"][0]["label"], "Reflect");
 
+        // Its Reflect button opens a modal; the answer is kept with the nudge.
+        let button = nudge["components"][0]["components"][0]["custom_id"].clone();
+        let pressed = json!({ "custom_id": button, "component_type": 2 });
+        let mut press = interaction(9, 3, pressed);
+        press["message"] = json!({
+            "id": fake.last_message_id(), "channel_id": CHANNEL,
+            "author": { "id": APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
+            "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": false, "type": 0, "components": []
+        });
+        fake.dispatch("INTERACTION_CREATE", press);
+        let modal = callback(&fake, 9).await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let form = modal["data"]["custom_id"].as_str().unwrap().to_owned();
+        assert!(form.starts_with("reflect:"), "{form}");
+        let submitted = json!({ "custom_id": form, "components": [
+            { "type": 1, "components": [ { "type": 4, "custom_id": "text", "value": "Answered from the nudge" } ] }
+        ]});
+        fake.dispatch("INTERACTION_CREATE", interaction(10, 5, submitted));
+        assert_eq!(
+            callback(&fake, 10).await["data"]["embeds"][0]["title"],
+            "Reflection saved"
+        );
+
         // A gateway close 4000 resumes the session, and the bot keeps answering.
         fake.close_gateway(4000);
         until("the resume", || fake.sessions().1 == 1).await;
