@@ -320,6 +320,23 @@ pub mod service {
         )
     }
 
+    /// `/nudges set` (daily 09:00 UTC) here, then `/nudges now`, as interactions `id` and
+    /// `id + 1`; returns once both are answered (the nudge itself goes out after).
+    pub async fn schedule_and_send_now(fake: &FakeDiscord, id: u64) {
+        let set = json!([{ "name": "set", "type": 1, "options": [
+            { "name": "when", "type": 3, "value": "daily 09:00" }, { "name": "zone", "type": 3, "value": "UTC" }
+        ]}]);
+        fake.dispatch("INTERACTION_CREATE", command(id, "nudges", set));
+        assert_eq!(
+            callback(fake, id).await["data"]["embeds"][0]["title"],
+            "Nudges scheduled"
+        );
+        // Discord sends an empty option list for a sub-command without options.
+        let now = json!([{ "name": "now", "type": 1, "options": [] }]);
+        fake.dispatch("INTERACTION_CREATE", command(id + 1, "nudges", now));
+        callback(fake, id + 1).await;
+    }
+
     /// The body of the callback to interaction `id`, once it arrives.
     pub async fn callback(fake: &FakeDiscord, id: u64) -> Value {
         let path = format!("/api/v10/interactions/{id}/token-{id}/callback");
@@ -402,24 +419,8 @@ pub mod service {
         );
 
         // A nudge goes out through a 429, once.
-        let set = json!([{ "name": "set", "type": 1, "options": [
-            { "name": "when", "type": 3, "value": "daily 09:00" }, { "name": "zone", "type": 3, "value": "UTC" }
-        ]}]);
-        fake.dispatch("INTERACTION_CREATE", command(6, "nudges", set));
-        assert_eq!(
-            callback(&fake, 6).await["data"]["embeds"][0]["title"],
-            "Nudges scheduled"
-        );
         fake.rate_limit_next_posts(1);
-        fake.dispatch(
-            "INTERACTION_CREATE",
-            command(
-                7,
-                "nudges",
-                json!([{ "name": "now", "type": 1, "options": [] }]),
-            ),
-        );
-        callback(&fake, 7).await;
+        schedule_and_send_now(&fake, 6).await;
         until("the nudge", || fake.posts().len() == 2).await;
         let nudge = &fake.posts()[1].body;
         assert!(
@@ -574,18 +575,7 @@ mod threads {
             !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
         })
         .await;
-        let set = json!([{ "name": "set", "type": 1, "options": [{ "name": "when", "type": 3, "value": "daily 09:00" }] }]);
-        fake.dispatch("INTERACTION_CREATE", command(1, "nudges", set));
-        callback(&fake, 1).await;
-        fake.dispatch(
-            "INTERACTION_CREATE",
-            command(
-                2,
-                "nudges",
-                json!([{ "name": "now", "type": 1, "options": [] }]),
-            ),
-        );
-        callback(&fake, 2).await;
+        schedule_and_send_now(&fake, 1).await;
         until("the nudge", || !fake.posts().is_empty()).await;
         let nudge = fake.last_message_id();
 
