@@ -25,8 +25,8 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use crate::{
     clock::{Clock, VirtualClock},
     core::{
-        Actor, BoxFuture, Button, Coach, Destination, Form, Interaction, InteractionKind, Outgoing,
-        OutgoingKind, Platform, Postman, RichMessage, SendError, message::Attachment,
+        Actor, Attachment, BoxFuture, Button, Coach, Destination, Form, Interaction,
+        InteractionKind, Limits, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError,
     },
     markdown,
     scheduler::Scheduler,
@@ -85,6 +85,15 @@ impl ConsolePostman {
 }
 
 impl Postman for ConsolePostman {
+    fn platform(&self) -> Platform {
+        Platform::Console
+    }
+
+    /// The terminal takes lines of any length.
+    fn limits(&self) -> Limits {
+        Limits::UNLIMITED
+    }
+
     fn check_channel<'a>(
         &'a self,
         _channel: &'a ChannelAddress,
@@ -94,7 +103,6 @@ impl Postman for ConsolePostman {
 
     fn send<'a>(
         &'a self,
-        _platform: &'a str,
         _workspace: &'a str,
         message: &'a Outgoing,
         key: Option<&'a str>,
@@ -232,6 +240,7 @@ impl<W: Write> Console<W> {
             let kind = InteractionKind::Message {
                 text: text.to_owned(),
                 thread: self.last_nudge.clone(),
+                direct: false,
             };
             return self.send(kind).await;
         };
@@ -342,8 +351,17 @@ impl<W: Write> Console<W> {
             channel: self.options.channel.clone(),
             kind,
         };
-        for outgoing in self.coach.handle(&interaction).await {
-            self.emit(&outgoing)?;
+        let answer = self.coach.handle(&interaction).await;
+        self.deliver(&answer).await
+    }
+
+    /// The console's side of the core's delivery contract: every message printed in order
+    /// (a message to a person shows as a DM), every attachment written to the export folder
+    /// with its path printed, and the core told after each one.
+    pub async fn deliver(&mut self, answer: &[Outgoing]) -> anyhow::Result<()> {
+        for outgoing in answer {
+            self.emit(outgoing)?;
+            self.coach.delivered(outgoing).await;
         }
         Ok(())
     }
@@ -359,16 +377,16 @@ impl<W: Write> Console<W> {
         title: Option<&str>,
         text: &str,
     ) -> anyhow::Result<()> {
-        let outgoing = Outgoing {
+        let outgoing = Outgoing::new(
             kind,
-            to: Destination::Channel(self.options.channel.clone()),
-            ephemeral: true,
-            message: RichMessage {
+            Destination::Channel(self.options.channel.clone()),
+            true,
+            RichMessage {
                 title: title.map(str::to_owned),
                 body: text.to_owned(),
                 ..RichMessage::default()
             },
-        };
+        );
         self.emit(&outgoing)
     }
 
@@ -415,7 +433,7 @@ impl<W: Write> Console<W> {
         std::fs::create_dir_all(&self.options.export_dir)
             .with_context(|| format!("creating {}", self.options.export_dir.display()))?;
         let path = self.options.export_dir.join(&attachment.filename);
-        std::fs::write(&path, &attachment.content)
+        std::fs::write(&path, &attachment.bytes)
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
@@ -490,7 +508,7 @@ fn destination_label(to: &Destination) -> String {
     match to {
         Destination::Channel(channel) => format!("#{channel}"),
         Destination::Thread { channel, thread } => format!("#{channel}/thread/{thread}"),
-        Destination::Dm(user) => format!("@{user}"),
+        Destination::Person(user) => format!("@{user}"),
     }
 }
 

@@ -191,7 +191,7 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
         )
         .with_postman(postman.clone()),
     );
-    let scheduler = Scheduler::new(coach.clone(), postman.clone(), scheduler_options(&config));
+    let scheduler = Scheduler::new(coach.clone(), scheduler_options(&config));
 
     let user = args
         .user

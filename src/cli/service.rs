@@ -88,7 +88,7 @@ pub async fn run(
         wait(stopped.clone()),
     ));
 
-    let scheduler = Scheduler::new(coach.clone(), postman, scheduler_options(&config));
+    let scheduler = Scheduler::new(coach.clone(), scheduler_options(&config));
     let scheduler_task = tokio::spawn({
         let stopped = stopped.clone();
         async move { scheduler.run(clock, wait(stopped)).await }

@@ -16,6 +16,16 @@ pub enum CommandId {
     Help,
 }
 
+/// Who may use a command. Checked once by the core before dispatch; adapters may also tell
+/// their platform (Discord registers admin commands with a default member permission).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Everyone,
+    /// Workspace admins as the platform reports them, and the people and roles named in
+    /// `SHIFTCOACH_ADMINS`.
+    Admins,
+}
+
 /// One slash command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandSpec {
@@ -27,6 +37,8 @@ pub struct CommandSpec {
     pub summary: &'static str,
     /// Whether the argument is a name the adapters should autocomplete.
     pub completes_names: bool,
+    /// Who may use it.
+    pub access: Access,
 }
 
 /// Every command, in the order `/help` lists them.
@@ -37,6 +49,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "<situation>",
         summary: "Decision frameworks and mental models for a situation in your own words.",
         completes_names: false,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Template,
@@ -44,6 +57,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "<situation>",
         summary: "A fill-in communication template for a situation in your own words.",
         completes_names: false,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Model,
@@ -51,6 +65,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[name]",
         summary: "A mental model: the one you name, or one you have not seen yet.",
         completes_names: true,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Shift,
@@ -58,6 +73,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[1-8|identity]",
         summary: "The shifts from engineer to leader: all of them, or one in full.",
         completes_names: true,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Scenario,
@@ -65,6 +81,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[name]",
         summary: "A practice scenario (random without a name); answer it to get the debrief.",
         completes_names: true,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Reflect,
@@ -72,6 +89,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[text]",
         summary: "Write a private reflection; with no text, opens a form.",
         completes_names: false,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Journal,
@@ -79,6 +97,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[n]",
         summary: "Show your last n reflections (default 5), newest first. Only you see them.",
         completes_names: false,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Nudges,
@@ -86,6 +105,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "set|status|pause|resume|preview|now|remove|skip ...",
         summary: "Admins: schedule daily nudges in a channel, e.g. /nudges set here weekdays 09:00 Europe/Berlin.",
         completes_names: false,
+        access: Access::Admins,
     },
     CommandSpec {
         id: CommandId::Mydata,
@@ -93,6 +113,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "export|delete",
         summary: "Download everything stored about you as JSON, or delete all of it.",
         completes_names: false,
+        access: Access::Everyone,
     },
     CommandSpec {
         id: CommandId::Help,
@@ -100,6 +121,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "",
         summary: "List the commands.",
         completes_names: false,
+        access: Access::Everyone,
     },
 ];
 

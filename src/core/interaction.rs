@@ -4,25 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono_tz::Tz;
 
+pub use crate::storage::Platform;
 use crate::storage::Identity;
-
-/// The chat platform an interaction came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    Console,
-    Discord,
-    Slack,
-}
-
-impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Console => "console",
-            Self::Discord => "discord",
-            Self::Slack => "slack",
-        }
-    }
-}
 
 /// The person acting, as the adapter knows them.
 #[derive(Debug, Clone)]
@@ -40,12 +23,9 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The person's account: on Discord the same in every server and in direct messages.
     pub fn identity(&self) -> Identity {
-        Identity {
-            platform: self.platform.as_str().to_owned(),
-            workspace: self.workspace.clone(),
-            external_id: self.user_id.clone(),
-        }
+        Identity::new(self.platform, &self.workspace, &self.user_id)
     }
 }
 
@@ -68,10 +48,12 @@ pub enum InteractionKind {
         text: String,
         options: BTreeMap<String, String>,
     },
-    /// Free text: a message to the bot, or a reply in the thread under `thread`.
+    /// Free text: a reply in the thread under `thread`, or (`direct`) a message sent to the
+    /// bot in a direct message.
     Message {
         text: String,
         thread: Option<String>,
+        direct: bool,
     },
     /// A button press; `action` is the button's action id.
     Button { action: String },
@@ -102,10 +84,15 @@ impl std::fmt::Debug for InteractionKind {
                 .field("name", name)
                 .field("text_chars", &text.chars().count())
                 .finish_non_exhaustive(),
-            Self::Message { text, thread } => f
+            Self::Message {
+                text,
+                thread,
+                direct,
+            } => f
                 .debug_struct("Message")
                 .field("text_chars", &text.chars().count())
                 .field("thread", thread)
+                .field("direct", direct)
                 .finish(),
             Self::Button { action } => f.debug_struct("Button").field("action", action).finish(),
             Self::Form { form_id, values } => f

@@ -5,18 +5,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use rand::seq::SliceRandom;
 
-use super::{Context, CoreError, commands, message::*, reflect};
+use super::{Context, CoreError, action::Action, commands, message::*, reflect};
 use crate::{
     content::{Catalog, Item, Kind},
-    markdown::truncate,
     storage::ReflectionSource,
 };
 
-/// Id of the form that answers a scenario: `scenario:<slug>`.
-pub const SCENARIO_FORM: &str = "scenario";
 /// Id of the answer input in the scenario form.
 pub const SCENARIO_INPUT: &str = "answer";
-/// Discord shows at most 25 autocomplete choices.
+/// Most autocomplete choices the core offers; an adapter shows fewer where its platform does.
 pub const MAX_CHOICES: usize = 25;
 /// Below this relevance the best match is not shown as an answer.
 pub const MIN_SCORE: f32 = 2.0;
@@ -55,7 +52,7 @@ async fn answer_situation(
     let Some(best) = hits.first().filter(|hit| hit.score >= MIN_SCORE) else {
         return Ok(vec![ctx.reply(no_match(catalog, kinds, command), true)]);
     };
-    let mut message = render_item(catalog, best.item);
+    let mut message = render_item(ctx, best.item);
     let others: Vec<String> = hits[1..]
         .iter()
         .filter(|hit| hit.score >= MIN_SCORE / 2.0)
@@ -69,7 +66,7 @@ async fn answer_situation(
     if !others.is_empty() {
         message.fields.push(Field {
             name: "Also worth a look".into(),
-            value: truncate(&others.join("\n"), FIELD_LIMIT),
+            value: others.join("\n"),
         });
     }
     ctx.coach
@@ -132,7 +129,7 @@ async fn show_named_or_new(
     } else {
         (resolve(catalog, name, kind, command)?, None)
     };
-    let mut message = render_item(catalog, item);
+    let mut message = render_item(ctx, item);
     if let Some(note) = note {
         message.body = format!("*{note}*\n\n{}", message.body);
     }
@@ -277,7 +274,7 @@ pub async fn shift(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, CoreEr
         .storage()
         .record_view(ctx.user, &item.slug, ctx.now)
         .await?;
-    Ok(vec![ctx.reply(render_item(catalog, item), true)])
+    Ok(vec![ctx.reply(render_item(ctx, item), true)])
 }
 
 fn shift_overview(catalog: &Catalog) -> RichMessage {
@@ -305,10 +302,10 @@ fn shift_overview(catalog: &Catalog) -> RichMessage {
     )
 }
 
-/// The scenario named in a form or button id (`scenario:<slug>`).
-fn scenario_in<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Item, CoreError> {
-    id.split_once(':')
-        .and_then(|(_, slug)| catalog.get(slug))
+/// The scenario named in a form or button.
+fn scenario_in<'a>(catalog: &'a Catalog, slug: &str) -> Result<&'a Item, CoreError> {
+    catalog
+        .get(slug)
         .filter(|item| item.kind == Kind::Scenario)
         .ok_or_else(|| {
             CoreError::Refused(
@@ -317,12 +314,12 @@ fn scenario_in<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Item, CoreError
         })
 }
 
-/// The answer form alone, for platforms that open it from a button (`scenario:<slug>`).
-pub fn scenario_form(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
+/// The answer form alone, for platforms that open it from a button.
+pub fn scenario_form(ctx: &Context<'_>, slug: &str) -> Result<Vec<Outgoing>, CoreError> {
     let catalog = ctx.coach.catalog();
-    let item = scenario_in(catalog, action)?;
+    let item = scenario_in(catalog, slug)?;
     let message = RichMessage {
-        form: render_item(catalog, item).form,
+        form: render_item(ctx, item).form,
         ..RichMessage::default()
     };
     Ok(vec![ctx.reply(message, true)])
@@ -331,11 +328,11 @@ pub fn scenario_form(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, C
 /// A submitted scenario answer: kept in the journal, answered with the debrief.
 pub async fn answer_scenario(
     ctx: &Context<'_>,
-    form_id: &str,
+    slug: &str,
     values: &BTreeMap<String, String>,
 ) -> Result<Vec<Outgoing>, CoreError> {
     let catalog = ctx.coach.catalog();
-    let item = scenario_in(catalog, form_id)?;
+    let item = scenario_in(catalog, slug)?;
     let answer = values
         .get(SCENARIO_INPUT)
         .map(|text| text.trim())
@@ -389,11 +386,9 @@ pub fn autocomplete(catalog: &Catalog, command: &str, typed: &str) -> Vec<Choice
         .collect()
 }
 
-/// Discord's limit for one embed field.
-const FIELD_LIMIT: usize = 1024;
-
 /// An item in full, as a rich message.
-pub fn render_item(catalog: &Catalog, item: &Item) -> RichMessage {
+pub fn render_item(ctx: &Context<'_>, item: &Item) -> RichMessage {
+    let catalog = ctx.coach.catalog();
     let mut message = RichMessage {
         title: Some(item.title.clone()),
         body: item.body.clone(),
@@ -403,7 +398,7 @@ pub fn render_item(catalog: &Catalog, item: &Item) -> RichMessage {
     let mut field = |name: &str, value: &str| {
         message.fields.push(Field {
             name: name.into(),
-            value: truncate(value, FIELD_LIMIT),
+            value: value.to_owned(),
         });
     };
     match item.kind {
@@ -435,20 +430,27 @@ pub fn render_item(catalog: &Catalog, item: &Item) -> RichMessage {
     match item.kind {
         Kind::Scenario => {
             message.form = Some(Form {
-                id: format!("{SCENARIO_FORM}:{}", item.slug),
+                id: Action::Scenario {
+                    slug: item.slug.clone(),
+                }
+                .to_string(),
                 title: "Your answer".into(),
                 inputs: vec![FormInput {
                     id: SCENARIO_INPUT.into(),
                     label: "What would you do?".into(),
                     placeholder: Some("Who you call, what you decide, what you say...".into()),
                     multiline: true,
-                    max_chars: reflect::MAX_REFLECTION_CHARS,
+                    max_chars: reflect::MAX_REFLECTION_CHARS.min(ctx.limits().form_input_chars),
                 }],
             });
         }
         Kind::Model | Kind::Framework | Kind::Shift => {
             message.buttons.push(Button {
-                action: format!("{}:{}", reflect::REFLECT_FORM, item.slug),
+                action: Action::Reflect {
+                    slug: Some(item.slug.clone()),
+                    delivery: None,
+                }
+                .to_string(),
                 label: "Reflect".into(),
             });
         }

@@ -8,13 +8,13 @@ pub enum OutgoingKind {
     Reply,
     /// A scheduled coaching prompt in a channel.
     Nudge,
-    /// A direct message.
+    /// A message to one person, in their direct messages with the bot.
     Dm,
     /// Something went wrong or the input was refused.
     Error,
 }
 
-/// Where a message goes.
+/// Where a message goes, within the platform and workspace it is sent on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Channel(String),
@@ -22,8 +22,10 @@ pub enum Destination {
         channel: String,
         thread: String,
     },
-    /// A direct message to the user with this platform id.
-    Dm(String),
+    /// A person, by their platform user id: the adapter opens the direct message. When the
+    /// person does not accept direct messages, the message is kept as a pending notice and
+    /// shown privately with their next interaction.
+    Person(String),
 }
 
 /// One message to send.
@@ -34,6 +36,22 @@ pub struct Outgoing {
     /// Seen only by the person it answers.
     pub ephemeral: bool,
     pub message: RichMessage,
+    /// The stored pending notice this message carries: removed from storage only once the
+    /// adapter has delivered the message ([`Coach::delivered`](super::Coach::delivered)).
+    pub pending_notice: Option<i64>,
+}
+
+impl Outgoing {
+    /// A message with no pending notice attached.
+    pub fn new(kind: OutgoingKind, to: Destination, ephemeral: bool, message: RichMessage) -> Self {
+        Self {
+            kind,
+            to,
+            ephemeral,
+            message,
+            pending_notice: None,
+        }
+    }
 }
 
 /// A platform-neutral rich message. `body` uses a small Markdown subset: paragraphs, `**bold**`,
@@ -52,11 +70,26 @@ pub struct RichMessage {
     pub attachment: Option<Attachment>,
 }
 
-/// A text file attached to a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file handed over with a message: a Discord attachment, a Slack file, a file the console
+/// writes and names.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
+    /// The file's name as the person sees it; letters, digits, `-`, `_` and `.` only.
     pub filename: String,
-    pub content: String,
+    /// The media type, e.g. `application/json` or `image/png`.
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+// An attachment may hold a person's whole journal: debug output shows only its size.
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("filename", &self.filename)
+            .field("media_type", &self.media_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// A labelled value shown under the body.

@@ -3,6 +3,7 @@
 //! The core knows nothing of Discord, Slack, the terminal or SQL: adapters translate to and from
 //! these types, and storage is reached through [`Storage`]'s domain methods.
 
+pub mod action;
 pub mod commands;
 pub mod interaction;
 pub mod lookup;
@@ -11,6 +12,8 @@ pub mod mydata;
 pub mod nudges;
 pub mod postman;
 pub mod reflect;
+pub mod scheduled;
+pub mod when;
 
 use std::{str::FromStr, sync::Arc};
 
@@ -22,17 +25,18 @@ use chrono_tz::Tz;
 pub use interaction::{Actor, Interaction, InteractionKind, Platform};
 pub use lookup::Choice;
 pub use message::{
-    Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
+    Attachment, Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
 };
-pub use postman::{BoxFuture, Postman, SendError};
+pub use postman::{BoxFuture, Limits, Postman, Router, SendError};
 
-use commands::CommandId;
+use action::Action;
+use commands::{Access, CommandId};
 
 use crate::{
     clock::SharedClock,
     content::Catalog,
     ops::Metrics,
-    storage::{Storage, StorageError, UserId},
+    storage::{Identity, Storage, StorageError, UserId},
 };
 
 /// Why the core could not do what was asked.
@@ -76,7 +80,7 @@ pub struct Coach {
     catalog: Arc<Catalog>,
     clock: SharedClock,
     settings: CoachSettings,
-    postman: Option<Arc<dyn Postman>>,
+    router: Router,
     schedules_changed: Arc<Notify>,
     metrics: Arc<Metrics>,
 }
@@ -86,6 +90,7 @@ impl std::fmt::Debug for Coach {
         f.debug_struct("Coach")
             .field("storage", &self.storage.backend())
             .field("settings", &self.settings)
+            .field("platforms", &self.router)
             .finish_non_exhaustive()
     }
 }
@@ -103,12 +108,17 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// A reply in the channel the interaction came from.
     pub fn reply(&self, message: RichMessage, ephemeral: bool) -> Outgoing {
-        Outgoing {
-            kind: OutgoingKind::Reply,
-            to: Destination::Channel(self.interaction.channel.clone()),
+        Outgoing::new(
+            OutgoingKind::Reply,
+            Destination::Channel(self.interaction.channel.clone()),
             ephemeral,
             message,
-        }
+        )
+    }
+
+    /// What the platform of this interaction allows.
+    pub fn limits(&self) -> Limits {
+        self.coach.router.limits(self.interaction.actor.platform)
     }
 }
 
@@ -124,7 +134,7 @@ impl Coach {
             catalog,
             clock,
             settings,
-            postman: None,
+            router: Router::default(),
             schedules_changed: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
         }
@@ -135,9 +145,10 @@ impl Coach {
         &self.metrics
     }
 
-    /// Lets the core check channels before scheduling nudges in them.
+    /// Adds the postman of one platform: the core sends through it (nudges, messages to a
+    /// person) and asks it about channels and limits.
     pub fn with_postman(mut self, postman: Arc<dyn Postman>) -> Self {
-        self.postman = Some(postman);
+        self.router.add(postman);
         self
     }
 
@@ -145,8 +156,64 @@ impl Coach {
         &self.settings
     }
 
-    pub fn postman(&self) -> Option<&Arc<dyn Postman>> {
-        self.postman.as_ref()
+    /// The postmen of the platforms running in this process.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Sends a message that answers no interaction (a nudge, a notice, a message to a person)
+    /// on `platform` in `workspace`, and returns the platform's message id. A message to a
+    /// person who does not accept direct messages is kept as a pending notice, shown with
+    /// their next interaction, and the result is `Ok(None)`: it is not lost.
+    pub async fn send(
+        &self,
+        platform: Platform,
+        workspace: &str,
+        outgoing: &Outgoing,
+        key: Option<&str>,
+    ) -> Result<Option<String>, SendError> {
+        match self.router.send(platform, workspace, outgoing, key).await {
+            Ok(id) => Ok(Some(id)),
+            Err(SendError::DmClosed(reason)) => {
+                let Destination::Person(person) = &outgoing.to else {
+                    return Err(SendError::DmClosed(reason));
+                };
+                let identity = Identity::new(platform, workspace, person);
+                self.keep_as_notice(&identity, &outgoing.message)
+                    .await
+                    .map_err(|err| SendError::Transient(format!("keeping a notice: {err}")))?;
+                tracing::info!(%platform, "direct messages closed; kept as a pending notice");
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn keep_as_notice(
+        &self,
+        identity: &Identity,
+        message: &RichMessage,
+    ) -> Result<(), StorageError> {
+        let now = self.clock.now();
+        let user = self.storage.user_for(identity, now).await?;
+        let mut body = message.body.clone();
+        for field in &message.fields {
+            body.push_str(&format!("\n\n**{}**\n{}", field.name, field.value));
+        }
+        let title = message.title.as_deref().unwrap_or("A message from shiftcoach");
+        self.storage
+            .add_pending_notice(user, title, &body, now)
+            .await
+    }
+
+    /// Tells the core that an adapter delivered `outgoing`: a pending notice it carried is
+    /// removed now, and only now. Errors are logged: the notice then shows once more.
+    pub async fn delivered(&self, outgoing: &Outgoing) {
+        if let Some(id) = outgoing.pending_notice {
+            if let Err(err) = self.storage.remove_pending_notice(id).await {
+                tracing::warn!(notice = id, error = %err, "removing a delivered notice failed");
+            }
+        }
     }
 
     /// Notified whenever a schedule changes, so the scheduler can wake early.
@@ -154,8 +221,8 @@ impl Coach {
         &self.schedules_changed
     }
 
-    /// Whether `actor` may manage nudges: the platform says so, or configuration names them
-    /// or one of their roles.
+    /// Whether `actor` is an admin: the platform says so, or configuration names them or one
+    /// of their roles.
     pub fn is_admin(&self, actor: &Actor) -> bool {
         actor.is_admin
             || self
@@ -173,51 +240,84 @@ impl Coach {
         &self.catalog
     }
 
-    /// Autocomplete choices for a command's name argument, at most 25 (Discord's limit).
-    pub fn autocomplete(&self, command: &str, typed: &str) -> Vec<Choice> {
-        lookup::autocomplete(&self.catalog, command, typed)
+    /// Autocomplete choices for a command's name argument, best first, at most as many as
+    /// `platform` shows.
+    pub fn autocomplete(&self, platform: Platform, command: &str, typed: &str) -> Vec<Choice> {
+        let mut choices = lookup::autocomplete(&self.catalog, command, typed);
+        choices.truncate(self.router.limits(platform).choices);
+        choices
     }
 
     pub fn clock(&self) -> &SharedClock {
         &self.clock
     }
 
-    /// Handles one interaction and returns what to send. Never fails: refusals and internal
-    /// errors become error messages addressed to the person who acted.
+    /// Handles one interaction and returns what to send, in order. Never fails: refusals and
+    /// internal errors become error messages addressed to the person who acted.
+    ///
+    /// The delivery contract every adapter keeps: the first message answers the interaction
+    /// (or edits a deferred answer), the rest follow in order, each with its own `ephemeral`;
+    /// a [`Destination::Person`] goes to that person's direct messages; every attachment
+    /// arrives as a file; a message too large for the platform is split, never cut. After
+    /// each message is delivered the adapter calls [`Coach::delivered`]. An answer that opens
+    /// a form is one message: pending notices wait for the next interaction.
     pub async fn handle(&self, interaction: &Interaction) -> Vec<Outgoing> {
         if let InteractionKind::Command { name, .. } = &interaction.kind {
             let known = commands::find(name).map_or("unknown", |spec| spec.name);
             self.metrics.command_handled(known);
         }
-        match self.dispatch(interaction).await {
+        let (user, result) = match self.context(interaction).await {
+            Ok(ctx) => (Some(ctx.user), self.answer(&ctx).await),
+            Err(err) => (None, Err(err)),
+        };
+        let mut outgoing = match result {
             Ok(outgoing) => outgoing,
-            Err(err) => {
-                let text = match &err {
-                    CoreError::Refused(text) => text.clone(),
-                    CoreError::Internal(cause) => {
-                        self.metrics.failure("command");
-                        tracing::error!(
-                            platform = interaction.actor.platform.as_str(),
-                            error = format!("{cause:#}"),
-                            "handling an interaction failed"
-                        );
-                        "Something went wrong on our side and nothing was saved. Please try again in a moment.".into()
-                    }
-                };
-                vec![Outgoing {
-                    kind: OutgoingKind::Error,
-                    to: Destination::Channel(interaction.channel.clone()),
-                    ephemeral: true,
-                    message: RichMessage {
-                        body: text,
-                        ..RichMessage::default()
-                    },
-                }]
+            Err(err) => vec![self.error_message(interaction, err)],
+        };
+        // Notices that could not be sent as direct messages come with the next interaction.
+        let opens_form = outgoing.iter().any(|o| o.message.form.is_some());
+        if let (Some(user), false) = (user, opens_form) {
+            match self.storage.pending_notices(user).await {
+                Ok(notices) => outgoing.extend(notices.into_iter().map(|notice| Outgoing {
+                    pending_notice: Some(notice.id),
+                    ..Outgoing::new(
+                        OutgoingKind::Reply,
+                        Destination::Channel(interaction.channel.clone()),
+                        true,
+                        RichMessage::titled(notice.title, notice.body),
+                    )
+                })),
+                Err(err) => tracing::warn!(error = %err, "reading pending notices failed"),
             }
         }
+        outgoing
     }
 
-    async fn dispatch(&self, interaction: &Interaction) -> Result<Vec<Outgoing>, CoreError> {
+    fn error_message(&self, interaction: &Interaction, err: CoreError) -> Outgoing {
+        let text = match err {
+            CoreError::Refused(text) => text,
+            CoreError::Internal(cause) => {
+                self.metrics.failure("command");
+                tracing::error!(
+                    platform = interaction.actor.platform.as_str(),
+                    error = format!("{cause:#}"),
+                    "handling an interaction failed"
+                );
+                "Something went wrong on our side and nothing was saved. Please try again in a moment.".into()
+            }
+        };
+        Outgoing::new(
+            OutgoingKind::Error,
+            Destination::Channel(interaction.channel.clone()),
+            true,
+            RichMessage {
+                body: text,
+                ..RichMessage::default()
+            },
+        )
+    }
+
+    async fn context<'a>(&'a self, interaction: &'a Interaction) -> Result<Context<'a>, CoreError> {
         let now = self.clock.now();
         let actor = &interaction.actor;
         let user = self
@@ -238,68 +338,50 @@ impl Coach {
                 .and_then(|name| Tz::from_str(&name).ok())
                 .unwrap_or(self.settings.default_zone),
         };
-        let ctx = Context {
+        Ok(Context {
             coach: self,
             interaction,
             user,
             zone,
             now,
-        };
-
-        let mut outgoing = self.answer(&ctx).await?;
-        // Notices that could not be sent as direct messages come with the next command.
-        if matches!(interaction.kind, InteractionKind::Command { .. }) {
-            for (title, body) in self.storage.take_pending_notices(user).await? {
-                outgoing.push(ctx.reply(RichMessage::titled(title, body), true));
-            }
-        }
-        Ok(outgoing)
+        })
     }
 
     async fn answer(&self, ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
-        let interaction = ctx.interaction;
-        match &interaction.kind {
+        const EXPIRED: &str = "That button or form has expired. /help lists what you can do now.";
+        match &ctx.interaction.kind {
             InteractionKind::Command { name, text, .. } => {
-                tracing::debug!(command = name.as_str(), "command received");
                 self.run_command(ctx, name, text).await
             }
-            InteractionKind::Form { form_id, values }
-                if form_id.split(':').next() == Some(reflect::REFLECT_FORM) =>
-            {
-                reflect::submit_form(ctx, form_id, values).await
-            }
-            InteractionKind::Form { form_id, values }
-                if form_id.split(':').next() == Some(lookup::SCENARIO_FORM) =>
-            {
-                lookup::answer_scenario(ctx, form_id, values).await
-            }
-            InteractionKind::Button { action }
-                if action.split(':').next() == Some(reflect::REFLECT_FORM) =>
-            {
-                let mut parts = action.split(':').skip(1);
-                let form = match (parts.next(), parts.next().and_then(|id| id.parse().ok())) {
-                    (Some(slug), delivery) => reflect::reflect_form_for(slug, delivery),
-                    (None, _) => reflect::reflect_form(None),
-                };
-                Ok(vec![ctx.reply(form, true)])
-            }
-            InteractionKind::Button { action }
-                if action.split(':').next() == Some(lookup::SCENARIO_FORM) =>
-            {
-                lookup::scenario_form(ctx, action)
-            }
-            InteractionKind::Button { action }
-                if action.split(':').next() == Some(mydata::MYDATA_ACTION) =>
-            {
-                mydata::button(ctx, action).await
-            }
+            InteractionKind::Button { action } => match Action::parse(action) {
+                Ok(Action::Reflect { slug, delivery }) => Ok(vec![ctx.reply(
+                    reflect::reflect_form_for(ctx, slug.as_deref(), delivery),
+                    true,
+                )]),
+                Ok(Action::Scenario { slug }) => lookup::scenario_form(ctx, &slug),
+                Ok(Action::Confirm {
+                    confirmation,
+                    accept,
+                }) => mydata::confirm(ctx, confirmation, accept).await,
+                Err(_) => Err(CoreError::Refused(EXPIRED.into())),
+            },
+            InteractionKind::Form { form_id, values } => match Action::parse(form_id) {
+                Ok(Action::Reflect { slug, delivery }) => {
+                    reflect::submit_form(ctx, slug.as_deref(), delivery, values).await
+                }
+                Ok(Action::Scenario { slug }) => lookup::answer_scenario(ctx, &slug, values).await,
+                Ok(Action::Confirm { .. }) | Err(_) => Err(CoreError::Refused(EXPIRED.into())),
+            },
             InteractionKind::Message {
                 text,
                 thread: Some(thread),
+                ..
             } => reflect::reply_in_thread(ctx, text, thread).await,
-            InteractionKind::Form { .. } | InteractionKind::Button { .. } => Err(
-                CoreError::Refused("That form or button has expired. /help lists what you can do now.".into()),
-            ),
+            InteractionKind::Message {
+                text,
+                thread: None,
+                direct: true,
+            } => reflect::direct_message(ctx, text).await,
             InteractionKind::Message { .. } => Err(CoreError::Refused(
                 "Nothing here is waiting for an answer. To write a reflection, use /reflect followed by your text; /help lists every command.".into(),
             )),
@@ -312,6 +394,7 @@ impl Coach {
         name: &str,
         text: &str,
     ) -> Result<Vec<Outgoing>, CoreError> {
+        tracing::debug!(command = name, "command received");
         let Some(spec) = commands::find(name) else {
             let hint = match commands::closest(name) {
                 Some(spec) => format!("Did you mean /{}? ", spec.name),
@@ -321,6 +404,12 @@ impl Coach {
                 "There is no /{name} command. {hint}/help lists every command."
             )));
         };
+        if !self.may_use(&ctx.interaction.actor, spec.access) {
+            return Err(CoreError::Refused(format!(
+                "Only workspace admins (or people listed in SHIFTCOACH_ADMINS) can use /{}. Ask one of them.",
+                spec.name
+            )));
+        }
         match spec.id {
             CommandId::Framework => lookup::framework(ctx, text).await,
             CommandId::Template => lookup::template(ctx, text).await,
@@ -331,15 +420,24 @@ impl Coach {
             CommandId::Mydata => mydata::mydata(ctx, text).await,
             CommandId::Reflect => reflect::reflect(ctx, text).await,
             CommandId::Journal => reflect::journal(ctx, text).await,
-            CommandId::Help => Ok(vec![ctx.reply(help(), true)]),
+            CommandId::Help => Ok(vec![ctx.reply(help(self, &ctx.interaction.actor), true)]),
+        }
+    }
+
+    /// Whether `actor` may use a command with `access`: checked once, before dispatch.
+    pub fn may_use(&self, actor: &Actor, access: Access) -> bool {
+        match access {
+            Access::Everyone => true,
+            Access::Admins => self.is_admin(actor),
         }
     }
 }
 
-/// `/help`: every command with one line each.
-fn help() -> RichMessage {
+/// `/help`: every command the person may use, with one line each.
+fn help(coach: &Coach, actor: &Actor) -> RichMessage {
     let body = commands::COMMANDS
         .iter()
+        .filter(|spec| coach.may_use(actor, spec.access))
         .map(|spec| {
             let usage = if spec.args.is_empty() {
                 format!("/{}", spec.name)

@@ -4,27 +4,36 @@ use serde_json::json;
 
 use super::{
     Context, CoreError, Outgoing, RichMessage,
+    action::Action,
     message::{Attachment, Button},
 };
+use crate::storage::ConfirmationOutcome;
 
-/// Prefix of the confirmation buttons' actions.
-pub const MYDATA_ACTION: &str = "mydata";
-const CONFIRM: &str = "mydata:delete:confirm";
-const CANCEL: &str = "mydata:delete:cancel";
+/// The purpose of the confirmation `/mydata delete` asks for.
+const DELETE_PURPOSE: &str = "mydata-delete";
+/// How long the confirmation buttons of `/mydata delete` work, in minutes.
+const CONFIRM_MINUTES: i64 = 10;
 
 /// `/mydata export|delete`.
 pub async fn mydata(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
     match text.trim().to_lowercase().as_str() {
         "export" => export(ctx).await,
         "delete" => {
+            let expires = ctx.now + chrono::Duration::minutes(CONFIRM_MINUTES);
+            let confirmation = ctx
+                .coach
+                .storage()
+                .open_confirmation(ctx.user, DELETE_PURPOSE, ctx.now, expires)
+                .await?;
             let mut message = RichMessage::titled(
                 "Delete all your data?",
-                "This deletes every reflection, scenario answer and record of what you have been shown, on every channel. It cannot be undone. Export first (/mydata export) if you want a copy.",
+                format!("This deletes every reflection, scenario answer and record of what you have been shown, on every channel. It cannot be undone. Export first (/mydata export) if you want a copy. These buttons work once, for {CONFIRM_MINUTES} minutes."),
             );
-            message.buttons = vec![
-                Button { action: CONFIRM.into(), label: "Delete everything".into() },
-                Button { action: CANCEL.into(), label: "Keep my data".into() },
-            ];
+            let choice = |accept: bool, label: &str| Button {
+                action: Action::Confirm { confirmation, accept }.to_string(),
+                label: label.into(),
+            };
+            message.buttons = vec![choice(true, "Delete everything"), choice(false, "Keep my data")];
             Ok(vec![ctx.reply(message, true)])
         }
         _ => Err(CoreError::Refused(
@@ -33,9 +42,24 @@ pub async fn mydata(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Core
     }
 }
 
-/// The confirmation buttons of `/mydata delete`.
-pub async fn button(ctx: &Context<'_>, action: &str) -> Result<Vec<Outgoing>, CoreError> {
-    if action != CONFIRM {
+/// A press on a confirmation button. Only the first press on the person's latest, unexpired
+/// confirmation counts; any other press changes nothing and says so.
+pub async fn confirm(
+    ctx: &Context<'_>,
+    confirmation: i64,
+    accept: bool,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let outcome = ctx
+        .coach
+        .storage()
+        .settle_confirmation(confirmation, ctx.user, DELETE_PURPOSE, accept, ctx.now)
+        .await?;
+    if outcome == ConfirmationOutcome::Stale {
+        return Err(CoreError::Refused(
+            "That confirmation has expired: it was already answered, replaced by a newer one, or is too old. Nothing was deleted. Run /mydata delete again if you still want to.".into(),
+        ));
+    }
+    if !accept {
         let message = RichMessage::titled("Nothing deleted", "Your data is as it was.");
         return Ok(vec![ctx.reply(message, true)]);
     }
@@ -85,8 +109,8 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
             "times": times,
         })).collect::<Vec<_>>(),
     });
-    let content =
-        serde_json::to_string_pretty(&document).map_err(|err| CoreError::Internal(err.into()))?;
+    let bytes =
+        serde_json::to_vec_pretty(&document).map_err(|err| CoreError::Internal(err.into()))?;
     let safe_id: String = actor
         .user_id
         .chars()
@@ -111,7 +135,8 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
             "shiftcoach-{safe_id}-{}.json",
             ctx.now.format("%Y%m%dT%H%M%SZ")
         ),
-        content,
+        media_type: "application/json",
+        bytes,
     });
     Ok(vec![ctx.reply(message, true)])
 }

@@ -7,12 +7,12 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Context, CoreError, Destination, Field, Outgoing, OutgoingKind, RichMessage, message::Button,
+    Context, CoreError, action::Action, Destination, Field, Outgoing, OutgoingKind, RichMessage, message::Button,
 };
 use crate::{
     content::Kind,
-    scheduler::when::{CronSpec, WHEN_EXAMPLES, parse_zone},
-    storage::{ChannelAddress, NewSchedule, QuietPeriod},
+    core::when::{CronSpec, WHEN_EXAMPLES, parse_zone},
+    storage::{ChannelAddress, NewSchedule, Purpose, QuietPeriod},
 };
 
 /// What a channel's nudges draw from.
@@ -29,11 +29,6 @@ const USAGE: &str = "Usage: /nudges set [#channel] <when> [zone] [mix] · status
 pub async fn nudges(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
     let text = text.trim();
     let (action, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
-    if !ctx.coach.is_admin(&ctx.interaction.actor) {
-        return Err(CoreError::Refused(
-            "Only workspace admins (or people listed in SHIFTCOACH_ADMINS) can manage nudges. Ask one of them.".into(),
-        ));
-    }
     let (channel, rest) = target_channel(ctx, rest.trim());
     match action.to_lowercase().as_str() {
         "set" => set(ctx, channel, rest).await,
@@ -66,7 +61,7 @@ fn target_channel<'t>(ctx: &Context<'_>, rest: &'t str) -> (ChannelAddress, &'t 
     };
     let actor = &ctx.interaction.actor;
     let address = |channel: String| ChannelAddress {
-        platform: actor.platform.as_str().to_owned(),
+        platform: actor.platform,
         workspace: actor.workspace.clone(),
         channel,
     };
@@ -127,20 +122,24 @@ async fn set(
 ) -> Result<Vec<Outgoing>, CoreError> {
     let (spec, zone, mix) =
         parse_set(text, ctx.coach.settings().default_zone).map_err(CoreError::Refused)?;
-    if let Some(postman) = ctx.coach.postman() {
-        postman.check_channel(&channel).await.map_err(|err| {
+    ctx.coach
+        .router()
+        .check_channel(&channel)
+        .await
+        .map_err(|err| {
             CoreError::Refused(format!(
-                "I cannot post in #{}: {err}. Invite me to the channel or give me permission to post, then try again.",
+                "I cannot post in #{}: {err}. Name a channel of this workspace that I can see and post in, then try again.",
                 channel.channel
             ))
         })?;
-    }
     let next_due = spec.next_after(zone, ctx.now);
     let schedule = ctx
         .coach
         .storage()
         .insert_schedule(&NewSchedule {
+            purpose: Purpose::Nudge,
             channel: &channel,
+            person: None,
             cron: spec.pattern(),
             label: spec.label(),
             zone: zone.name(),
@@ -549,20 +548,20 @@ impl super::Coach {
                 value: question,
             });
         }
-        let action = match delivery {
-            Some(id) => format!("{}:{}:{id}", super::reflect::REFLECT_FORM, item.slug),
-            None => format!("{}:{}", super::reflect::REFLECT_FORM, item.slug),
+        let action = Action::Reflect {
+            slug: Some(item.slug.clone()),
+            delivery,
         };
         message.buttons.push(Button {
-            action,
+            action: action.to_string(),
             label: "Reflect".into(),
         });
-        Some(Outgoing {
-            kind: OutgoingKind::Nudge,
-            to: Destination::Channel(channel.to_owned()),
-            ephemeral: false,
+        Some(Outgoing::new(
+            OutgoingKind::Nudge,
+            Destination::Channel(channel.to_owned()),
+            false,
             message,
-        })
+        ))
     }
 }
 

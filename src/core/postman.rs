@@ -1,10 +1,13 @@
-//! How the core and the scheduler send messages that are not answers to an interaction:
-//! scheduled nudges and notices to admins. Each adapter implements [`Postman`] for its
-//! platform.
+//! How the core and the scheduler send messages that are not answers to an interaction
+//! (scheduled nudges, notices, messages to a person), and what each platform allows.
+//!
+//! Each adapter implements [`Postman`] for its platform; the [`Router`] holds one per running
+//! platform and picks it by the typed [`Platform`]. Answers to an interaction are delivered by
+//! the adapter that received it (see [`Coach::handle`](super::Coach::handle)).
 
-use std::{future::Future, pin::Pin};
+use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc};
 
-use super::Outgoing;
+use super::{Outgoing, Platform};
 use crate::storage::ChannelAddress;
 
 /// A boxed future, so that [`Postman`] can be used as a trait object.
@@ -24,22 +27,105 @@ pub enum SendError {
     DmClosed(String),
 }
 
-/// Sends messages on one or more platforms.
+/// What a platform allows, for the core to shape what it asks for. Adapters own the numbers
+/// and cite where they come from; everything else about fitting a message to a platform
+/// (splitting long text, rows of buttons) happens inside the adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest text one form input accepts, in characters.
+    pub form_input_chars: usize,
+    /// Most autocomplete choices the platform shows.
+    pub choices: usize,
+}
+
+impl Limits {
+    /// For a surface with no limits of its own (the console).
+    pub const UNLIMITED: Self = Self {
+        form_input_chars: usize::MAX,
+        choices: usize::MAX,
+    };
+}
+
+/// Sends messages on one platform.
 pub trait Postman: Send + Sync {
-    /// Checks that the bot may post in `channel`.
+    /// The platform this postman sends on.
+    fn platform(&self) -> Platform;
+
+    /// What the platform allows.
+    fn limits(&self) -> Limits;
+
+    /// Checks that `channel` exists in `channel.workspace` and that the bot may post there.
+    /// A channel of another workspace is refused with [`SendError::Permanent`].
     fn check_channel<'a>(
         &'a self,
         channel: &'a ChannelAddress,
     ) -> BoxFuture<'a, Result<(), SendError>>;
 
-    /// Sends `message` on `platform` in `workspace` and returns the platform's message id.
-    /// `key` identifies the send across retries, so a platform that supports it can drop a
-    /// duplicate (Discord's nonce, Slack's message metadata).
+    /// Sends `message` in `workspace`, split into as many platform messages as its limits
+    /// need, with every attachment, and returns the id of the first platform message. `key`
+    /// identifies the send across retries, so a platform that supports it can drop a duplicate
+    /// (Discord's nonce). A [`Destination::Person`](super::Destination::Person) is reached by
+    /// opening a direct message.
     fn send<'a>(
         &'a self,
-        platform: &'a str,
         workspace: &'a str,
         message: &'a Outgoing,
         key: Option<&'a str>,
     ) -> BoxFuture<'a, Result<String, SendError>>;
+}
+
+/// One [`Postman`] per running platform, picked by [`Platform`].
+#[derive(Clone, Default)]
+pub struct Router {
+    postmen: BTreeMap<Platform, Arc<dyn Postman>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.postmen.keys()).finish()
+    }
+}
+
+impl Router {
+    /// Adds (or replaces) the postman of its platform.
+    pub fn add(&mut self, postman: Arc<dyn Postman>) {
+        self.postmen.insert(postman.platform(), postman);
+    }
+
+    /// The platforms that can be sent on.
+    pub fn platforms(&self) -> impl Iterator<Item = Platform> + '_ {
+        self.postmen.keys().copied()
+    }
+
+    /// What `platform` allows; a platform with no postman (only possible in tests) is treated
+    /// as unlimited.
+    pub fn limits(&self, platform: Platform) -> Limits {
+        self.postmen
+            .get(&platform)
+            .map_or(Limits::UNLIMITED, |postman| postman.limits())
+    }
+
+    fn postman(&self, platform: Platform) -> Result<&Arc<dyn Postman>, SendError> {
+        self.postmen.get(&platform).ok_or_else(|| {
+            SendError::Permanent(format!("{platform} is not running in this process"))
+        })
+    }
+
+    /// [`Postman::check_channel`] on the channel's platform.
+    pub async fn check_channel(&self, channel: &ChannelAddress) -> Result<(), SendError> {
+        self.postman(channel.platform)?
+            .check_channel(channel)
+            .await
+    }
+
+    /// [`Postman::send`] on `platform`.
+    pub async fn send(
+        &self,
+        platform: Platform,
+        workspace: &str,
+        message: &Outgoing,
+        key: Option<&str>,
+    ) -> Result<String, SendError> {
+        self.postman(platform)?.send(workspace, message, key).await
+    }
 }

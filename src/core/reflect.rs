@@ -2,19 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::{Context, CoreError, message::*};
+use super::{Context, CoreError, action::Action, message::*};
 use crate::{
-    markdown::truncate,
     secrets,
     storage::{NewReflection, ReflectionSource},
 };
 
-/// Longest reflection accepted, in characters (Discord's limit for one form input).
+/// Longest reflection accepted, in characters. Forms ask for at most this, or less where the
+/// platform's form inputs are shorter ([`Context::limits`]).
 pub const MAX_REFLECTION_CHARS: usize = 4000;
 
-/// Id of the reflection form; `reflect:<slug>` ties the answer to a content item and
-/// `reflect:<slug>:<delivery>` also to the nudge it came from.
-pub const REFLECT_FORM: &str = "reflect";
 /// Id of the single text input in the reflection form.
 pub const REFLECT_INPUT: &str = "text";
 
@@ -25,29 +22,18 @@ const JOURNAL_MAX: u32 = 50;
 pub async fn reflect(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(vec![ctx.reply(reflect_form(None), true)]);
+        return Ok(vec![ctx.reply(reflect_form_for(ctx, None, None), true)]);
     }
     store(ctx, text, ReflectionSource::Command, None, None).await
 }
 
-/// The reflection form tied to a nudge's item and delivery.
-pub fn reflect_form_for(slug: &str, delivery: Option<i64>) -> RichMessage {
-    let mut message = reflect_form(Some(slug));
-    if let (Some(form), Some(delivery)) = (message.form.as_mut(), delivery) {
-        form.id = format!("{REFLECT_FORM}:{slug}:{delivery}");
-    }
-    message
-}
-
-/// A submitted reflection form.
+/// A submitted reflection form, about a content item and the nudge it came with when known.
 pub async fn submit_form(
     ctx: &Context<'_>,
-    form_id: &str,
+    slug: Option<&str>,
+    delivery: Option<i64>,
     values: &BTreeMap<String, String>,
 ) -> Result<Vec<Outgoing>, CoreError> {
-    let mut parts = form_id.split(':').skip(1);
-    let slug = parts.next().filter(|slug| !slug.is_empty());
-    let delivery = parts.next().and_then(|id| id.parse::<i64>().ok());
     let text = values
         .get(REFLECT_INPUT)
         .map(|text| text.trim())
@@ -70,7 +56,7 @@ pub async fn reply_in_thread(
     let delivery = ctx
         .coach
         .storage()
-        .delivery_for_message(actor.platform.as_str(), &actor.workspace, thread)
+        .delivery_for_message(actor.platform, &actor.workspace, thread)
         .await?
         .ok_or_else(|| {
             CoreError::Refused(
@@ -87,12 +73,19 @@ pub async fn reply_in_thread(
     .await
 }
 
-/// The reflection form, optionally tied to a content item.
-pub fn reflect_form(slug: Option<&str>) -> RichMessage {
-    let id = match slug {
-        Some(slug) => format!("{REFLECT_FORM}:{slug}"),
-        None => REFLECT_FORM.to_owned(),
-    };
+/// A message sent to the bot in a direct message: kept as a private reflection.
+pub async fn direct_message(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
+    store(ctx, text.trim(), ReflectionSource::Reply, None, None).await
+}
+
+/// The reflection form, optionally tied to a content item and the nudge it came with; its
+/// input takes as much as both the coach and the platform allow.
+pub fn reflect_form_for(ctx: &Context<'_>, slug: Option<&str>, delivery: Option<i64>) -> RichMessage {
+    let id = Action::Reflect {
+        slug: slug.map(str::to_owned),
+        delivery: delivery.filter(|_| slug.is_some()),
+    }
+    .to_string();
     RichMessage {
         title: Some("Reflect".into()),
         body: "What happened, what did you decide, and what would you do differently? Only you will see this.".into(),
@@ -104,7 +97,7 @@ pub fn reflect_form(slug: Option<&str>) -> RichMessage {
                 label: "Your reflection".into(),
                 placeholder: Some("A decision, a conversation, a moment from this week...".into()),
                 multiline: true,
-                max_chars: MAX_REFLECTION_CHARS,
+                max_chars: MAX_REFLECTION_CHARS.min(ctx.limits().form_input_chars),
             }],
         }),
         ..RichMessage::default()
@@ -202,7 +195,7 @@ pub async fn journal(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, Core
             }
             Field {
                 name,
-                value: truncate(&reflection.body, 1000),
+                value: reflection.body.clone(),
             }
         })
         .collect();

@@ -3,10 +3,11 @@
 //! Every replica may run one. Each tick it claims the schedules that are due (one database
 //! transaction: the occurrences are recorded, the schedules move to their next time), then
 //! leases the pending deliveries (new ones, ones a crash left behind, failed ones due for a
-//! retry) and sends them through the [`Postman`]. Between ticks it sleeps until the next due
+//! retry), asks the core to compose each occurrence's message for its purpose and target, and
+//! sends it through the core's router. Between ticks it sleeps until the next due
 //! time, or until a schedule changes.
 
-pub mod when;
+
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -16,13 +17,13 @@ use tokio::sync::Notify;
 
 use crate::{
     clock::{Clock, VirtualClock},
-    core::{Coach, Destination, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
+    core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
     storage::{
         ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, QuietPeriod,
         Schedule, StorageError,
     },
 };
-use when::{CronSpec, parse_zone};
+use crate::core::when::{CronSpec, parse_zone};
 
 /// How many schedules or deliveries one step handles at most.
 const BATCH: i64 = 500;
@@ -68,17 +69,13 @@ pub struct TickReport {
 /// Sends scheduled nudges.
 pub struct Scheduler {
     coach: Arc<Coach>,
-    postman: Arc<dyn Postman>,
     options: SchedulerOptions,
 }
 
 impl Scheduler {
-    pub fn new(coach: Arc<Coach>, postman: Arc<dyn Postman>, options: SchedulerOptions) -> Self {
-        Self {
-            coach,
-            postman,
-            options,
-        }
+    /// A scheduler that composes through `coach` and sends through its router.
+    pub fn new(coach: Arc<Coach>, options: SchedulerOptions) -> Self {
+        Self { coach, options }
     }
 
     /// Claims what is due at `now` and sends it.
@@ -128,54 +125,33 @@ impl Scheduler {
         let storage = self.coach.storage();
         let schedule = &delivery.schedule;
         let owner = &self.options.owner;
-        let slug = match &delivery.slug {
-            Some(slug) => slug.clone(),
-            None => match self
-                .coach
-                .pick_nudge(&schedule.channel, &schedule.mix)
-                .await
-            {
-                Ok(pick) => storage.choose_delivery_slug(delivery.id, &pick).await?,
-                Err(err) => {
-                    storage
-                        .mark_attempt_failed(delivery.id, owner, &err.to_string(), None)
-                        .await?;
-                    return Ok(false);
-                }
-            },
-        };
-        let Some(outgoing) =
-            self.coach
-                .nudge_message(&slug, &schedule.channel.channel, Some(delivery.id))
-        else {
-            storage
-                .mark_attempt_failed(
-                    delivery.id,
-                    owner,
-                    "the content item is no longer in the catalog",
-                    None,
-                )
-                .await?;
-            return Ok(false);
+        let outgoing = match self.coach.compose(&delivery).await {
+            Ok(outgoing) => outgoing,
+            Err(err) => {
+                storage
+                    .mark_attempt_failed(delivery.id, owner, &err.to_string(), None)
+                    .await?;
+                return Ok(false);
+            }
         };
         let key = format!("nudge-{}", delivery.id);
         let channel = &schedule.channel;
         match self
-            .postman
-            .send(&channel.platform, &channel.workspace, &outgoing, Some(&key))
+            .coach
+            .send(channel.platform, &channel.workspace, &outgoing, Some(&key))
             .await
         {
             Ok(message_id) => {
                 self.coach.metrics().nudge_sent();
                 if storage
-                    .mark_sent(delivery.id, owner, &message_id, now)
+                    .mark_sent(delivery.id, owner, message_id.as_deref(), now)
                     .await?
                 {
-                    tracing::info!(delivery = delivery.id, schedule = schedule.id, "nudge sent");
+                    tracing::info!(delivery = delivery.id, schedule = schedule.id, purpose = schedule.purpose.as_str(), "scheduled message sent");
                 } else {
                     tracing::warn!(
                         delivery = delivery.id,
-                        "nudge sent after its lease passed to another scheduler"
+                        "scheduled message sent after its lease passed to another scheduler"
                     );
                 }
                 storage.clear_failure_notice(schedule.id).await?;
@@ -190,7 +166,7 @@ impl Scheduler {
                         .map(|minutes| now + chrono::Duration::minutes(*minutes)),
                     SendError::Permanent(_) | SendError::DmClosed(_) => None,
                 };
-                tracing::warn!(delivery = delivery.id, schedule = schedule.id, error = %err, retry = retry_at.is_some(), "nudge not sent");
+                tracing::warn!(delivery = delivery.id, schedule = schedule.id, error = %err, retry = retry_at.is_some(), "scheduled message not sent");
                 storage
                     .mark_attempt_failed(delivery.id, owner, &err.to_string(), retry_at)
                     .await?;
@@ -202,7 +178,8 @@ impl Scheduler {
         }
     }
 
-    /// Tells the person who set the schedule, once per run of failures.
+    /// Tells the person who set the schedule, once per run of failures. When their direct
+    /// messages are closed, the notice waits for their next interaction.
     async fn tell_admin(&self, schedule: &Schedule, err: &SendError) -> Result<(), StorageError> {
         let storage = self.coach.storage();
         let Some(admin) = schedule.created_by else {
@@ -214,39 +191,25 @@ impl Scheduler {
         if !storage.claim_failure_notice(schedule.id).await? {
             return Ok(());
         }
-        let notice = Outgoing {
-            kind: OutgoingKind::Dm,
-            to: Destination::Dm(identity.external_id.clone()),
-            ephemeral: true,
-            message: RichMessage::titled(
+        let notice = Outgoing::new(
+            OutgoingKind::Dm,
+            Destination::Person(identity.external_id.clone()),
+            true,
+            RichMessage::titled(
                 "A nudge could not be posted",
                 format!(
                     "The nudge for #{} ({}) did not go out: {err}. I will keep retrying for a while; fix access to the channel, or /nudges pause there.",
                     schedule.channel.channel, schedule.label
                 ),
             ),
-        };
-        match self
-            .postman
-            .send(&identity.platform, &identity.workspace, &notice, None)
+        );
+        // The admin is reached where the schedule lives (a Discord DM works from any server).
+        if let Err(err) = self
+            .coach
+            .send(identity.platform, &schedule.channel.workspace, &notice, None)
             .await
         {
-            Ok(_) => {}
-            // Not retried: the notice waits for their next command instead.
-            Err(SendError::DmClosed(_)) => {
-                let body = &notice.message.body;
-                storage
-                    .add_pending_notice(
-                        admin,
-                        "A nudge could not be posted",
-                        body,
-                        self.coach.clock().now(),
-                    )
-                    .await?;
-            }
-            Err(err) => {
-                tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");
-            }
+            tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");
         }
         Ok(())
     }

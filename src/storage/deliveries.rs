@@ -269,7 +269,7 @@ impl Storage {
         &self,
         id: i64,
         owner: &str,
-        message_id: &str,
+        message_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
         const SQL: &str = "UPDATE deliveries SET state = 'sent', message_id = $3, sent_at = $4, attempts = attempts + 1,
@@ -344,7 +344,7 @@ impl Storage {
              ORDER BY d.occurrence, d.id";
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, String>(SQL)
-                .bind(&channel.platform)
+                .bind(channel.platform.as_str())
                 .bind(&channel.workspace)
                 .bind(&channel.channel)
                 .fetch_all(pool)
@@ -355,7 +355,7 @@ impl Storage {
     /// The delivery a platform message belongs to, for replies in its thread.
     pub async fn delivery_for_message(
         &self,
-        platform: &str,
+        platform: super::Platform,
         workspace: &str,
         message_id: &str,
     ) -> Result<Option<DeliveryRecord>, StorageError> {
@@ -364,7 +364,7 @@ impl Storage {
              WHERE d.message_id = $3 AND s.platform = $1 AND s.workspace = $2";
         let row = with_pool!(self, |pool| {
             sqlx::query_as::<_, DeliveryRow>(SQL)
-                .bind(platform)
+                .bind(platform.as_str())
                 .bind(workspace)
                 .bind(message_id)
                 .fetch_optional(pool)

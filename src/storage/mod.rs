@@ -5,6 +5,7 @@
 //! dialect both engines accept (`$1` parameters, `RETURNING`) and run on either pool through
 //! [`with_pool!`]; where the engines differ, a function matches on the backend itself.
 
+mod confirmations;
 mod deliveries;
 mod mydata;
 mod notices;
@@ -26,11 +27,13 @@ use tokio::time::Instant;
 
 pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
+pub use confirmations::ConfirmationOutcome;
 pub use deliveries::{ClaimPlan, DeliveryRecord, DeliveryState, LeasedDelivery, PlannedDelivery};
 pub use mydata::DeletedCounts;
+pub use notices::PendingNotice;
 pub use reflections::{NewReflection, Reflection, ReflectionSource};
-pub use schedules::{ChannelAddress, NewSchedule, QuietPeriod, Schedule};
-pub use users::{Identity, UserId};
+pub use schedules::{ChannelAddress, NewSchedule, Purpose, QuietPeriod, Schedule, Target};
+pub use users::{Identity, Platform, UserId};
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -84,6 +87,38 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Lets an enum with `fn parse(&str) -> Option<Self>` be read straight from a TEXT column on
+/// either engine; a name it does not know is a decode error. Enums are bound with `as_str()`.
+macro_rules! stored_as_text {
+    ($type:ty) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $type
+        where
+            str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $type
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let name = <&str as sqlx::Decode<'r, DB>>::decode(value)?;
+                Self::parse(name).ok_or_else(|| {
+                    format!("unknown {} {name:?}", stringify!($type)).into()
+                })
+            }
+        }
+    };
+}
+pub(crate) use stored_as_text;
 
 /// Tuning for [`Storage::connect`].
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,20 @@
-//! Notices waiting for a person's next command, because a direct message could not reach them.
+//! Notices waiting for a person's next interaction, because a direct message could not reach
+//! them. A notice is removed only once it has been delivered.
 
 use chrono::{DateTime, Utc};
 
 use super::{Storage, StorageError, UserId, with_pool};
 
+/// A notice waiting to be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNotice {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
 impl Storage {
-    /// Keeps a notice for `user` until their next command.
+    /// Keeps a notice for `user` until it can be shown with their next interaction.
     pub async fn add_pending_notice(
         &self,
         user: UserId,
@@ -27,23 +36,32 @@ impl Storage {
         Ok(())
     }
 
-    /// Removes and returns `user`'s waiting notices, oldest first.
-    pub async fn take_pending_notices(
-        &self,
-        user: UserId,
-    ) -> Result<Vec<(String, String)>, StorageError> {
+    /// `user`'s waiting notices, oldest first. They stay stored until
+    /// [`Storage::remove_pending_notice`].
+    pub async fn pending_notices(&self, user: UserId) -> Result<Vec<PendingNotice>, StorageError> {
         const SQL: &str =
-            "DELETE FROM pending_notices WHERE user_id = $1 RETURNING id, title, body";
-        let mut rows = with_pool!(self, |pool| {
+            "SELECT id, title, body FROM pending_notices WHERE user_id = $1 ORDER BY id";
+        let rows = with_pool!(self, |pool| {
             sqlx::query_as::<_, (i64, String, String)>(SQL)
                 .bind(user.0)
                 .fetch_all(pool)
                 .await
         })?;
-        rows.sort_by_key(|row| row.0);
         Ok(rows
             .into_iter()
-            .map(|(_, title, body)| (title, body))
+            .map(|(id, title, body)| PendingNotice { id, title, body })
             .collect())
+    }
+
+    /// Removes a notice once it was delivered; `false` if it was already gone.
+    pub async fn remove_pending_notice(&self, id: i64) -> Result<bool, StorageError> {
+        const SQL: &str = "DELETE FROM pending_notices WHERE id = $1";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })?)
     }
 }

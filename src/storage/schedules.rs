@@ -1,21 +1,67 @@
-//! Nudge schedules and quiet periods, per channel.
+//! Schedules (a purpose, a target, a cron pattern in a zone) and quiet periods per channel.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Storage, StorageError, UserId, with_pool};
+use super::{Platform, Storage, StorageError, UserId, with_pool};
 
 /// A channel on a platform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChannelAddress {
-    pub platform: String,
+    pub platform: Platform,
     pub workspace: String,
     pub channel: String,
+}
+
+/// What a schedule is for; the core composes each occurrence's message by purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// A coaching nudge posted in a channel.
+    Nudge,
+    /// A check-in sent to a new leader (coming with manager check-ins).
+    Checkin,
+    /// A reminder of an unanswered check-in.
+    Reminder,
+    /// A decision journal entry due for review.
+    Review,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nudge => "nudge",
+            Self::Checkin => "checkin",
+            Self::Reminder => "reminder",
+            Self::Review => "review",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [Self::Nudge, Self::Checkin, Self::Reminder, Self::Review]
+            .into_iter()
+            .find(|purpose| purpose.as_str() == name)
+    }
+}
+
+super::stored_as_text!(Purpose);
+
+/// Where a schedule's messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Posted in a channel.
+    Channel(&'a ChannelAddress),
+    /// Sent to one person, in their direct messages on the schedule's platform.
+    Person(UserId),
 }
 
 /// A schedule about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewSchedule<'a> {
+    pub purpose: Purpose,
+    /// The channel it posts in; for a schedule that targets a person, the platform and
+    /// workspace they are reached in (the channel part is empty).
     pub channel: &'a ChannelAddress,
+    /// The person it targets, instead of the channel.
+    pub person: Option<UserId>,
     pub cron: &'a str,
     pub label: &'a str,
     pub zone: &'a str,
@@ -29,7 +75,11 @@ pub struct NewSchedule<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     pub id: i64,
+    pub purpose: Purpose,
+    /// The channel it posts in, or (with `person`) the platform and workspace of the person.
     pub channel: ChannelAddress,
+    /// The person it targets instead of the channel.
+    pub person: Option<UserId>,
     pub cron: String,
     pub label: String,
     pub zone: String,
@@ -41,6 +91,14 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// Where the schedule's messages go.
+    pub fn target(&self) -> Target<'_> {
+        match self.person {
+            Some(person) => Target::Person(person),
+            None => Target::Channel(&self.channel),
+        }
+    }
+
     /// Whether the schedule is paused at `at`.
     pub fn is_paused_at(&self, at: DateTime<Utc>) -> bool {
         self.paused && self.paused_until.is_none_or(|until| at < until)
@@ -50,7 +108,9 @@ impl Schedule {
 #[derive(sqlx::FromRow)]
 pub(super) struct ScheduleRow {
     id: i64,
-    platform: String,
+    purpose: Purpose,
+    target_user: Option<i64>,
+    platform: Platform,
     workspace: String,
     channel: String,
     cron: String,
@@ -63,12 +123,14 @@ pub(super) struct ScheduleRow {
     next_due: Option<DateTime<Utc>>,
 }
 
-pub(super) const SCHEDULE_COLUMNS: &str = "id, platform, workspace, channel, cron, label, zone, mix, created_by, paused, paused_until, next_due";
+pub(super) const SCHEDULE_COLUMNS: &str = "id, purpose, target_user, platform, workspace, channel, cron, label, zone, mix, created_by, paused, paused_until, next_due";
 
 impl From<ScheduleRow> for Schedule {
     fn from(row: ScheduleRow) -> Self {
         Self {
             id: row.id,
+            purpose: row.purpose,
+            person: row.target_user.map(UserId),
             channel: ChannelAddress {
                 platform: row.platform,
                 workspace: row.workspace,
@@ -97,12 +159,12 @@ impl Storage {
     /// Stores a new schedule.
     pub async fn insert_schedule(&self, new: &NewSchedule<'_>) -> Result<Schedule, StorageError> {
         let sql = format!(
-            "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {SCHEDULE_COLUMNS}"
+            "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at, purpose, target_user)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SCHEDULE_COLUMNS}"
         );
         let row = with_pool!(self, |pool| {
             sqlx::query_as::<_, ScheduleRow>(&sql)
-                .bind(&new.channel.platform)
+                .bind(new.channel.platform.as_str())
                 .bind(&new.channel.workspace)
                 .bind(&new.channel.channel)
                 .bind(new.cron)
@@ -112,24 +174,27 @@ impl Storage {
                 .bind(new.created_by.0)
                 .bind(new.next_due)
                 .bind(new.now)
+                .bind(new.purpose.as_str())
+                .bind(new.person.map(|person| person.0))
                 .fetch_one(pool)
                 .await
         })?;
         Ok(row.into())
     }
 
-    /// The channel's schedules that have not been removed, oldest first.
+    /// The channel's nudge schedules that have not been removed, oldest first.
     pub async fn channel_schedules(
         &self,
         channel: &ChannelAddress,
     ) -> Result<Vec<Schedule>, StorageError> {
         let sql = format!(
             "SELECT {SCHEDULE_COLUMNS} FROM schedules
-             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND removed_at IS NULL ORDER BY id"
+             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND purpose = 'nudge'
+               AND target_user IS NULL AND removed_at IS NULL ORDER BY id"
         );
         let rows = with_pool!(self, |pool| {
             sqlx::query_as::<_, ScheduleRow>(&sql)
-                .bind(&channel.platform)
+                .bind(channel.platform.as_str())
                 .bind(&channel.workspace)
                 .bind(&channel.channel)
                 .fetch_all(pool)
@@ -147,10 +212,11 @@ impl Storage {
         until: Option<DateTime<Utc>>,
     ) -> Result<u64, StorageError> {
         const SQL: &str = "UPDATE schedules SET paused = $4, paused_until = $5
-             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND removed_at IS NULL";
+             WHERE platform = $1 AND workspace = $2 AND channel = $3 AND purpose = 'nudge'
+               AND target_user IS NULL AND removed_at IS NULL";
         Ok(with_pool!(self, |pool| {
             sqlx::query(SQL)
-                .bind(&channel.platform)
+                .bind(channel.platform.as_str())
                 .bind(&channel.workspace)
                 .bind(&channel.channel)
                 .bind(paused)
@@ -209,7 +275,7 @@ impl Storage {
              VALUES ($1, $2, $3, $4, $5, $6)";
         with_pool!(self, |pool| {
             sqlx::query(SQL)
-                .bind(&channel.platform)
+                .bind(channel.platform.as_str())
                 .bind(&channel.workspace)
                 .bind(&channel.channel)
                 .bind(period.first_day)
@@ -229,7 +295,7 @@ impl Storage {
     ) -> Result<Vec<(ChannelAddress, QuietPeriod)>, StorageError> {
         const SQL: &str = "SELECT platform, workspace, channel, first_day, last_day FROM quiet_periods WHERE last_day >= $1";
         let rows = with_pool!(self, |pool| {
-            sqlx::query_as::<_, (String, String, String, NaiveDate, NaiveDate)>(SQL)
+            sqlx::query_as::<_, (Platform, String, String, NaiveDate, NaiveDate)>(SQL)
                 .bind(from)
                 .fetch_all(pool)
                 .await

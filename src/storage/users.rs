@@ -4,12 +4,75 @@ use chrono::{DateTime, Utc};
 
 use super::{Storage, StorageError, with_pool};
 
-/// Who someone is on a chat platform: all three parts are the platform's own text.
+/// The chat surface a person, a channel or a message belongs to. Stored as its [`as_str`]
+/// name; nowhere else in shiftcoach is a platform written as text.
+///
+/// [`as_str`]: Platform::as_str
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    Console,
+    Discord,
+    Slack,
+}
+
+impl Platform {
+    /// Every platform, in a fixed order.
+    pub const ALL: [Self; 3] = [Self::Console, Self::Discord, Self::Slack];
+
+    /// The stored name: `console`, `discord` or `slack`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Console => "console",
+            Self::Discord => "discord",
+            Self::Slack => "slack",
+        }
+    }
+
+    /// The platform stored under `name`, if any.
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|platform| platform.as_str() == name)
+    }
+
+    /// Whether a person's account is the same in every workspace of the platform. Discord user
+    /// ids are global (one account across every server and its direct messages); Slack user
+    /// ids belong to one team, and the console's names to the terminal.
+    pub fn global_accounts(self) -> bool {
+        matches!(self, Self::Discord)
+    }
+}
+
+super::stored_as_text!(Platform);
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One person's account on one platform. `scope` is empty where accounts are global
+/// ([`Platform::global_accounts`], Discord) and the workspace otherwise (Slack's team id, the
+/// console's `local`), so (platform, scope, external id) names exactly one person.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Identity {
-    pub platform: String,
-    pub workspace: String,
+    pub platform: Platform,
+    pub scope: String,
     pub external_id: String,
+}
+
+impl Identity {
+    /// The identity of `external_id` acting in `workspace` on `platform`.
+    pub fn new(platform: Platform, workspace: &str, external_id: &str) -> Self {
+        let scope = if platform.global_accounts() {
+            String::new()
+        } else {
+            workspace.to_owned()
+        };
+        Self {
+            platform,
+            scope,
+            external_id: external_id.to_owned(),
+        }
+    }
 }
 
 /// The database id of a user.
@@ -36,11 +99,34 @@ impl Storage {
              RETURNING id";
         let id = with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(SQL)
-                .bind(&identity.platform)
-                .bind(&identity.workspace)
+                .bind(identity.platform.as_str())
+                .bind(&identity.scope)
                 .bind(&identity.external_id)
                 .bind(display_name)
                 .bind(zone)
+                .bind(now)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(UserId(id))
+    }
+
+    /// The id of the person with `identity`, recording them (named by their id until they
+    /// act themselves) when they were never seen: someone a message is addressed to.
+    pub async fn user_for(
+        &self,
+        identity: &Identity,
+        now: DateTime<Utc>,
+    ) -> Result<UserId, StorageError> {
+        const SQL: &str = "INSERT INTO users (platform, workspace, external_id, display_name, created_at, updated_at)
+             VALUES ($1, $2, $3, $3, $4, $4)
+             ON CONFLICT (platform, workspace, external_id) DO UPDATE SET updated_at = users.updated_at
+             RETURNING id";
+        let id = with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(SQL)
+                .bind(identity.platform.as_str())
+                .bind(&identity.scope)
+                .bind(&identity.external_id)
                 .bind(now)
                 .fetch_one(pool)
                 .await
@@ -52,14 +138,14 @@ impl Storage {
     pub async fn user_identity(&self, user: UserId) -> Result<Option<Identity>, StorageError> {
         const SQL: &str = "SELECT platform, workspace, external_id FROM users WHERE id = $1";
         let row = with_pool!(self, |pool| {
-            sqlx::query_as::<_, (String, String, String)>(SQL)
+            sqlx::query_as::<_, (Platform, String, String)>(SQL)
                 .bind(user.0)
                 .fetch_optional(pool)
                 .await
         })?;
-        Ok(row.map(|(platform, workspace, external_id)| Identity {
+        Ok(row.map(|(platform, scope, external_id)| Identity {
             platform,
-            workspace,
+            scope,
             external_id,
         }))
     }

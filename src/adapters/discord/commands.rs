@@ -6,10 +6,10 @@
 
 use serenity::all::{
     CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand,
-    CreateCommandOption,
+    CreateCommandOption, Permissions,
 };
 
-use crate::core::commands::{COMMANDS, CommandId, CommandSpec};
+use crate::core::commands::{Access, COMMANDS, CommandId, CommandSpec};
 
 /// Discord's limit for a command or option description.
 const DESCRIPTION_MAX: usize = 100;
@@ -97,16 +97,22 @@ fn options_for(spec: &CommandSpec) -> Vec<CreateCommandOption> {
     }
 }
 
-/// Every command, ready to register.
+/// Every command, ready to register. Admin commands carry Manage Server as their default
+/// member permission, so Discord shows them only to server managers until a server changes
+/// that in its integration settings (for people named in `SHIFTCOACH_ADMINS`); the core checks
+/// access again on every use.
 pub fn definitions() -> Vec<CreateCommand> {
     COMMANDS
         .iter()
         .map(|spec| {
             let description = crate::markdown::truncate(spec.summary, DESCRIPTION_MAX);
-            options_for(spec).into_iter().fold(
-                CreateCommand::new(spec.name).description(description),
-                CreateCommand::add_option,
-            )
+            let mut command = CreateCommand::new(spec.name).description(description);
+            if spec.access == Access::Admins {
+                command = command.default_member_permissions(Permissions::MANAGE_GUILD);
+            }
+            options_for(spec)
+                .into_iter()
+                .fold(command, CreateCommand::add_option)
         })
         .collect()
 }

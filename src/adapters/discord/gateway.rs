@@ -9,15 +9,20 @@ use std::{
 use serenity::{
     all::{
         AutocompleteChoice, CommandInteraction, Context, CreateAutocompleteResponse,
-        CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
-        EventHandler, GatewayIntents, GuildId, Interaction, InteractionId, Message, ReactionType,
-        Ready, ResumedEvent,
+        CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler,
+        GatewayIntents, GuildId, Interaction, InteractionId, Message, ReactionType, Ready,
+        ResumedEvent,
     },
     async_trait,
     http::Http,
 };
 
-use super::{commands, interaction, render::render};
+use super::{
+    commands,
+    deliver::{self, Responding, channel_message, files},
+    interaction,
+    render::render,
+};
 use crate::{
     core::{self, Actor, Coach, InteractionKind, Outgoing, OutgoingKind, Platform},
     ops::Readiness,
@@ -38,10 +43,11 @@ pub struct Handler {
     pub message_content: bool,
 }
 
-/// The gateway intents the adapter needs: none privileged for commands, buttons and forms;
-/// with `message_content`, the messages needed to read replies in nudge threads.
+/// The gateway intents the adapter needs: none privileged for commands, buttons, forms and
+/// direct messages to the bot (whose content Discord always delivers); with `message_content`,
+/// the messages needed to read replies in nudge threads.
 pub fn intents(message_content: bool) -> GatewayIntents {
-    let base = GatewayIntents::GUILDS;
+    let base = GatewayIntents::GUILDS | GatewayIntents::DIRECT_MESSAGES;
     if message_content {
         base | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT
     } else {
@@ -60,33 +66,40 @@ impl EventHandler for Handler {
         }
     }
 
-    /// A message in a thread started from a nudge (the thread's id is the nudge's message id)
-    /// is kept as a reply; the author sees a ✅, or a DM saying why it was not kept.
+    /// A direct message to the bot is kept as a private reflection and answered in the DM. A
+    /// message in a thread started from a nudge (the thread's id is the nudge's message id) is
+    /// kept as a reply; the author sees a ✅, or a direct message saying why it was not kept.
     async fn message(&self, ctx: Context, message: Message) {
-        if !self.message_content || message.author.bot {
+        if message.author.bot {
+            return;
+        }
+        let direct = message.guild_id.is_none();
+        if !direct && !self.message_content {
             return;
         }
         let workspace = message
             .guild_id
             .map_or_else(|| interaction::DM_WORKSPACE.to_owned(), |id| id.to_string());
         let thread = message.channel_id.to_string();
-        match self
-            .coach
-            .storage()
-            .delivery_for_message(PLATFORM, &workspace, &thread)
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "looking up a thread failed");
-                return;
+        if !direct {
+            match self
+                .coach
+                .storage()
+                .delivery_for_message(Platform::Discord, &workspace, &thread)
+                .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "looking up a thread failed");
+                    return;
+                }
             }
         }
         let reply = core::Interaction {
             actor: Actor {
                 platform: Platform::Discord,
-                workspace,
+                workspace: workspace.clone(),
                 user_id: message.author.id.to_string(),
                 display_name: message
                     .author
@@ -97,29 +110,40 @@ impl EventHandler for Handler {
                 is_admin: false,
                 roles: Vec::new(),
             },
-            channel: thread,
+            channel: thread.clone(),
             kind: InteractionKind::Message {
                 text: message.content.clone(),
-                thread: Some(message.channel_id.to_string()),
+                thread: (!direct).then_some(thread),
+                direct,
             },
         };
         let answer = self.coach.handle(&reply).await;
-        let result = match answer.first() {
-            Some(first) if first.kind == OutgoingKind::Reply => message
-                .react(&ctx.http, ReactionType::Unicode("\u{2705}".into()))
-                .await
-                .map(|_| ()),
-            Some(first) => {
-                let text = crate::markdown::to_plain(&first.message.body);
-                match message.author.create_dm_channel(&ctx.http).await {
-                    Ok(dm) => dm.say(&ctx.http, text).await.map(|_| ()),
-                    Err(err) => Err(err),
-                }
+        for (i, outgoing) in answer.iter().enumerate() {
+            let result = if i == 0 && outgoing.kind == OutgoingKind::Reply {
+                // Kept: a ✅ says so without another message.
+                message
+                    .react(&ctx.http, ReactionType::Unicode("\u{2705}".into()))
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| err.to_string())
+            } else if direct {
+                post_in(&ctx.http, message.channel_id, outgoing)
+                    .await
+                    .map_err(|err| err.to_string())
+            } else {
+                // Said privately: nobody else in the thread needs to read it.
+                let mut private = outgoing.clone();
+                private.to = core::Destination::Person(message.author.id.to_string());
+                self.coach
+                    .send(Platform::Discord, &workspace, &private, None)
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| err.to_string())
+            };
+            match result {
+                Ok(()) => self.coach.delivered(outgoing).await,
+                Err(err) => tracing::warn!(error = %err, "acknowledging a message failed"),
             }
-            None => Ok(()),
-        };
-        if let Err(err) = result {
-            tracing::warn!(error = %err, "acknowledging a thread reply failed");
         }
     }
 
@@ -140,10 +164,20 @@ impl EventHandler for Handler {
         let Some((id, token)) = id_and_token(&interaction) else {
             return;
         };
+        let workspace = core_interaction.actor.workspace.clone();
         let coach = self.coach.clone();
         let mut answer = tokio::spawn(async move { coach.handle(&core_interaction).await });
+        let mut responding = Responding {
+            id,
+            token: &token,
+            workspace: &workspace,
+            deferred: false,
+        };
         let result = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
-            Ok(done) => respond(&ctx.http, id, &token, done.unwrap_or_default()).await,
+            Ok(done) => {
+                deliver::answer(&self.coach, &ctx.http, responding, &done.unwrap_or_default())
+                    .await
+            }
             Err(_) => {
                 // The core is slow (a busy database): acknowledge now, answer when it is done.
                 let defer = CreateInteractionResponse::Defer(
@@ -154,7 +188,11 @@ impl EventHandler for Handler {
                     .create_interaction_response(id, &token, &defer, Vec::new())
                     .await
                 {
-                    Ok(()) => edit(&ctx.http, &token, answer.await.unwrap_or_default()).await,
+                    Ok(()) => {
+                        responding.deferred = true;
+                        let outgoing = answer.await.unwrap_or_default();
+                        deliver::answer(&self.coach, &ctx.http, responding, &outgoing).await
+                    }
                     Err(err) => Err(err),
                 }
             }
@@ -179,7 +217,7 @@ impl Handler {
         };
         let choices = self
             .coach
-            .autocomplete(&name, &typed)
+            .autocomplete(Platform::Discord, &name, &typed)
             .into_iter()
             .map(|choice| {
                 AutocompleteChoice::new(crate::markdown::truncate(&choice.label, 100), choice.value)
@@ -203,42 +241,19 @@ fn id_and_token(interaction: &Interaction) -> Option<(InteractionId, String)> {
     }
 }
 
-/// Answers the interaction with the core's first message (a modal when it is only a form).
-async fn respond(
+/// Posts every piece of a message in a channel (a DM the person wrote in), files first.
+async fn post_in(
     http: &Http,
-    id: InteractionId,
-    token: &str,
-    outgoing: Vec<Outgoing>,
+    channel: serenity::all::ChannelId,
+    outgoing: &Outgoing,
 ) -> serenity::Result<()> {
-    let Some(first) = outgoing.first() else {
-        return Ok(());
-    };
-    let rendered = render(&first.message);
-    let response = match rendered.modal {
-        Some(modal) => CreateInteractionResponse::Modal(modal),
-        None => CreateInteractionResponse::Message(
-            CreateInteractionResponseMessage::new()
-                .embeds(rendered.embeds)
-                .components(rendered.components)
-                .ephemeral(first.ephemeral),
-        ),
-    };
-    http.create_interaction_response(id, token, &response, Vec::new())
-        .await
-}
-
-/// Replaces a deferred answer with the core's first message.
-async fn edit(http: &Http, token: &str, outgoing: Vec<Outgoing>) -> serenity::Result<()> {
-    let Some(first) = outgoing.first() else {
-        return Ok(());
-    };
-    let rendered = render(&first.message);
-    let edit = EditInteractionResponse::new()
-        .embeds(rendered.embeds)
-        .components(rendered.components);
-    http.edit_original_interaction_response(token, &edit, Vec::new())
-        .await
-        .map(|_| ())
+    let mut attachments = files(&outgoing.message);
+    for piece in render(&outgoing.message, false) {
+        channel
+            .send_message(http, channel_message(piece, std::mem::take(&mut attachments)))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Registers the commands (globally, or in one guild) when they differ from what Discord has.
@@ -293,6 +308,14 @@ fn normalise(value: &serde_json::Value) -> serde_json::Value {
             .unwrap_or(false)
     };
     let number = |key: &str| value.get(key).cloned().filter(|v| !v.is_null());
+    // Discord answers permissions as a string of the bit set.
+    let permissions = value
+        .get("default_member_permissions")
+        .and_then(|v| match v {
+            serde_json::Value::String(text) => Some(text.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
     let options: Vec<serde_json::Value> = value
         .get("options")
         .and_then(|v| v.as_array())
@@ -307,6 +330,7 @@ fn normalise(value: &serde_json::Value) -> serde_json::Value {
         "min_value": number("min_value"),
         "max_value": number("max_value"),
         "max_length": number("max_length"),
+        "default_member_permissions": permissions,
         "options": options,
     })
 }

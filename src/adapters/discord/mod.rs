@@ -6,6 +6,7 @@
 //! poise's one-function-per-command macros would only forward to it.
 
 pub mod commands;
+pub mod deliver;
 pub mod gateway;
 pub mod http;
 pub mod interaction;

@@ -1,16 +1,27 @@
-//! Sending through Discord's REST API: scheduled nudges to channels, notices as direct messages.
+//! Sending through Discord's REST API: scheduled nudges to channels, messages to a person in
+//! their direct messages.
 
 use std::sync::Arc;
 
 use serenity::{
-    all::{ChannelId, CreateMessage, Nonce, UserId},
+    all::{Channel, ChannelId, Nonce, UserId},
     http::{Http, HttpError},
 };
 
-use super::render::render;
+use super::{
+    deliver::{channel_message, files},
+    render::{INPUT_MAX, Rendered, render},
+};
 use crate::{
-    core::{BoxFuture, Destination, Outgoing, Postman, SendError},
+    core::{BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError},
     storage::ChannelAddress,
+};
+
+/// Discord's limits the core asks about: a modal text input takes at most 4,000 characters,
+/// and autocomplete shows at most 25 choices (Interactions reference).
+pub const LIMITS: Limits = Limits {
+    form_input_chars: INPUT_MAX as usize,
+    choices: 25,
 };
 
 /// Discord error codes that no retry will fix.
@@ -36,7 +47,7 @@ impl DiscordPostman {
             Destination::Channel(id) | Destination::Thread { thread: id, .. } => {
                 parse_id(id).map(ChannelId::new)?
             }
-            Destination::Dm(user) => {
+            Destination::Person(user) => {
                 let user = UserId::new(parse_id(user)?);
                 user.create_dm_channel(&*self.http)
                     .await
@@ -44,41 +55,65 @@ impl DiscordPostman {
                     .id
             }
         };
-        let rendered = render(&message.message);
-        let mut create = CreateMessage::new()
-            .embeds(rendered.embeds)
-            .components(rendered.components);
-        if let Some(key) = key {
-            // With enforce_nonce, Discord answers a repeated send of the same nonce (within a
-            // few minutes) with the message it already posted instead of posting it again.
-            let nonce: String = key.chars().take(NONCE_MAX).collect();
-            create = create.nonce(Nonce::String(nonce)).enforce_nonce(true);
+        let mut pieces = render(&message.message, false);
+        if pieces.is_empty() {
+            // Only a file: it still needs a message to ride on.
+            pieces.push(Rendered::default());
         }
-        let sent = channel
-            .send_message(&*self.http, create)
-            .await
-            .map_err(classify)?;
-        Ok(sent.id.to_string())
+        let mut attachments = files(&message.message);
+        let mut first_id = None;
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let mut create = channel_message(piece, std::mem::take(&mut attachments));
+            if let Some(key) = key {
+                // With enforce_nonce, Discord answers a repeated send of the same nonce (within
+                // a few minutes) with the message it already posted instead of posting again.
+                let nonce = if i == 0 {
+                    key.to_owned()
+                } else {
+                    format!("{key}-{i}")
+                };
+                let nonce: String = nonce.chars().take(NONCE_MAX).collect();
+                create = create.nonce(Nonce::String(nonce)).enforce_nonce(true);
+            }
+            let sent = channel
+                .send_message(&*self.http, create)
+                .await
+                .map_err(classify)?;
+            first_id.get_or_insert(sent.id.to_string());
+        }
+        Ok(first_id.unwrap_or_default())
     }
 }
 
 impl Postman for DiscordPostman {
+    fn platform(&self) -> Platform {
+        Platform::Discord
+    }
+
+    fn limits(&self) -> Limits {
+        LIMITS
+    }
+
     fn check_channel<'a>(
         &'a self,
         channel: &'a ChannelAddress,
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let id = ChannelId::new(parse_id(&channel.channel)?);
-            id.to_channel(&*self.http)
-                .await
-                .map(|_| ())
-                .map_err(classify)
+            match id.to_channel(&*self.http).await.map_err(classify)? {
+                Channel::Guild(found) if found.guild_id.to_string() == channel.workspace => Ok(()),
+                Channel::Guild(_) => Err(SendError::Permanent(
+                    "that channel belongs to another server".into(),
+                )),
+                _ => Err(SendError::Permanent(
+                    "nudges are posted in server channels, not in direct messages".into(),
+                )),
+            }
         })
     }
 
     fn send<'a>(
         &'a self,
-        _platform: &'a str,
         _workspace: &'a str,
         message: &'a Outgoing,
         key: Option<&'a str>,

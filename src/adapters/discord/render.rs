@@ -1,8 +1,15 @@
-//! Core messages in Discord's shapes: embeds, button rows and modals, cut to Discord's limits.
+//! Core messages in Discord's shapes: embeds, button rows and modals, fitted to Discord's
+//! limits.
 //!
 //! The core writes a Markdown subset that Discord shows as is (bold, italics, lists, masked
 //! links), so text passes through unchanged; the work here is fitting Discord's limits without
-//! losing anything: long bodies continue in further embeds instead of being cut.
+//! losing anything: a long body continues in further embeds, long fields continue in further
+//! fields, and a message with more than one Discord message's worth of embeds becomes several
+//! messages. Only labels (button labels, modal titles, input labels) are shortened, with an
+//! ellipsis.
+//!
+//! Limits from Discord's API reference (Channel resource, "Embed Limits"; Message Components;
+//! Interactions), in characters unless said otherwise.
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateModal,
@@ -11,27 +18,37 @@ use serenity::all::{
 
 use crate::core::{Form, RichMessage};
 
-/// Discord's limits, in characters.
 pub const TITLE_MAX: usize = 256;
 pub const DESCRIPTION_MAX: usize = 4096;
 pub const FIELD_NAME_MAX: usize = 256;
 pub const FIELD_VALUE_MAX: usize = 1024;
 pub const FIELDS_MAX: usize = 25;
+/// The sum of every embed's title, description, field names and values in one message.
 pub const EMBED_TOTAL_MAX: usize = 6000;
+/// Embeds in one message.
 pub const EMBEDS_MAX: usize = 10;
+/// Message `content`; shiftcoach sends embeds, so content is only used for short notes.
+pub const CONTENT_MAX: usize = 2000;
 pub const BUTTONS_PER_ROW: usize = 5;
+/// Action rows in one message.
+pub const ROWS_MAX: usize = 5;
 pub const BUTTON_LABEL_MAX: usize = 80;
 pub const CUSTOM_ID_MAX: usize = 100;
 pub const MODAL_TITLE_MAX: usize = 45;
 pub const INPUT_LABEL_MAX: usize = 45;
 pub const INPUT_PLACEHOLDER_MAX: usize = 100;
+/// Longest text a modal's text input accepts.
 pub const INPUT_MAX: u16 = 4000;
+/// Files attached to one message.
+pub const FILES_MAX: usize = 10;
 
 /// Colour of shiftcoach's embeds.
 const COLOUR: u32 = 0x2f_6f_9f;
+/// Added to the name of a field that continues the one before.
+const CONTINUED: &str = " (continued)";
 
-/// A core message ready for Discord.
-#[derive(Debug, Clone)]
+/// One Discord message's worth of a core message.
+#[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub embeds: Vec<CreateEmbed>,
     pub components: Vec<CreateActionRow>,
@@ -39,94 +56,139 @@ pub struct Rendered {
     pub modal: Option<CreateModal>,
 }
 
-/// Renders a core message. A form prompt (a form with at most a title and a line of text)
-/// opens as a modal straight away; a form that comes with content to read first (fields, such
-/// as a scenario's question) becomes a button that opens it: its action is the form's id, which
-/// the core answers with the bare form.
-pub fn render(message: &RichMessage) -> Rendered {
-    let modal = message
-        .form
-        .as_ref()
-        .filter(|_| message.fields.is_empty() && message.buttons.is_empty())
-        .map(modal);
-    let has_text = modal.is_none()
-        && (message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty());
+/// Renders a core message as one or more Discord messages, in order, each within Discord's
+/// limits. A form prompt (a form with at most a title and a line of text) opens as a modal
+/// when `modal_allowed` (the answer to an interaction not yet acknowledged); otherwise the form
+/// becomes a button that opens it: its action is the form's id, which the core answers with
+/// the bare form. Buttons come with the last message.
+pub fn render(message: &RichMessage, modal_allowed: bool) -> Vec<Rendered> {
+    let bare_form = message.fields.is_empty() && message.buttons.is_empty();
+    if let (Some(form), true, true) = (&message.form, bare_form, modal_allowed) {
+        return vec![Rendered {
+            modal: Some(modal(form)),
+            ..Rendered::default()
+        }];
+    }
     let mut buttons: Vec<(String, String)> = message
         .buttons
         .iter()
         .map(|button| (button.action.clone(), button.label.clone()))
         .collect();
-    if let (Some(form), None) = (&message.form, &modal) {
+    if let Some(form) = &message.form {
         buttons.push((form.id.clone(), form.title.clone()));
     }
-    Rendered {
-        embeds: if has_text {
-            embeds(message)
-        } else {
-            Vec::new()
-        },
-        components: button_rows(&buttons),
-        modal,
+    let has_text = message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty();
+    let mut messages: Vec<Rendered> = if has_text {
+        pack(embeds(message))
+            .into_iter()
+            .map(|embeds| Rendered {
+                embeds,
+                ..Rendered::default()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rows = button_rows(&buttons);
+    for (i, rows) in rows.chunks(ROWS_MAX).enumerate() {
+        if i > 0 || messages.is_empty() {
+            messages.push(Rendered::default());
+        }
+        if let Some(last) = messages.last_mut() {
+            last.components = rows.to_vec();
+        }
     }
+    messages
 }
 
-/// The embeds for a message: the body split at paragraph or line breaks to fit, fields packed
-/// while the embed's total stays under Discord's limit.
-fn embeds(message: &RichMessage) -> Vec<CreateEmbed> {
-    let title = message.title.as_deref().map(|title| cut(title, TITLE_MAX));
-    let chunks = split(&message.body, DESCRIPTION_MAX);
-    let mut embeds = Vec::new();
-    let mut used = Vec::new();
-    for (i, chunk) in chunks.iter().enumerate() {
-        let mut embed = CreateEmbed::new().colour(COLOUR);
-        let mut size = chunk.chars().count();
-        if i == 0 {
-            if let Some(title) = &title {
-                embed = embed.title(title.clone());
-                size += title.chars().count();
-            }
+/// An embed and its size as Discord counts it toward [`EMBED_TOTAL_MAX`].
+struct Sized {
+    embed: CreateEmbed,
+    size: usize,
+}
+
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The embeds for a message: the body split at paragraph or line breaks to fit a description,
+/// fields split to fit a value and packed while an embed stays within Discord's limits.
+fn embeds(message: &RichMessage) -> Vec<Sized> {
+    let mut body = message.body.clone();
+    let title = match message.title.as_deref() {
+        Some(title) if chars(title) > TITLE_MAX => {
+            // Too long for a title: shortened there, and given whole at the top of the text.
+            body = format!("**{title}**\n\n{body}");
+            Some(cut(title, TITLE_MAX))
         }
-        if !chunk.is_empty() {
-            embed = embed.description(chunk.clone());
-        }
-        embeds.push(embed);
-        used.push(size);
-    }
-    if embeds.is_empty() {
-        let mut embed = CreateEmbed::new().colour(COLOUR);
-        if let Some(title) = &title {
-            embed = embed.title(title.clone());
-        }
-        used.push(title.as_ref().map_or(0, |t| t.chars().count()));
-        embeds.push(embed);
-    }
+        other => other.map(str::to_owned),
+    };
+    let mut out: Vec<Sized> = Vec::new();
     let mut fields_in_last = 0;
+    let new_embed = |title: Option<&String>| {
+        let mut embed = CreateEmbed::new().colour(COLOUR);
+        let mut size = 0;
+        if let Some(title) = title {
+            embed = embed.title(title.clone());
+            size = chars(title);
+        }
+        Sized { embed, size }
+    };
+    for (i, chunk) in split(&body, DESCRIPTION_MAX).into_iter().enumerate() {
+        let mut sized = new_embed(title.as_ref().filter(|_| i == 0));
+        sized.size += chars(&chunk);
+        sized.embed = sized.embed.description(chunk);
+        out.push(sized);
+    }
+    if out.is_empty() {
+        out.push(new_embed(title.as_ref()));
+    }
     for field in &message.fields {
-        let name = cut(&field.name, FIELD_NAME_MAX);
+        let name = cut(&field.name, FIELD_NAME_MAX - chars(CONTINUED));
         for (part, value) in split(&field.value, FIELD_VALUE_MAX).into_iter().enumerate() {
             let name = if part == 0 {
                 name.clone()
             } else {
-                format!("{name} (continued)")
+                format!("{name}{CONTINUED}")
             };
-            let size = name.chars().count() + value.chars().count();
-            let last = used.len() - 1;
-            if used[last] + size > EMBED_TOTAL_MAX || fields_in_last == FIELDS_MAX {
-                embeds.push(CreateEmbed::new().colour(COLOUR));
-                used.push(0);
+            let size = chars(&name) + chars(&value);
+            let last = out.len() - 1;
+            if out[last].size + size > EMBED_TOTAL_MAX || fields_in_last == FIELDS_MAX {
+                out.push(new_embed(None));
                 fields_in_last = 0;
             }
-            let last = embeds.len() - 1;
-            embeds[last] = embeds[last].clone().field(name, value, false);
-            used[last] += size;
+            let last = out.len() - 1;
+            out[last].embed = out[last].embed.clone().field(name, value, false);
+            out[last].size += size;
             fields_in_last += 1;
         }
     }
-    embeds.truncate(EMBEDS_MAX);
-    embeds
+    out
 }
 
-/// Buttons in rows of five; ids and labels cut to Discord's limits.
+/// Groups embeds into messages of at most [`EMBEDS_MAX`] embeds and [`EMBED_TOTAL_MAX`]
+/// characters, in order.
+fn pack(embeds: Vec<Sized>) -> Vec<Vec<CreateEmbed>> {
+    let mut messages: Vec<Vec<CreateEmbed>> = Vec::new();
+    let mut used = 0;
+    for sized in embeds {
+        let full = messages
+            .last()
+            .is_none_or(|last| last.len() == EMBEDS_MAX || used + sized.size > EMBED_TOTAL_MAX);
+        if full {
+            messages.push(Vec::new());
+            used = 0;
+        }
+        used += sized.size;
+        if let Some(last) = messages.last_mut() {
+            last.push(sized.embed);
+        }
+    }
+    messages
+}
+
+/// Buttons in rows of five; labels shortened to Discord's limit. Action ids are the core's
+/// own and always fit (`core::action`).
 fn button_rows(buttons: &[(String, String)]) -> Vec<CreateActionRow> {
     buttons
         .chunks(BUTTONS_PER_ROW)
@@ -134,7 +196,7 @@ fn button_rows(buttons: &[(String, String)]) -> Vec<CreateActionRow> {
             CreateActionRow::Buttons(
                 row.iter()
                     .map(|(action, label)| {
-                        CreateButton::new(cut(action, CUSTOM_ID_MAX))
+                        CreateButton::new(action.clone())
                             .label(cut(label, BUTTON_LABEL_MAX))
                             .style(ButtonStyle::Primary)
                     })
@@ -230,7 +292,7 @@ mod tests {
             }],
             ..RichMessage::default()
         };
-        let rendered = render(&message);
+        let rendered = &render(&message, true)[0];
         assert!(rendered.modal.is_none());
         let embed = json(&rendered.embeds[0]);
         assert_eq!(embed["title"], "Pre-mortem");
@@ -254,10 +316,13 @@ mod tests {
                 max_chars: 4000,
             }],
         };
-        let bare = render(&RichMessage {
-            form: Some(form.clone()),
-            ..RichMessage::default()
-        });
+        let bare = &render(
+            &RichMessage {
+                form: Some(form.clone()),
+                ..RichMessage::default()
+            },
+            true,
+        )[0];
         let modal = json(bare.modal.as_ref().unwrap());
         assert_eq!(modal["custom_id"], "reflect");
         assert!(modal["title"].as_str().unwrap().chars().count() <= MODAL_TITLE_MAX);
@@ -266,27 +331,37 @@ mod tests {
         assert_eq!(input["style"], 2, "paragraph");
         assert_eq!(input["max_length"], 4000);
 
-        let prompt = render(&RichMessage {
+        let prompt_message = RichMessage {
             title: Some("Reflect".into()),
             body: "What happened?".into(),
             form: Some(form.clone()),
             ..RichMessage::default()
-        });
+        };
+        let prompt = &render(&prompt_message, true)[0];
         assert!(
             prompt.modal.is_some() && prompt.embeds.is_empty(),
             "a prompt opens the modal"
         );
+        let after_deferral = render(&prompt_message, false);
+        assert!(after_deferral[0].modal.is_none(), "no modal after a deferral");
+        assert_eq!(
+            json(&after_deferral[0].components[0])["components"][0]["custom_id"],
+            "reflect"
+        );
 
-        let with_text = render(&RichMessage {
-            title: Some("Scenario".into()),
-            body: "The situation...".into(),
-            fields: vec![Field {
-                name: "Your call".into(),
-                value: "What do you do?".into(),
-            }],
-            form: Some(form),
-            ..RichMessage::default()
-        });
+        let with_text = &render(
+            &RichMessage {
+                title: Some("Scenario".into()),
+                body: "The situation...".into(),
+                fields: vec![Field {
+                    name: "Your call".into(),
+                    value: "What do you do?".into(),
+                }],
+                form: Some(form),
+                ..RichMessage::default()
+            },
+            true,
+        )[0];
         assert!(with_text.modal.is_none());
         assert_eq!(
             json(&with_text.components[0])["components"][0]["custom_id"],
@@ -304,16 +379,23 @@ mod tests {
                 value: "v".repeat(900),
             })
             .collect();
-        let rendered = render(&RichMessage {
-            title: Some("Long".into()),
-            body: body.clone(),
-            fields,
-            ..RichMessage::default()
-        });
-        let embeds: Vec<Value> = rendered.embeds.iter().map(json).collect();
+        let rendered = render(
+            &RichMessage {
+                title: Some("Long".into()),
+                body: body.clone(),
+                fields,
+                ..RichMessage::default()
+            },
+            true,
+        );
+        assert!(rendered.len() > 1, "more than one message's worth");
         let mut description = String::new();
         let mut field_count = 0;
-        for embed in &embeds {
+        for message in &rendered {
+            let embeds: Vec<Value> = message.embeds.iter().map(json).collect();
+            assert!(embeds.len() <= EMBEDS_MAX);
+            let mut message_total = 0;
+            for embed in &embeds {
             let desc = embed["description"].as_str().unwrap_or("");
             assert!(desc.chars().count() <= DESCRIPTION_MAX);
             description.push_str(desc);
@@ -332,7 +414,9 @@ mod tests {
                             + f["value"].as_str().unwrap().chars().count()
                     })
                     .sum::<usize>();
-            assert!(total <= EMBED_TOTAL_MAX, "{total}");
+            message_total += total;
+            }
+            assert!(message_total <= EMBED_TOTAL_MAX, "{message_total}");
         }
         assert_eq!(field_count, 30);
         let words = |s: &str| s.split_whitespace().count();
