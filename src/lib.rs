@@ -27,6 +27,7 @@
 //!   `lookup`); `main.rs` only calls [`cli::main`].
 
 pub mod adapters;
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -20,7 +20,7 @@ use prometheus_client::{
 };
 use tokio::net::TcpListener;
 
-use crate::storage::Storage;
+use crate::storage::{Platform, Storage};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CommandLabels {
@@ -122,29 +122,29 @@ impl Metrics {
 /// Which configured platforms are connected right now.
 #[derive(Debug, Default)]
 pub struct Readiness {
-    platforms: Mutex<BTreeMap<String, bool>>,
+    platforms: Mutex<BTreeMap<Platform, bool>>,
 }
 
 impl Readiness {
     /// Registers a platform as configured (and not yet connected).
-    pub fn expect(&self, platform: &str) {
-        self.lock().entry(platform.to_owned()).or_insert(false);
+    pub fn expect(&self, platform: Platform) {
+        self.lock().entry(platform).or_insert(false);
     }
 
-    pub fn set_connected(&self, platform: &str, connected: bool) {
-        self.lock().insert(platform.to_owned(), connected);
+    pub fn set_connected(&self, platform: Platform, connected: bool) {
+        self.lock().insert(platform, connected);
     }
 
     /// The configured platforms that are not connected.
-    pub fn disconnected(&self) -> Vec<String> {
+    pub fn disconnected(&self) -> Vec<Platform> {
         self.lock()
             .iter()
             .filter(|(_, connected)| !**connected)
-            .map(|(name, _)| name.clone())
+            .map(|(platform, _)| *platform)
             .collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, bool>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Platform, bool>> {
         // A map of booleans cannot be left half-written by a panic.
         self.platforms
             .lock()

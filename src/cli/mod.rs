@@ -1,21 +1,20 @@
 //! The command line: `shiftcoach console | run | migrate | content | lookup`.
 
 mod content;
-mod service;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc};
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
     adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions, ConsolePostman},
+    app::{App, BuildError, coach_settings, open_storage, scheduler_options},
     clock::VirtualClock,
     config::Config,
-    core::{Coach, CoachSettings},
-    scheduler::{Scheduler, SchedulerOptions},
+    core::Coach,
+    scheduler::Scheduler,
     storage::{ConnectOptions, Storage},
     telemetry,
 };
@@ -109,27 +108,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 /// Exit code for a catalog or input the user must fix.
 pub(crate) const EXIT_INVALID: u8 = EXIT_USAGE;
 
-/// Connects to the configured database (retrying for a while) and brings its schema up to date.
-pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
-    let options = ConnectOptions {
-        retry_for: config.db_connect_timeout,
-        ..ConnectOptions::default()
-    };
-    let storage = Storage::connect(&config.database, options).await?;
-    let applied = storage
-        .migrate()
-        .await
-        .with_context(|| format!("migrating {}", config.database))?;
-    for migration in &applied {
-        tracing::info!(
-            version = migration.version,
-            description = migration.description.as_str(),
-            "migration applied"
-        );
-    }
-    Ok(storage)
-}
-
 async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     let options = ConnectOptions {
         retry_for: config.db_connect_timeout,
@@ -155,16 +133,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         Ok(catalog) => Arc::new(catalog),
         Err(code) => return Ok(code),
     };
-    let Some(token) = config.discord_token.clone() else {
-        let message = if config.slack_bot_token.is_some() || config.slack_app_token.is_some() {
-            "shiftcoach: Slack is configured, but this build has no Slack adapter yet; set DISCORD_TOKEN for Discord, or use `shiftcoach console`"
-        } else {
-            "shiftcoach: no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN and SLACK_APP_TOKEN for Slack; to try the coach without one, run `shiftcoach console`"
-        };
-        eprintln!("{message}");
-        return Ok(ExitCode::from(EXIT_USAGE));
+    let app = match App::build(&config, catalog).await {
+        Ok(app) => app,
+        Err(BuildError::Config(problem)) => {
+            eprintln!("shiftcoach: {problem}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        Err(BuildError::Runtime(err)) => return Err(err),
     };
-    service::run(config, catalog, token).await
+    app.run().await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> {
@@ -211,22 +189,6 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
         .await;
     storage.close().await;
     result.map(|()| ExitCode::SUCCESS)
-}
-
-/// The core's settings from the configuration.
-pub(crate) fn coach_settings(config: &Config) -> CoachSettings {
-    CoachSettings {
-        default_zone: config.default_zone,
-        admins: config.admins.clone(),
-    }
-}
-
-/// The scheduler's options from the configuration.
-pub(crate) fn scheduler_options(config: &Config) -> SchedulerOptions {
-    SchedulerOptions {
-        grace: chrono::Duration::from_std(config.nudge_grace).unwrap_or(chrono::Duration::hours(2)),
-        ..SchedulerOptions::default()
-    }
 }
 
 /// The terminal user's zone: `TZ` when it names an IANA zone, else the system's.

@@ -23,7 +23,7 @@ on_both_backends!(
     journal_with_a_bad_count_explains_the_usage,
     another_user_never_sees_my_reflections,
     an_unknown_command_names_the_closest_one,
-    help_lists_every_command_with_one_line_each,
+    help_lists_every_command_the_person_may_use_with_one_line_each,
     free_text_with_nothing_to_answer_gets_a_hint,
     the_reflect_button_opens_a_form_tied_to_its_item,
     framework_answers_a_situation_with_the_best_item_and_alternatives,
@@ -97,8 +97,8 @@ impl Harness {
             .storage()
             .upsert_user(
                 &Identity {
-                    platform: "discord".into(),
-                    workspace: "guild-1".into(),
+                    platform: Platform::Discord,
+                    scope: String::new(),
                     external_id: user.into(),
                 },
                 user,
@@ -224,20 +224,31 @@ async fn an_unknown_command_names_the_closest_one(db: TestDb) {
     );
 }
 
-async fn help_lists_every_command_with_one_line_each(db: TestDb) {
+async fn help_lists_every_command_the_person_may_use_with_one_line_each(db: TestDb) {
+    use shiftcoach::core::commands::{Access, COMMANDS};
     let h = Harness::new(db);
     let out = h.command("ada", "help", "").await;
     let lines: Vec<&str> = out.message.body.lines().collect();
-    assert_eq!(lines.len(), shiftcoach::core::commands::COMMANDS.len());
-    for spec in shiftcoach::core::commands::COMMANDS {
-        assert!(
-            lines
-                .iter()
-                .any(|line| line.contains(&format!("/{}", spec.name))),
-            "/{} in help",
+    let everyone: Vec<_> = COMMANDS
+        .iter()
+        .filter(|spec| spec.access == Access::Everyone)
+        .collect();
+    assert_eq!(lines.len(), everyone.len());
+    for spec in COMMANDS {
+        let listed = lines
+            .iter()
+            .any(|line| line.starts_with(&format!("- **/{} ", spec.name)) || line.starts_with(&format!("- **/{}**", spec.name)));
+        assert_eq!(
+            listed,
+            spec.access == Access::Everyone,
+            "/{} in help for someone who is not an admin",
             spec.name
         );
     }
+    // An admin command refused before it runs, with the reason.
+    let refused = h.command("ada", "nudges", "status").await;
+    assert_eq!(refused.kind, OutgoingKind::Error);
+    assert!(refused.message.body.contains("admins"), "{}", refused.message.body);
 }
 
 async fn free_text_with_nothing_to_answer_gets_a_hint(db: TestDb) {
@@ -248,6 +259,7 @@ async fn free_text_with_nothing_to_answer_gets_a_hint(db: TestDb) {
             InteractionKind::Message {
                 text: "hello?".into(),
                 thread: None,
+                direct: false,
             },
         )
         .await;
@@ -381,14 +393,14 @@ async fn model_by_name_accepts_slugs_titles_and_typos(db: TestDb) {
     let unknown = h.command("ada", "model", "zzzz").await;
     assert!(unknown.message.body.contains("/model with no name"));
 
-    let choices = h.coach.autocomplete("model", "in");
+    let choices = h.coach.autocomplete(Platform::Discord, "model", "in");
     assert!(!choices.is_empty() && choices.len() <= 25);
     assert_eq!(choices[0].value, "inversion");
-    let typo = h.coach.autocomplete("model", "cynfin");
+    let typo = h.coach.autocomplete(Platform::Discord, "model", "cynfin");
     assert_eq!(typo[0].value, "cynefin");
-    assert_eq!(h.coach.autocomplete("model", "").len(), 25);
-    assert!(h.coach.autocomplete("journal", "x").is_empty());
-    let shifts = h.coach.autocomplete("shift", "iden");
+    assert_eq!(h.coach.autocomplete(Platform::Discord, "model", "").len(), 25);
+    assert!(h.coach.autocomplete(Platform::Discord, "journal", "x").is_empty());
+    let shifts = h.coach.autocomplete(Platform::Discord, "shift", "iden");
     assert_eq!(shifts[0].value, "identity");
 }
 

@@ -77,7 +77,7 @@ mod sending {
     use secrecy::SecretString;
     use shiftcoach::{
         adapters::discord::{http, postman::DiscordPostman},
-        core::{Destination, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
+        core::{Destination, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError},
         storage::ChannelAddress,
     };
 
@@ -92,12 +92,12 @@ mod sending {
     }
 
     fn nudge(channel: &str) -> Outgoing {
-        Outgoing {
-            kind: OutgoingKind::Nudge,
-            to: Destination::Channel(channel.into()),
-            ephemeral: false,
-            message: RichMessage::titled("Mental model: Pre-mortem", "Imagine it **failed**."),
-        }
+        Outgoing::new(
+            OutgoingKind::Nudge,
+            Destination::Channel(channel.into()),
+            false,
+            RichMessage::titled("Mental model: Pre-mortem", "Imagine it **failed**."),
+        )
     }
 
     #[tokio::test]
@@ -106,7 +106,6 @@ mod sending {
         let postman = postman(&fake).await;
         let id = postman
             .send(
-                "discord",
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
                 Some("nudge-42"),
@@ -130,7 +129,6 @@ mod sending {
         // The same key again (a retry after a crash) returns the message already posted.
         let again = postman
             .send(
-                "discord",
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
                 Some("nudge-42"),
@@ -147,7 +145,6 @@ mod sending {
         let postman = postman(&fake).await;
         postman
             .send(
-                "discord",
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
                 Some("nudge-7"),
@@ -168,7 +165,7 @@ mod sending {
         fake.block_dms_from("1000000000000000004");
         let postman = postman(&fake).await;
         let channel = ChannelAddress {
-            platform: "discord".into(),
+            platform: Platform::Discord,
             workspace: "1100000000000000007".into(),
             channel: "1200000000000000099".into(),
         };
@@ -185,9 +182,9 @@ mod sending {
 
         let mut dm = nudge("x");
         dm.kind = OutgoingKind::Dm;
-        dm.to = Destination::Dm("1000000000000000004".into());
+        dm.to = Destination::Person("1000000000000000004".into());
         let blocked = postman
-            .send("discord", "1100000000000000007", &dm, None)
+            .send("1100000000000000007", &dm, None)
             .await
             .unwrap_err();
         assert!(

@@ -11,7 +11,7 @@ use shiftcoach::{
     clock::{Clock, VirtualClock},
     core::{
         Actor, BoxFuture, Coach, CoachSettings, Interaction, InteractionKind, Outgoing,
-        OutgoingKind, Platform, Postman, SendError,
+        Limits, OutgoingKind, Platform, Postman, SendError,
     },
     scheduler::{Scheduler, SchedulerOptions},
     storage::{ChannelAddress, DeliveryState, Storage},
@@ -73,6 +73,14 @@ impl RecordingPostman {
 }
 
 impl Postman for RecordingPostman {
+    fn platform(&self) -> Platform {
+        Platform::Slack
+    }
+
+    fn limits(&self) -> Limits {
+        Limits::UNLIMITED
+    }
+
     fn check_channel<'a>(
         &'a self,
         channel: &'a ChannelAddress,
@@ -88,7 +96,6 @@ impl Postman for RecordingPostman {
 
     fn send<'a>(
         &'a self,
-        _platform: &'a str,
         _workspace: &'a str,
         message: &'a Outgoing,
         key: Option<&'a str>,
@@ -150,7 +157,7 @@ impl World {
             )
             .with_postman(postman.clone()),
         );
-        let scheduler = Scheduler::new(coach.clone(), postman.clone(), options(owner));
+        let scheduler = Scheduler::new(coach.clone(), options(owner));
         Self {
             storage: db.storage.clone(),
             coach,
@@ -214,7 +221,7 @@ fn options(owner: &str) -> SchedulerOptions {
 
 fn channel() -> ChannelAddress {
     ChannelAddress {
-        platform: "slack".into(),
+        platform: Platform::Slack,
         workspace: "T1".into(),
         channel: "C1".into(),
     }
@@ -436,6 +443,7 @@ async fn thread_replies_and_the_reflect_form_are_kept_with_the_nudge(db: TestDb)
             InteractionKind::Message {
                 text: "We measured the wrong thing".into(),
                 thread: Some(message_id.clone()),
+                direct: false,
             },
         )
         .await;
@@ -490,6 +498,7 @@ async fn thread_replies_and_the_reflect_form_are_kept_with_the_nudge(db: TestDb)
             InteractionKind::Message {
                 text: "hello".into(),
                 thread: Some("not-ours".into()),
+                direct: false,
             },
         )
         .await;
@@ -500,8 +509,8 @@ async fn journal_user(w: &World, user: &str) -> shiftcoach::storage::UserId {
     w.storage
         .upsert_user(
             &shiftcoach::storage::Identity {
-                platform: "slack".into(),
-                workspace: "T1".into(),
+                platform: Platform::Slack,
+                scope: "T1".into(),
                 external_id: user.into(),
             },
             user,
@@ -536,7 +545,7 @@ async fn mydata_exports_everything_and_deletes_it_on_confirmation(db: TestDb) {
         .run("ada", false, InteractionKind::command("mydata", "export"))
         .await;
     let attachment = export[0].message.attachment.clone().expect("a file");
-    let document: serde_json::Value = serde_json::from_str(&attachment.content).unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&attachment.bytes).unwrap();
     assert_eq!(document["reflections"][0]["text"], "first thought");
     assert_eq!(document["reflections"].as_array().unwrap().len(), 1);
     assert_eq!(document["content_views"][0]["slug"], "pre-mortem");
@@ -628,7 +637,7 @@ async fn two_schedulers_on_one_postgres_send_each_occurrence_exactly_once() {
     let db = TestDb::postgres().await;
     let start = utc(2026, 10, 1, 0, 0);
     let a = World::with_owner(db, start, "replica-a");
-    let b_scheduler = Scheduler::new(a.coach.clone(), a.postman.clone(), options("replica-b"));
+    let b_scheduler = Scheduler::new(a.coach.clone(), options("replica-b"));
     // 50 channels, each nudged every minute.
     for i in 0..50 {
         let interaction = Interaction {
@@ -710,8 +719,14 @@ async fn an_admin_who_blocks_dms_sees_the_notice_with_their_next_command(db: Tes
         Some("A nudge could not be posted")
     );
     assert!(out[1].ephemeral);
+    // Not delivered yet (the adapter failed to send it, say): it comes again.
     let again = w
         .run("admin", true, InteractionKind::command("help", ""))
         .await;
-    assert_eq!(again.len(), 1, "shown once");
+    assert_eq!(again.len(), 2, "kept until delivered");
+    w.coach.delivered(&again[1]).await;
+    let after = w
+        .run("admin", true, InteractionKind::command("help", ""))
+        .await;
+    assert_eq!(after.len(), 1, "gone once delivered");
 }

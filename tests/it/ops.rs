@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use shiftcoach::ops::{Metrics, OpsState, Readiness, serve};
+use shiftcoach::{
+    ops::{Metrics, OpsState, Readiness, serve},
+    storage::Platform,
+};
 
 use crate::support::TestDb;
 
@@ -32,7 +35,7 @@ async fn health_readiness_and_metrics_are_served() {
     assert_eq!(health.status(), 200);
 
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
-    readiness.expect("discord");
+    readiness.expect(Platform::Discord);
     let waiting = get("/readyz").await.unwrap();
     assert_eq!(waiting.status(), 503);
     assert!(
@@ -42,7 +45,7 @@ async fn health_readiness_and_metrics_are_served() {
             .unwrap()
             .contains("discord: not connected")
     );
-    readiness.set_connected("discord", true);
+    readiness.set_connected(Platform::Discord, true);
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
 
     metrics.command_handled("journal");

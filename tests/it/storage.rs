@@ -1,7 +1,7 @@
 //! The storage contract, on both backends.
 
 use chrono::{TimeZone, Utc};
-use shiftcoach::storage::{Identity, NewReflection, ReflectionSource};
+use shiftcoach::storage::{Identity, NewReflection, Platform, ReflectionSource};
 
 use crate::support::{TestDb, on_both_backends};
 
@@ -16,8 +16,8 @@ on_both_backends!(
 
 fn identity(external_id: &str) -> Identity {
     Identity {
-        platform: "discord".into(),
-        workspace: "guild-1".into(),
+        platform: Platform::Discord,
+        scope: "guild-1".into(),
         external_id: external_id.into(),
     }
 }

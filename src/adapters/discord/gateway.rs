@@ -28,8 +28,6 @@ use crate::{
     ops::Readiness,
 };
 
-/// The readiness name of this adapter.
-pub const PLATFORM: &str = "discord";
 /// Discord drops an interaction not answered within 3 s; past this the answer is deferred.
 pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
 
@@ -59,7 +57,7 @@ pub fn intents(message_content: bool) -> GatewayIntents {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
-        self.readiness.set_connected(PLATFORM, true);
+        self.readiness.set_connected(Platform::Discord, true);
         if let Err(err) = register(&ctx.http, self.guild).await {
             self.coach.metrics().failure("platform");
             tracing::error!(error = %err, "registering the slash commands failed");
@@ -149,7 +147,7 @@ impl EventHandler for Handler {
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
         tracing::info!("Discord session resumed");
-        self.readiness.set_connected(PLATFORM, true);
+        self.readiness.set_connected(Platform::Discord, true);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

@@ -12,3 +12,4 @@ pub mod http;
 pub mod interaction;
 pub mod postman;
 pub mod render;
+pub mod service;
