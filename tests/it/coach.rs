@@ -3,6 +3,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::{TimeZone, Utc};
+use shiftcoach::clock::Clock;
 use shiftcoach::{
     clock::VirtualClock,
     content::Kind,
@@ -33,6 +34,9 @@ on_both_backends!(
     model_by_name_accepts_slugs_titles_and_typos,
     shift_shows_the_overview_a_number_or_identity,
     a_scenario_answer_is_kept_and_answered_with_the_debrief,
+    a_delete_confirmation_works_once_and_only_while_it_is_the_latest,
+    a_discord_person_has_one_journal_across_servers_and_direct_messages,
+    unknown_and_malformed_button_ids_get_a_clear_answer,
 );
 
 struct Harness {
@@ -59,17 +63,27 @@ impl Harness {
     }
 
     async fn send(&self, user: &str, kind: InteractionKind) -> Vec<Outgoing> {
+        self.send_in(user, "guild-1", "chan-1", kind).await
+    }
+
+    async fn send_in(
+        &self,
+        user: &str,
+        workspace: &str,
+        channel: &str,
+        kind: InteractionKind,
+    ) -> Vec<Outgoing> {
         let interaction = Interaction {
             actor: Actor {
                 platform: Platform::Discord,
-                workspace: "guild-1".into(),
+                workspace: workspace.into(),
                 user_id: user.into(),
                 display_name: user.into(),
                 zone: Some(chrono_tz::Europe::Berlin),
                 is_admin: false,
                 roles: Vec::new(),
             },
-            channel: "chan-1".into(),
+            channel: channel.into(),
             kind,
         };
         self.coach.handle(&interaction).await
@@ -461,4 +475,118 @@ async fn a_scenario_answer_is_kept_and_answered_with_the_debrief(db: TestDb) {
     let bare = &pressed[0].message;
     assert!(bare.title.is_none() && bare.body.is_empty());
     assert_eq!(bare.form.as_ref().unwrap().id, "scenario:budget-cut");
+}
+
+fn press(action: &str) -> InteractionKind {
+    InteractionKind::Button {
+        action: action.to_owned(),
+    }
+}
+
+async fn a_delete_confirmation_works_once_and_only_while_it_is_the_latest(db: TestDb) {
+    let h = Harness::new(db);
+    h.command("ada", "reflect", "keep this one").await;
+    let journal_size = |out: &Outgoing| out.message.fields.len();
+
+    // Keep, then Delete on the same question: the second press changes nothing.
+    let ask = h.command("ada", "mydata", "delete").await;
+    let (delete, keep) = (
+        ask.message.buttons[0].action.clone(),
+        ask.message.buttons[1].action.clone(),
+    );
+    let kept = h.send("ada", press(&keep)).await;
+    assert_eq!(kept[0].message.title.as_deref(), Some("Nothing deleted"));
+    h.command("ada", "journal", "").await;
+    let late = h.send("ada", press(&delete)).await;
+    assert_eq!(late[0].kind, OutgoingKind::Error);
+    assert!(late[0].message.body.contains("expired"), "{}", late[0].message.body);
+    assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
+
+    // An older question stops working once a newer one is asked.
+    let first = h.command("ada", "mydata", "delete").await;
+    let second = h.command("ada", "mydata", "delete").await;
+    let stale = h.send("ada", press(&first.message.buttons[0].action)).await;
+    assert_eq!(stale[0].kind, OutgoingKind::Error);
+    assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
+
+    // Someone else cannot press my confirmation.
+    let foreign = h.send("bob", press(&second.message.buttons[0].action)).await;
+    assert_eq!(foreign[0].kind, OutgoingKind::Error);
+    assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
+
+    // Ten minutes later the buttons have expired.
+    h.clock
+        .set(h.clock.now() + chrono::Duration::minutes(11))
+        .unwrap();
+    let expired = h.send("ada", press(&second.message.buttons[0].action)).await;
+    assert_eq!(expired[0].kind, OutgoingKind::Error);
+    assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
+
+    // The latest, answered in time and once, deletes; pressing it again does nothing more.
+    let third = h.command("ada", "mydata", "delete").await;
+    let done = h.send("ada", press(&third.message.buttons[0].action)).await;
+    assert_eq!(done[0].message.title.as_deref(), Some("Your data is deleted"));
+    let again = h.send("ada", press(&third.message.buttons[0].action)).await;
+    assert_eq!(again[0].kind, OutgoingKind::Error);
+}
+
+async fn a_discord_person_has_one_journal_across_servers_and_direct_messages(db: TestDb) {
+    let h = Harness::new(db);
+    h.send_in("ada", "guild-1", "chan-1", InteractionKind::command("reflect", "from the first server"))
+        .await;
+    h.send_in("ada", "guild-2", "chan-9", InteractionKind::command("reflect", "from the second server"))
+        .await;
+    let dm = h
+        .send_in(
+            "ada",
+            "dm",
+            "dm-chan",
+            InteractionKind::Message {
+                text: "written to the bot directly".into(),
+                thread: None,
+                direct: true,
+            },
+        )
+        .await;
+    assert_eq!(dm[0].kind, OutgoingKind::Reply, "{:?}", dm[0].message.body);
+    let journal = h
+        .send_in("ada", "guild-2", "chan-9", InteractionKind::command("journal", ""))
+        .await;
+    let values: Vec<&str> = journal[0]
+        .message
+        .fields
+        .iter()
+        .map(|f| f.value.as_str())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "written to the bot directly",
+            "from the second server",
+            "from the first server"
+        ]
+    );
+    // A secret sent in a DM is refused like anywhere else.
+    let secret = h
+        .send_in(
+            "ada",
+            "dm",
+            "dm-chan",
+            InteractionKind::Message {
+                text: "key AKIAZ3Q7HXKD2LMN4PQR".into(),
+                thread: None,
+                direct: true,
+            },
+        )
+        .await;
+    assert_eq!(secret[0].kind, OutgoingKind::Error);
+}
+
+async fn unknown_and_malformed_button_ids_get_a_clear_answer(db: TestDb) {
+    let h = Harness::new(db);
+    for id in ["mydata:delete:confirm", "nonsense", "confirm:abc:yes", "reflect:a b"] {
+        let out = h.send("ada", press(id)).await;
+        assert_eq!(out[0].kind, OutgoingKind::Error, "{id}");
+        assert!(out[0].message.body.contains("expired"), "{id}");
+    }
 }

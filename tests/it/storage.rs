@@ -156,3 +156,105 @@ async fn views_are_counted_once_per_item_with_the_latest_time(db: TestDb) {
         vec![("cynefin".to_owned(), t0), ("pre-mortem".to_owned(), later)]
     );
 }
+
+/// Discord accounts stored per server before accounts became global are merged into one by
+/// migration 5: reflections, views (counted together), notices and schedules follow.
+mod account_merge {
+    use std::path::Path;
+
+    use chrono::Utc;
+    use shiftcoach::{
+        config::DatabaseUrl,
+        storage::{ConnectOptions, Identity, Platform, Storage},
+    };
+    use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
+
+    /// A migrator for the migrations before accounts were merged.
+    async fn before_merge(backend: &str) -> (sqlx::migrate::Migrator, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        for entry in std::fs::read_dir(source).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.as_str() < "0005" {
+                std::fs::copy(&path, dir.path().join(name)).unwrap();
+            }
+        }
+        let migrator = sqlx::migrate::Migrator::new(dir.path()).await.unwrap();
+        (migrator, dir)
+    }
+
+    const OLD_ROWS: &str = "
+        INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at) VALUES
+          ('discord', 'guild-1', '42', 'Ada', 'Europe/Berlin', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'),
+          ('discord', 'dm', '42', 'Ada L.', NULL, '2026-01-03T00:00:00Z', '2026-01-04T00:00:00Z'),
+          ('discord', 'guild-1', '7', 'Bob', NULL, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+          ('slack', 'T1', '42', 'Other Ada', NULL, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+        INSERT INTO reflections (user_id, channel, source, body, created_at) VALUES
+          (1, 'c1', 'command', 'from the server', '2026-01-01T10:00:00Z'),
+          (2, 'd1', 'reply', 'from a DM', '2026-01-03T10:00:00Z'),
+          (4, 's1', 'command', 'on slack', '2026-01-03T10:00:00Z');
+        INSERT INTO content_views (user_id, slug, first_seen, last_seen, times) VALUES
+          (1, 'pre-mortem', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 2),
+          (2, 'pre-mortem', '2026-01-05T00:00:00Z', '2026-01-05T00:00:00Z', 1);
+        INSERT INTO pending_notices (user_id, title, body, created_at) VALUES
+          (2, 'A notice', 'kept', '2026-01-05T00:00:00Z');";
+
+    async fn merge(url: &str, backend: &str) {
+        let (migrator, _dir) = before_merge(backend).await;
+        if backend == "postgres" {
+            let mut conn = PgConnection::connect(url).await.unwrap();
+            migrator.run(&mut conn).await.unwrap();
+            conn.execute(OLD_ROWS).await.unwrap();
+            conn.close().await.unwrap();
+        } else {
+            let mut conn = SqliteConnection::connect(url).await.unwrap();
+            migrator.run(&mut conn).await.unwrap();
+            conn.execute(OLD_ROWS).await.unwrap();
+            conn.close().await.unwrap();
+        }
+
+        let storage = Storage::connect(&DatabaseUrl::parse(url).unwrap(), ConnectOptions::default())
+            .await
+            .unwrap();
+        let applied = storage.migrate().await.unwrap();
+        assert_eq!(applied.iter().map(|m| m.version).min(), Some(5));
+
+        let ada = storage
+            .user_for(&Identity::new(Platform::Discord, "guild-9", "42"), Utc::now())
+            .await
+            .unwrap();
+        let texts: Vec<String> = storage
+            .all_reflections(ada)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.body)
+            .collect();
+        assert_eq!(texts, ["from the server", "from a DM"]);
+        assert_eq!(storage.user_zone(ada).await.unwrap().as_deref(), Some("Europe/Berlin"));
+        let views = storage.content_views(ada).await.unwrap();
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[0].3, 3, "views counted together");
+        assert_eq!(storage.pending_notices(ada).await.unwrap().len(), 1);
+        let slack = storage
+            .user_for(&Identity::new(Platform::Slack, "T1", "42"), Utc::now())
+            .await
+            .unwrap();
+        assert_ne!(slack, ada, "a Slack account is another person");
+        assert_eq!(storage.count_reflections(slack).await.unwrap(), 1);
+        storage.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        merge(&url, "sqlite").await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        merge(&crate::support::fresh_postgres_database().await, "postgres").await;
+    }
+}
