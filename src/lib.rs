@@ -1,19 +1,26 @@
 //! # shiftcoach
 //!
 //! A coach for security engineers becoming security leaders, and for the managers who bring
-//! them along, living in Discord, Slack and the terminal.
+//! them along, living in Discord and the terminal (Slack is the next adapter).
 //!
 //! ## Layout
 //!
 //! - [`core`]: the platform-neutral coach. An [`core::Interaction`] (a slash command, a
-//!   message, a button press, a form) goes in; [`core::Outgoing`] rich messages come out.
+//!   message, a button press, a form) goes in; [`core::Outgoing`] rich messages come out, to a
+//!   channel, a thread or a person. Buttons and forms carry a typed [`core::action::Action`];
+//!   each command declares who may use it ([`core::commands`]); [`core::Router`] picks the
+//!   [`core::Postman`] of a typed [`core::Platform`]; [`core::when`] reads schedule times.
 //!   Imports no chat library and no SQL.
-//! - [`adapters`]: one per surface (`console` today); each turns its platform's events into
-//!   interactions and renders outgoing messages its own way.
+//! - [`adapters`]: one per surface, `console` and `discord`; each turns its platform's events
+//!   into interactions and keeps the core's delivery contract ([`core::Coach::handle`]) in one
+//!   place: every message in order, split to the platform's limits, files as files.
+//! - [`app`]: what `shiftcoach run` is: [`app::App::build`] builds every configured platform,
+//!   the scheduler and the operations server; [`app::App::run`] supervises them together.
 //! - [`content`]: the coaching catalog from `prompts/` (embedded in the binary): loading,
 //!   checks that report `path:line: message`, and the relevance index behind lookups.
-//! - [`scheduler`]: turns nudge schedules into deliveries, claimed once in the database and
-//!   sent through an adapter's [`core::Postman`]; [`scheduler::when`] reads schedule times.
+//! - [`scheduler`]: turns schedules (of any purpose, to a channel or a person) into
+//!   deliveries, claimed once in the database, composed by the core and sent through its
+//!   router.
 //! - [`secrets`]: the guard that keeps pasted credentials out of storage.
 //! - [`storage`]: the one storage API, over PostgreSQL or embedded SQLite; all SQL lives here,
 //!   migrations are under `migrations/<backend>/` and embedded in the binary.

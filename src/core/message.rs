@@ -62,7 +62,7 @@ pub struct RichMessage {
     pub body: String,
     pub fields: Vec<Field>,
     pub buttons: Vec<Button>,
-    /// A form to open (Discord modal, Slack view, console prompts).
+    /// A form to open (a Discord modal, console prompts).
     pub form: Option<Form>,
     /// The content item this message carries, when there is one.
     pub slug: Option<String>,
@@ -70,8 +70,8 @@ pub struct RichMessage {
     pub attachment: Option<Attachment>,
 }
 
-/// A file handed over with a message: a Discord attachment, a Slack file, a file the console
-/// writes and names.
+/// A file handed over with a message: a Discord attachment, or a file the console writes and
+/// names.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
     /// The file's name as the person sees it; letters, digits, `-`, `_` and `.` only.

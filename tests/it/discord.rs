@@ -648,3 +648,193 @@ mod registration {
         );
     }
 }
+
+/// The "done when", through the real binary against the fake Discord with its limits
+/// enforced: nothing the coach says is lost or refused.
+mod delivery {
+    use serde_json::{Value, json};
+
+    use super::service::*;
+    use crate::fake_discord::{FakeDiscord, TOKEN};
+
+    const ADMIN: &str = "1000000000000000003";
+
+    /// Every message body that answered interaction `id`: the callback, then follow-ups.
+    async fn answer(fake: &FakeDiscord, id: u64) -> Vec<Value> {
+        let first = callback(fake, id).await;
+        // Follow-ups come right after the callback; give them a moment to arrive.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut bodies = vec![first["data"].clone()];
+        bodies.extend(
+            fake.followups(&format!("token-{id}"))
+                .into_iter()
+                .map(|r| r.body),
+        );
+        bodies
+    }
+
+    fn no_rejections(fake: &FakeDiscord) {
+        let refused: Vec<Value> = fake.rejections().into_iter().map(|r| r.2).collect();
+        assert!(refused.is_empty(), "Discord would refuse: {refused:?}");
+    }
+
+    fn option(name: &str, value: Value) -> Value {
+        json!([{ "name": name, "type": 3, "value": value }])
+    }
+
+    #[tokio::test]
+    async fn exports_long_journals_notices_confirmations_and_direct_messages_all_arrive() {
+        let fake = FakeDiscord::start().await;
+        let _running = start(&fake, TOKEN);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+
+        // /journal 50 of long entries arrives whole, in several messages, none refused.
+        for i in 0..50u64 {
+            let text = format!("entry{i} ") + &"thought ".repeat(480);
+            fake.dispatch(
+                "INTERACTION_CREATE",
+                command(100 + i, "reflect", option("text", json!(text))),
+            );
+            callback(&fake, 100 + i).await;
+        }
+        let n = json!([{ "name": "n", "type": 4, "value": 50 }]);
+        fake.dispatch("INTERACTION_CREATE", command(200, "journal", n));
+        let journal = answer(&fake, 200).await;
+        assert!(journal.len() > 1, "more than one message");
+        let values: Vec<String> = journal
+            .iter()
+            .flat_map(|body| body["embeds"].as_array().cloned().unwrap_or_default())
+            .flat_map(|embed| embed["fields"].as_array().cloned().unwrap_or_default())
+            .map(|field| field["value"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let all = values.join(" ");
+        for i in 0..50 {
+            assert!(all.contains(&format!("entry{i} ")), "entry {i} arrived");
+        }
+        assert_eq!(all.matches("thought").count(), 50 * 480, "no word lost");
+        no_rejections(&fake);
+
+        // /mydata export delivers the JSON file.
+        let export = json!([{ "name": "export", "type": 1, "options": [] }]);
+        fake.dispatch("INTERACTION_CREATE", command(201, "mydata", export));
+        callback(&fake, 201).await;
+        let files: Vec<_> = fake
+            .callbacks(201)
+            .into_iter()
+            .flat_map(|r| r.files)
+            .collect();
+        assert_eq!(files.len(), 1, "the export arrives as a file");
+        let document: Value = serde_json::from_slice(&files[0].bytes).unwrap();
+        assert_eq!(document["reflections"].as_array().unwrap().len(), 50);
+        assert!(files[0].filename.ends_with(".json"));
+
+        // A pressed stale confirmation deletes nothing.
+        let delete = json!([{ "name": "delete", "type": 1, "options": [] }]);
+        fake.dispatch("INTERACTION_CREATE", command(202, "mydata", delete));
+        let ask = callback(&fake, 202).await;
+        let buttons = ask["data"]["components"][0]["components"].clone();
+        let press = |id: u64, custom_id: &Value| {
+            let mut press = command(id, "x", json!([]));
+            press["type"] = json!(3);
+            press["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
+            press["message"] = json!({
+                "id": "1600000000000000999", "channel_id": "1200000000000000011",
+                "author": { "id": crate::fake_discord::APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
+                "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0, "components": []
+            });
+            press
+        };
+        fake.dispatch("INTERACTION_CREATE", press(203, &buttons[1]));
+        assert_eq!(
+            callback(&fake, 203).await["data"]["embeds"][0]["title"],
+            "Nothing deleted"
+        );
+        fake.dispatch("INTERACTION_CREATE", press(204, &buttons[0]));
+        let stale = callback(&fake, 204).await;
+        assert!(
+            stale["data"]["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+                .contains("expired"),
+            "{stale}"
+        );
+        fake.dispatch("INTERACTION_CREATE", command(205, "journal", json!([])));
+        assert!(
+            answer(&fake, 205).await[0]["embeds"][0]["fields"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "the journal is still there"
+        );
+
+        // A reply sent to the bot in a DM lands in the same journal as the server's.
+        let dm_message = json!({
+            "id": "1800000000000000077", "channel_id": "1300000000000000077",
+            "author": { "id": ADMIN, "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+            "content": "written in a direct message", "timestamp": "2026-11-27T09:05:00.000000+00:00",
+            "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
+            "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0
+        });
+        fake.dispatch("MESSAGE_CREATE", dm_message);
+        let reaction = "/api/v10/channels/1300000000000000077/messages/1800000000000000077/reactions/";
+        until("the ✅ in the DM", || !fake.requests_to("PUT", reaction).is_empty()).await;
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            command(206, "journal", json!([{ "name": "n", "type": 4, "value": 1 }])),
+        );
+        assert_eq!(
+            answer(&fake, 206).await[0]["embeds"][0]["fields"][0]["value"],
+            "written in a direct message"
+        );
+
+        // A notice kept while the admin's DMs were closed arrives with their next command.
+        schedule_and_send_now(&fake, 207).await;
+        until("the first nudge", || !fake.posts().is_empty()).await;
+        fake.forbid_channel("1200000000000000011");
+        fake.block_dms_from(ADMIN);
+        let now = json!([{ "name": "now", "type": 1, "options": [] }]);
+        fake.dispatch("INTERACTION_CREATE", command(209, "nudges", now));
+        callback(&fake, 209).await;
+        until("the refused nudge and the bounced DM", || {
+            fake.requests()
+                .iter()
+                .any(|r| r.path == "/api/v10/users/@me/channels")
+        })
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        fake.dispatch("INTERACTION_CREATE", command(210, "help", json!([])));
+        let with_notice = answer(&fake, 210).await;
+        assert_eq!(with_notice.len(), 2, "the answer, then the notice: {with_notice:?}");
+        assert_eq!(
+            with_notice[1]["embeds"][0]["title"],
+            "A nudge could not be posted"
+        );
+        assert_eq!(with_notice[1]["flags"], 64, "privately");
+        fake.dispatch("INTERACTION_CREATE", command(211, "help", json!([])));
+        assert_eq!(answer(&fake, 211).await.len(), 1, "delivered once, then gone");
+        no_rejections(&fake);
+    }
+
+    #[tokio::test]
+    async fn a_channel_of_another_server_cannot_get_nudges() {
+        let fake = FakeDiscord::start().await;
+        let _running = start(&fake, TOKEN);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        fake.place_channel("1200000000000000055", "1100000000000000099");
+        let set = json!([{ "name": "set", "type": 1, "options": [
+            { "name": "when", "type": 3, "value": "daily 09:00" },
+            { "name": "channel", "type": 7, "value": "1200000000000000055" }
+        ]}]);
+        fake.dispatch("INTERACTION_CREATE", command(1, "nudges", set));
+        let refused = callback(&fake, 1).await;
+        let text = refused["data"]["embeds"][0]["description"].as_str().unwrap();
+        assert!(text.contains("another server"), "{text}");
+    }
+}
