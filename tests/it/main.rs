@@ -7,6 +7,7 @@ mod console;
 mod content;
 mod discord;
 mod fake_discord;
+mod fake_discord_checks;
 mod lookup;
 mod nudges;
 mod ops;
