@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono_tz::Tz;
 
-pub use crate::storage::Platform;
 use crate::storage::Identity;
+pub use crate::storage::Platform;
 
 /// The person acting, as the adapter knows them.
 #[derive(Debug, Clone)]

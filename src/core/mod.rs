@@ -200,7 +200,10 @@ impl Coach {
         for field in &message.fields {
             body.push_str(&format!("\n\n**{}**\n{}", field.name, field.value));
         }
-        let title = message.title.as_deref().unwrap_or("A message from shiftcoach");
+        let title = message
+            .title
+            .as_deref()
+            .unwrap_or("A message from shiftcoach");
         self.storage
             .add_pending_notice(user, title, &body, now)
             .await

@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Context, CoreError, action::Action, Destination, Field, Outgoing, OutgoingKind, RichMessage, message::Button,
+    Context, CoreError, Destination, Field, Outgoing, OutgoingKind, RichMessage, action::Action,
+    message::Button,
 };
 use crate::{
     content::Kind,

@@ -113,9 +113,7 @@ impl Router {
 
     /// [`Postman::check_channel`] on the channel's platform.
     pub async fn check_channel(&self, channel: &ChannelAddress) -> Result<(), SendError> {
-        self.postman(channel.platform)?
-            .check_channel(channel)
-            .await
+        self.postman(channel.platform)?.check_channel(channel).await
     }
 
     /// [`Postman::send`] on `platform`.

@@ -80,7 +80,11 @@ pub async fn direct_message(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoin
 
 /// The reflection form, optionally tied to a content item and the nudge it came with; its
 /// input takes as much as both the coach and the platform allow.
-pub fn reflect_form_for(ctx: &Context<'_>, slug: Option<&str>, delivery: Option<i64>) -> RichMessage {
+pub fn reflect_form_for(
+    ctx: &Context<'_>,
+    slug: Option<&str>,
+    delivery: Option<i64>,
+) -> RichMessage {
     let id = Action::Reflect {
         slug: slug.map(str::to_owned),
         delivery: delivery.filter(|_| slug.is_some()),

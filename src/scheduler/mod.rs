@@ -7,14 +7,13 @@
 //! sends it through the core's router. Between ticks it sleeps until the next due
 //! time, or until a schedule changes.
 
-
-
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::Notify;
 
+use crate::core::when::{CronSpec, parse_zone};
 use crate::{
     clock::{Clock, VirtualClock},
     core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
@@ -23,7 +22,6 @@ use crate::{
         Schedule, StorageError,
     },
 };
-use crate::core::when::{CronSpec, parse_zone};
 
 /// How many schedules or deliveries one step handles at most.
 const BATCH: i64 = 500;
@@ -147,7 +145,12 @@ impl Scheduler {
                     .mark_sent(delivery.id, owner, message_id.as_deref(), now)
                     .await?
                 {
-                    tracing::info!(delivery = delivery.id, schedule = schedule.id, purpose = schedule.purpose.as_str(), "scheduled message sent");
+                    tracing::info!(
+                        delivery = delivery.id,
+                        schedule = schedule.id,
+                        purpose = schedule.purpose.as_str(),
+                        "scheduled message sent"
+                    );
                 } else {
                     tracing::warn!(
                         delivery = delivery.id,
@@ -206,7 +209,12 @@ impl Scheduler {
         // The admin is reached where the schedule lives (a Discord DM works from any server).
         if let Err(err) = self
             .coach
-            .send(identity.platform, &schedule.channel.workspace, &notice, None)
+            .send(
+                identity.platform,
+                &schedule.channel.workspace,
+                &notice,
+                None,
+            )
             .await
         {
             tracing::warn!(schedule = schedule.id, error = %err, "could not tell the admin about a failing nudge");

@@ -111,9 +111,8 @@ macro_rules! stored_as_text {
         {
             fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
                 let name = <&str as sqlx::Decode<'r, DB>>::decode(value)?;
-                Self::parse(name).ok_or_else(|| {
-                    format!("unknown {} {name:?}", stringify!($type)).into()
-                })
+                Self::parse(name)
+                    .ok_or_else(|| format!("unknown {} {name:?}", stringify!($type)).into())
             }
         }
     };

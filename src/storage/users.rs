@@ -30,7 +30,9 @@ impl Platform {
 
     /// The platform stored under `name`, if any.
     fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|platform| platform.as_str() == name)
+        Self::ALL
+            .into_iter()
+            .find(|platform| platform.as_str() == name)
     }
 
     /// Whether a person's account is the same in every workspace of the platform. Discord user

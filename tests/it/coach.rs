@@ -249,9 +249,10 @@ async fn help_lists_every_command_the_person_may_use_with_one_line_each(db: Test
         .collect();
     assert_eq!(lines.len(), everyone.len());
     for spec in COMMANDS {
-        let listed = lines
-            .iter()
-            .any(|line| line.starts_with(&format!("- **/{} ", spec.name)) || line.starts_with(&format!("- **/{}**", spec.name)));
+        let listed = lines.iter().any(|line| {
+            line.starts_with(&format!("- **/{} ", spec.name))
+                || line.starts_with(&format!("- **/{}**", spec.name))
+        });
         assert_eq!(
             listed,
             spec.access == Access::Everyone,
@@ -262,7 +263,11 @@ async fn help_lists_every_command_the_person_may_use_with_one_line_each(db: Test
     // An admin command refused before it runs, with the reason.
     let refused = h.command("ada", "nudges", "status").await;
     assert_eq!(refused.kind, OutgoingKind::Error);
-    assert!(refused.message.body.contains("admins"), "{}", refused.message.body);
+    assert!(
+        refused.message.body.contains("admins"),
+        "{}",
+        refused.message.body
+    );
 }
 
 async fn free_text_with_nothing_to_answer_gets_a_hint(db: TestDb) {
@@ -412,8 +417,15 @@ async fn model_by_name_accepts_slugs_titles_and_typos(db: TestDb) {
     assert_eq!(choices[0].value, "inversion");
     let typo = h.coach.autocomplete(Platform::Discord, "model", "cynfin");
     assert_eq!(typo[0].value, "cynefin");
-    assert_eq!(h.coach.autocomplete(Platform::Discord, "model", "").len(), 25);
-    assert!(h.coach.autocomplete(Platform::Discord, "journal", "x").is_empty());
+    assert_eq!(
+        h.coach.autocomplete(Platform::Discord, "model", "").len(),
+        25
+    );
+    assert!(
+        h.coach
+            .autocomplete(Platform::Discord, "journal", "x")
+            .is_empty()
+    );
     let shifts = h.coach.autocomplete(Platform::Discord, "shift", "iden");
     assert_eq!(shifts[0].value, "identity");
 }
@@ -499,7 +511,11 @@ async fn a_delete_confirmation_works_once_and_only_while_it_is_the_latest(db: Te
     h.command("ada", "journal", "").await;
     let late = h.send("ada", press(&delete)).await;
     assert_eq!(late[0].kind, OutgoingKind::Error);
-    assert!(late[0].message.body.contains("expired"), "{}", late[0].message.body);
+    assert!(
+        late[0].message.body.contains("expired"),
+        "{}",
+        late[0].message.body
+    );
     assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
 
     // An older question stops working once a newer one is asked.
@@ -510,7 +526,9 @@ async fn a_delete_confirmation_works_once_and_only_while_it_is_the_latest(db: Te
     assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
 
     // Someone else cannot press my confirmation.
-    let foreign = h.send("bob", press(&second.message.buttons[0].action)).await;
+    let foreign = h
+        .send("bob", press(&second.message.buttons[0].action))
+        .await;
     assert_eq!(foreign[0].kind, OutgoingKind::Error);
     assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
 
@@ -518,24 +536,39 @@ async fn a_delete_confirmation_works_once_and_only_while_it_is_the_latest(db: Te
     h.clock
         .set(h.clock.now() + chrono::Duration::minutes(11))
         .unwrap();
-    let expired = h.send("ada", press(&second.message.buttons[0].action)).await;
+    let expired = h
+        .send("ada", press(&second.message.buttons[0].action))
+        .await;
     assert_eq!(expired[0].kind, OutgoingKind::Error);
     assert_eq!(journal_size(&h.command("ada", "journal", "").await), 1);
 
     // The latest, answered in time and once, deletes; pressing it again does nothing more.
     let third = h.command("ada", "mydata", "delete").await;
     let done = h.send("ada", press(&third.message.buttons[0].action)).await;
-    assert_eq!(done[0].message.title.as_deref(), Some("Your data is deleted"));
+    assert_eq!(
+        done[0].message.title.as_deref(),
+        Some("Your data is deleted")
+    );
     let again = h.send("ada", press(&third.message.buttons[0].action)).await;
     assert_eq!(again[0].kind, OutgoingKind::Error);
 }
 
 async fn a_discord_person_has_one_journal_across_servers_and_direct_messages(db: TestDb) {
     let h = Harness::new(db);
-    h.send_in("ada", "guild-1", "chan-1", InteractionKind::command("reflect", "from the first server"))
-        .await;
-    h.send_in("ada", "guild-2", "chan-9", InteractionKind::command("reflect", "from the second server"))
-        .await;
+    h.send_in(
+        "ada",
+        "guild-1",
+        "chan-1",
+        InteractionKind::command("reflect", "from the first server"),
+    )
+    .await;
+    h.send_in(
+        "ada",
+        "guild-2",
+        "chan-9",
+        InteractionKind::command("reflect", "from the second server"),
+    )
+    .await;
     let dm = h
         .send_in(
             "ada",
@@ -550,7 +583,12 @@ async fn a_discord_person_has_one_journal_across_servers_and_direct_messages(db:
         .await;
     assert_eq!(dm[0].kind, OutgoingKind::Reply, "{:?}", dm[0].message.body);
     let journal = h
-        .send_in("ada", "guild-2", "chan-9", InteractionKind::command("journal", ""))
+        .send_in(
+            "ada",
+            "guild-2",
+            "chan-9",
+            InteractionKind::command("journal", ""),
+        )
         .await;
     let values: Vec<&str> = journal[0]
         .message
@@ -584,7 +622,12 @@ async fn a_discord_person_has_one_journal_across_servers_and_direct_messages(db:
 
 async fn unknown_and_malformed_button_ids_get_a_clear_answer(db: TestDb) {
     let h = Harness::new(db);
-    for id in ["mydata:delete:confirm", "nonsense", "confirm:abc:yes", "reflect:a b"] {
+    for id in [
+        "mydata:delete:confirm",
+        "nonsense",
+        "confirm:abc:yes",
+        "reflect:a b",
+    ] {
         let out = h.send("ada", press(id)).await;
         assert_eq!(out[0].kind, OutgoingKind::Error, "{id}");
         assert!(out[0].message.body.contains("expired"), "{id}");

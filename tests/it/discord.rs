@@ -300,7 +300,7 @@ pub mod service {
         })
     }
 
-    fn interaction(id: u64, kind: u8, data: Value) -> Value {
+    pub fn interaction(id: u64, kind: u8, data: Value) -> Value {
         json!({
             "id": id.to_string(), "application_id": APPLICATION_ID, "type": kind, "data": data,
             "guild_id": GUILD, "channel_id": CHANNEL, "member": member(true),
@@ -673,8 +673,15 @@ mod delivery {
         bodies
     }
 
+    /// No request broke a documented limit (the refusals a test scripts on purpose, such as
+    /// closed DMs, answer 403 and do not count).
     fn no_rejections(fake: &FakeDiscord) {
-        let refused: Vec<Value> = fake.rejections().into_iter().map(|r| r.2).collect();
+        let refused: Vec<Value> = fake
+            .rejections()
+            .into_iter()
+            .filter(|r| r.1 != 403)
+            .map(|r| r.2)
+            .collect();
         assert!(refused.is_empty(), "Discord would refuse: {refused:?}");
     }
 
@@ -683,7 +690,7 @@ mod delivery {
     }
 
     #[tokio::test]
-    async fn exports_long_journals_notices_confirmations_and_direct_messages_all_arrive() {
+    async fn exports_long_journals_notices_and_direct_messages_all_arrive() {
         let fake = FakeDiscord::start().await;
         let _running = start(&fake, TOKEN);
         until("the commands", || {
@@ -731,46 +738,6 @@ mod delivery {
         assert_eq!(document["reflections"].as_array().unwrap().len(), 50);
         assert!(files[0].filename.ends_with(".json"));
 
-        // A pressed stale confirmation deletes nothing.
-        let delete = json!([{ "name": "delete", "type": 1, "options": [] }]);
-        fake.dispatch("INTERACTION_CREATE", command(202, "mydata", delete));
-        let ask = callback(&fake, 202).await;
-        let buttons = ask["data"]["components"][0]["components"].clone();
-        let press = |id: u64, custom_id: &Value| {
-            let mut press = command(id, "x", json!([]));
-            press["type"] = json!(3);
-            press["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
-            press["message"] = json!({
-                "id": "1600000000000000999", "channel_id": "1200000000000000011",
-                "author": { "id": crate::fake_discord::APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
-                "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
-                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": false, "type": 0, "components": []
-            });
-            press
-        };
-        fake.dispatch("INTERACTION_CREATE", press(203, &buttons[1]));
-        assert_eq!(
-            callback(&fake, 203).await["data"]["embeds"][0]["title"],
-            "Nothing deleted"
-        );
-        fake.dispatch("INTERACTION_CREATE", press(204, &buttons[0]));
-        let stale = callback(&fake, 204).await;
-        assert!(
-            stale["data"]["embeds"][0]["description"]
-                .as_str()
-                .unwrap()
-                .contains("expired"),
-            "{stale}"
-        );
-        fake.dispatch("INTERACTION_CREATE", command(205, "journal", json!([])));
-        assert!(
-            answer(&fake, 205).await[0]["embeds"][0]["fields"]
-                .as_array()
-                .is_some_and(|f| !f.is_empty()),
-            "the journal is still there"
-        );
-
         // A reply sent to the bot in a DM lands in the same journal as the server's.
         let dm_message = json!({
             "id": "1800000000000000077", "channel_id": "1300000000000000077",
@@ -780,11 +747,19 @@ mod delivery {
             "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0
         });
         fake.dispatch("MESSAGE_CREATE", dm_message);
-        let reaction = "/api/v10/channels/1300000000000000077/messages/1800000000000000077/reactions/";
-        until("the ✅ in the DM", || !fake.requests_to("PUT", reaction).is_empty()).await;
+        let reaction =
+            "/api/v10/channels/1300000000000000077/messages/1800000000000000077/reactions/";
+        until("the ✅ in the DM", || {
+            !fake.requests_to("PUT", reaction).is_empty()
+        })
+        .await;
         fake.dispatch(
             "INTERACTION_CREATE",
-            command(206, "journal", json!([{ "name": "n", "type": 4, "value": 1 }])),
+            command(
+                206,
+                "journal",
+                json!([{ "name": "n", "type": 4, "value": 1 }]),
+            ),
         );
         assert_eq!(
             answer(&fake, 206).await[0]["embeds"][0]["fields"][0]["value"],
@@ -808,14 +783,22 @@ mod delivery {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         fake.dispatch("INTERACTION_CREATE", command(210, "help", json!([])));
         let with_notice = answer(&fake, 210).await;
-        assert_eq!(with_notice.len(), 2, "the answer, then the notice: {with_notice:?}");
+        assert_eq!(
+            with_notice.len(),
+            2,
+            "the answer, then the notice: {with_notice:?}"
+        );
         assert_eq!(
             with_notice[1]["embeds"][0]["title"],
             "A nudge could not be posted"
         );
         assert_eq!(with_notice[1]["flags"], 64, "privately");
         fake.dispatch("INTERACTION_CREATE", command(211, "help", json!([])));
-        assert_eq!(answer(&fake, 211).await.len(), 1, "delivered once, then gone");
+        assert_eq!(
+            answer(&fake, 211).await.len(),
+            1,
+            "delivered once, then gone"
+        );
         no_rejections(&fake);
     }
 
@@ -834,7 +817,9 @@ mod delivery {
         ]}]);
         fake.dispatch("INTERACTION_CREATE", command(1, "nudges", set));
         let refused = callback(&fake, 1).await;
-        let text = refused["data"]["embeds"][0]["description"].as_str().unwrap();
+        let text = refused["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap();
         assert!(text.contains("another server"), "{text}");
     }
 }

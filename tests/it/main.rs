@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod coach;
+mod conformance;
 mod console;
 mod content;
 mod discord;

@@ -10,8 +10,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use shiftcoach::{
     clock::{Clock, VirtualClock},
     core::{
-        Actor, BoxFuture, Coach, CoachSettings, Interaction, InteractionKind, Outgoing,
-        Limits, OutgoingKind, Platform, Postman, SendError,
+        Actor, BoxFuture, Coach, CoachSettings, Interaction, InteractionKind, Limits, Outgoing,
+        OutgoingKind, Platform, Postman, SendError,
     },
     scheduler::{Scheduler, SchedulerOptions},
     storage::{ChannelAddress, DeliveryState, Storage},

@@ -172,7 +172,9 @@ mod account_merge {
     /// A migrator for the migrations before accounts were merged.
     async fn before_merge(backend: &str) -> (sqlx::migrate::Migrator, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
         for entry in std::fs::read_dir(source).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -214,14 +216,18 @@ mod account_merge {
             conn.close().await.unwrap();
         }
 
-        let storage = Storage::connect(&DatabaseUrl::parse(url).unwrap(), ConnectOptions::default())
-            .await
-            .unwrap();
+        let storage =
+            Storage::connect(&DatabaseUrl::parse(url).unwrap(), ConnectOptions::default())
+                .await
+                .unwrap();
         let applied = storage.migrate().await.unwrap();
         assert_eq!(applied.iter().map(|m| m.version).min(), Some(5));
 
         let ada = storage
-            .user_for(&Identity::new(Platform::Discord, "guild-9", "42"), Utc::now())
+            .user_for(
+                &Identity::new(Platform::Discord, "guild-9", "42"),
+                Utc::now(),
+            )
             .await
             .unwrap();
         let texts: Vec<String> = storage
@@ -232,7 +238,10 @@ mod account_merge {
             .map(|r| r.body)
             .collect();
         assert_eq!(texts, ["from the server", "from a DM"]);
-        assert_eq!(storage.user_zone(ada).await.unwrap().as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            storage.user_zone(ada).await.unwrap().as_deref(),
+            Some("Europe/Berlin")
+        );
         let views = storage.content_views(ada).await.unwrap();
         assert_eq!(views.len(), 1);
         assert_eq!(views[0].3, 3, "views counted together");

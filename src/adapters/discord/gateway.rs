@@ -9,9 +9,8 @@ use std::{
 use serenity::{
     all::{
         AutocompleteChoice, CommandInteraction, Context, CreateAutocompleteResponse,
-        CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler,
-        GatewayIntents, GuildId, Interaction, InteractionId, Message, ReactionType, Ready,
-        ResumedEvent,
+        CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
+        GuildId, Interaction, InteractionId, Message, ReactionType, Ready, ResumedEvent,
     },
     async_trait,
     http::Http,
@@ -173,8 +172,13 @@ impl EventHandler for Handler {
         };
         let result = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
             Ok(done) => {
-                deliver::answer(&self.coach, &ctx.http, responding, &done.unwrap_or_default())
-                    .await
+                deliver::answer(
+                    &self.coach,
+                    &ctx.http,
+                    responding,
+                    &done.unwrap_or_default(),
+                )
+                .await
             }
             Err(_) => {
                 // The core is slow (a busy database): acknowledge now, answer when it is done.
@@ -248,7 +252,10 @@ async fn post_in(
     let mut attachments = files(&outgoing.message);
     for piece in render(&outgoing.message, false) {
         channel
-            .send_message(http, channel_message(piece, std::mem::take(&mut attachments)))
+            .send_message(
+                http,
+                channel_message(piece, std::mem::take(&mut attachments)),
+            )
             .await?;
     }
     Ok(())

@@ -77,7 +77,8 @@ pub fn render(message: &RichMessage, modal_allowed: bool) -> Vec<Rendered> {
     if let Some(form) = &message.form {
         buttons.push((form.id.clone(), form.title.clone()));
     }
-    let has_text = message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty();
+    let has_text =
+        message.title.is_some() || !message.body.is_empty() || !message.fields.is_empty();
     let mut messages: Vec<Rendered> = if has_text {
         pack(embeds(message))
             .into_iter()
@@ -343,7 +344,10 @@ mod tests {
             "a prompt opens the modal"
         );
         let after_deferral = render(&prompt_message, false);
-        assert!(after_deferral[0].modal.is_none(), "no modal after a deferral");
+        assert!(
+            after_deferral[0].modal.is_none(),
+            "no modal after a deferral"
+        );
         assert_eq!(
             json(&after_deferral[0].components[0])["components"][0]["custom_id"],
             "reflect"
@@ -396,25 +400,25 @@ mod tests {
             assert!(embeds.len() <= EMBEDS_MAX);
             let mut message_total = 0;
             for embed in &embeds {
-            let desc = embed["description"].as_str().unwrap_or("");
-            assert!(desc.chars().count() <= DESCRIPTION_MAX);
-            description.push_str(desc);
-            description.push('\n');
-            let fields = embed["fields"].as_array().map_or(0, Vec::len);
-            assert!(fields <= FIELDS_MAX);
-            field_count += fields;
-            let total: usize = desc.chars().count()
-                + embed["title"].as_str().map_or(0, |t| t.chars().count())
-                + embed["fields"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| {
-                        f["name"].as_str().unwrap().chars().count()
-                            + f["value"].as_str().unwrap().chars().count()
-                    })
-                    .sum::<usize>();
-            message_total += total;
+                let desc = embed["description"].as_str().unwrap_or("");
+                assert!(desc.chars().count() <= DESCRIPTION_MAX);
+                description.push_str(desc);
+                description.push('\n');
+                let fields = embed["fields"].as_array().map_or(0, Vec::len);
+                assert!(fields <= FIELDS_MAX);
+                field_count += fields;
+                let total: usize = desc.chars().count()
+                    + embed["title"].as_str().map_or(0, |t| t.chars().count())
+                    + embed["fields"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|f| {
+                            f["name"].as_str().unwrap().chars().count()
+                                + f["value"].as_str().unwrap().chars().count()
+                        })
+                        .sum::<usize>();
+                message_total += total;
             }
             assert!(message_total <= EMBED_TOTAL_MAX, "{message_total}");
         }

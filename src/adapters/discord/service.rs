@@ -47,9 +47,9 @@ impl Discord {
         let api = Self::rest_client(config).await?;
         match api.get_current_user().await {
             Ok(me) => tracing::info!(bot = me.name.as_str(), "Discord token accepted"),
-            Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)))
-                if response.status_code.as_u16() == 401 =>
-            {
+            Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(
+                response,
+            ))) if response.status_code.as_u16() == 401 => {
                 return Err(StartError::TokenRejected);
             }
             Err(err) => return Err(StartError::Unreachable(err.to_string())),
