@@ -11,7 +11,8 @@ use super::{CheckinSet, Item, Kind, Problem, SourceFile};
 pub const MAX_TITLE: usize = 80;
 pub const MAX_SUMMARY: usize = 200;
 pub const MAX_QUESTION: usize = 300;
-/// Slack's limit for one section's text; Discord's embed description (4,096) is looser.
+/// One item reads as one block on every surface: 3,000 is the smallest section limit among the
+/// platforms planned (Slack, next); Discord allows 4,096 per embed description.
 pub const MAX_BODY: usize = 3000;
 /// Discord's limit for one embed field.
 pub const MAX_FIELD: usize = 1024;
