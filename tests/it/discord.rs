@@ -823,3 +823,63 @@ mod delivery {
         assert!(text.contains("another server"), "{text}");
     }
 }
+
+mod confirmations {
+    use serde_json::{Value, json};
+
+    use super::service::*;
+    use crate::fake_discord::{APPLICATION_ID, FakeDiscord, TOKEN};
+
+    fn press(id: u64, custom_id: &Value, message_id: &str) -> Value {
+        let mut press = interaction(
+            id,
+            3,
+            json!({ "custom_id": custom_id, "component_type": 2 }),
+        );
+        press["message"] = json!({
+            "id": message_id, "channel_id": "1200000000000000011",
+            "author": { "id": APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
+            "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": false, "type": 0, "components": []
+        });
+        press
+    }
+
+    #[tokio::test]
+    async fn a_stale_delete_confirmation_deletes_nothing() {
+        let fake = FakeDiscord::start().await;
+        let _running = start(&fake, TOKEN);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        let text = json!([{ "name": "text", "type": 3, "value": "keep this" }]);
+        fake.dispatch("INTERACTION_CREATE", command(1, "reflect", text));
+        callback(&fake, 1).await;
+        let delete = json!([{ "name": "delete", "type": 1, "options": [] }]);
+        fake.dispatch("INTERACTION_CREATE", command(2, "mydata", delete));
+        let ask = callback(&fake, 2).await;
+        let buttons = &ask["data"]["components"][0]["components"];
+        let (delete, keep) = (&buttons[0]["custom_id"], &buttons[1]["custom_id"]);
+        let message = fake.last_message_id();
+        fake.dispatch("INTERACTION_CREATE", press(3, keep, &message));
+        assert_eq!(
+            callback(&fake, 3).await["data"]["embeds"][0]["title"],
+            "Nothing deleted"
+        );
+        fake.dispatch("INTERACTION_CREATE", press(4, delete, &message));
+        let stale = callback(&fake, 4).await;
+        assert!(
+            stale["data"]["embeds"][0]["description"]
+                .as_str()
+                .is_some_and(|t| t.contains("expired")),
+            "{stale}"
+        );
+        fake.dispatch("INTERACTION_CREATE", command(5, "journal", json!([])));
+        assert_eq!(
+            callback(&fake, 5).await["data"]["embeds"][0]["fields"][0]["value"],
+            "keep this"
+        );
+    }
+}
