@@ -17,6 +17,7 @@ use std::{
 
 pub use item::{CheckinSet, Item, Kind};
 pub use lookup::{Hit, LookupIndex};
+pub use parse::MAX_SLUG;
 
 /// The catalog shipped with this build, from the repository's `prompts/` folder.
 static EMBEDDED: include_dir::Dir<'static> =

@@ -9,6 +9,9 @@ use super::{CheckinSet, Item, Kind, Problem, SourceFile};
 
 /// Platform limits the text must fit (characters).
 pub const MAX_TITLE: usize = 80;
+/// A slug travels inside button and form ids (`reflect:<slug>:<delivery>`), which must stay
+/// within 100 characters, Discord's `custom_id` limit (see `core::action`).
+pub const MAX_SLUG: usize = 64;
 pub const MAX_SUMMARY: usize = 200;
 pub const MAX_QUESTION: usize = 300;
 /// One item reads as one block on every surface: 3,000 is the smallest section limit among the
@@ -201,6 +204,8 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
     if !slug.is_empty() {
         if !is_slug(&slug) {
             report.key("slug", format!("slug {slug:?} may only use lowercase letters, digits and single `-` between them"));
+        } else if slug.chars().count() > MAX_SLUG {
+            report.too_long("slug", &slug, MAX_SLUG);
         } else if slug != stem {
             report.key(
                 "slug",

@@ -4,8 +4,8 @@
 //! A button's id and a form's id share this one namespace: pressing a button whose action
 //! opens a form (`reflect:…`, `scenario:…`) answers with that form, and submitting the form
 //! with the same id does the work. Encoded ids stay within 100 characters, the smallest
-//! platform limit (Discord's `custom_id`): slugs are at most 64 characters (checked with the
-//! catalog) and numbers are database ids.
+//! platform limit (Discord's `custom_id`): slugs are at most 64 characters (the catalog check,
+//! `content::MAX_SLUG`, refuses longer ones) and numbers are database ids.
 
 use std::fmt;
 
@@ -137,6 +137,23 @@ mod tests {
         for action in actions {
             assert_eq!(Action::parse(&action.to_string()), Ok(action.clone()));
             assert!(action.to_string().chars().count() <= 100);
+        }
+    }
+
+    #[test]
+    fn the_longest_ids_fit_discords_custom_id() {
+        let slug = "a".repeat(crate::content::MAX_SLUG);
+        for action in [
+            Action::Reflect {
+                slug: Some(slug.clone()),
+                delivery: Some(i64::MAX),
+            },
+            Action::Confirm {
+                confirmation: i64::MAX,
+                accept: false,
+            },
+        ] {
+            assert!(action.to_string().chars().count() <= 100, "{action}");
         }
     }
 

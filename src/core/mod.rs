@@ -162,9 +162,11 @@ impl Coach {
     }
 
     /// Sends a message that answers no interaction (a nudge, a notice, a message to a person)
-    /// on `platform` in `workspace`, and returns the platform's message id. A message to a
-    /// person who does not accept direct messages is kept as a pending notice, shown with
-    /// their next interaction, and the result is `Ok(None)`: it is not lost.
+    /// on `platform` in `workspace`, and returns the platform's message id; once sent, the
+    /// core is told it was [delivered](Coach::delivered). A message to a person who does not
+    /// accept direct messages is kept as a pending notice, shown with their next interaction,
+    /// and the result is `Ok(None)`: it is not lost. A message that already is a pending notice
+    /// stays one (the error is returned) rather than being kept twice.
     pub async fn send(
         &self,
         platform: Platform,
@@ -173,9 +175,13 @@ impl Coach {
         key: Option<&str>,
     ) -> Result<Option<String>, SendError> {
         match self.router.send(platform, workspace, outgoing, key).await {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => {
+                self.delivered(outgoing).await;
+                Ok(Some(id))
+            }
             Err(SendError::DmClosed(reason)) => {
-                let Destination::Person(person) = &outgoing.to else {
+                let (Destination::Person(person), None) = (&outgoing.to, outgoing.pending_notice)
+                else {
                     return Err(SendError::DmClosed(reason));
                 };
                 let identity = Identity::new(platform, workspace, person);

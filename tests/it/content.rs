@@ -230,6 +230,14 @@ fn broken_catalog() -> tempfile::TempDir {
         "templates/t.md",
         "+++\nslug = \"t\"\nkind = \"template\"\ntitle = \"T\"\nsummary = \"s\"\ntags = [\"x\"]\nexample = \"filled\"\n\n[placeholders]\nname = \"who\"\n+++\nHi {name}, see {Bad Name}.\n",
     );
+    let slug = "a".repeat(65);
+    write(
+        p,
+        &format!("models/{slug}.md"),
+        &format!(
+            "+++\nslug = \"{slug}\"\nkind = \"model\"\ntitle = \"S\"\nsummary = \"s\"\ntags = [\"x\"]\nquestion = \"q\"\n+++\nBody.\n"
+        ),
+    );
     let long = "word ".repeat(700);
     write(
         p,
@@ -258,6 +266,7 @@ fn content_check_reports_every_problem_with_path_and_line() {
         ("models/no-title.md:1:", "`title` is missing"),
         ("models/long.md:9:", "the body is 3499 characters"),
         ("templates/t.md:12:", "malformed placeholder"),
+        ("aaaaa.md:2:", "`slug` is 65 characters"),
     ];
     for (location, message) in expect {
         assert!(

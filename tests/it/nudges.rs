@@ -719,7 +719,13 @@ async fn an_admin_who_blocks_dms_sees_the_notice_with_their_next_command(db: Tes
         Some("A nudge could not be posted")
     );
     assert!(out[1].ephemeral);
-    // Not delivered yet (the adapter failed to send it, say): it comes again.
+    // Tried as a direct message while DMs are still closed: it stays one notice, not two.
+    let mut as_dm = out[1].clone();
+    as_dm.kind = OutgoingKind::Dm;
+    as_dm.to = shiftcoach::core::Destination::Person("admin".into());
+    let bounced = w.coach.send(Platform::Slack, "T1", &as_dm, None).await;
+    assert!(matches!(bounced, Err(SendError::DmClosed(_))), "{bounced:?}");
+    // Not delivered yet (the adapter failed to send it, say): it comes again, once.
     let again = w
         .run("admin", true, InteractionKind::command("help", ""))
         .await;

@@ -16,7 +16,7 @@
 use serenity::{
     all::{
         CreateAttachment, CreateInteractionResponse, CreateInteractionResponseFollowup,
-        CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, InteractionId,
+        CreateInteractionResponseMessage, EditInteractionResponse, InteractionId,
     },
     builder::Builder,
     http::Http,
@@ -62,6 +62,7 @@ pub async fn answer(
     let mut first_error = None;
     for message in outgoing {
         if let Destination::Person(_) = message.to {
+            // Through the postman; the core is told once it is sent.
             if let Err(err) = coach
                 .send(Platform::Discord, responding.workspace, message, None)
                 .await
@@ -153,12 +154,4 @@ async fn follow_up(
         .execute(http, (None, token))
         .await
         .map(|_| ())
-}
-
-/// A rendered piece as a channel message (nudges, direct messages), files included.
-pub fn channel_message(piece: Rendered, files: Vec<CreateAttachment>) -> CreateMessage {
-    CreateMessage::new()
-        .embeds(piece.embeds)
-        .components(piece.components)
-        .files(files)
 }

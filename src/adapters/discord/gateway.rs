@@ -18,12 +18,11 @@ use serenity::{
 
 use super::{
     commands,
-    deliver::{self, Responding, channel_message, files},
+    deliver::{self, Responding},
     interaction,
-    render::render,
 };
 use crate::{
-    core::{self, Actor, Coach, InteractionKind, Outgoing, OutgoingKind, Platform},
+    core::{self, Actor, Coach, InteractionKind, OutgoingKind, Platform},
     ops::Readiness,
 };
 
@@ -116,30 +115,31 @@ impl EventHandler for Handler {
         };
         let answer = self.coach.handle(&reply).await;
         for (i, outgoing) in answer.iter().enumerate() {
-            let result = if i == 0 && outgoing.kind == OutgoingKind::Reply {
+            if i == 0 && outgoing.kind == OutgoingKind::Reply {
                 // Kept: a ✅ says so without another message.
-                message
+                match message
                     .react(&ctx.http, ReactionType::Unicode("\u{2705}".into()))
                     .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string())
-            } else if direct {
-                post_in(&ctx.http, message.channel_id, outgoing)
-                    .await
-                    .map_err(|err| err.to_string())
+                {
+                    Ok(_) => self.coach.delivered(outgoing).await,
+                    Err(err) => tracing::warn!(error = %err, "acknowledging a message failed"),
+                }
+                continue;
+            }
+            // Anything else is said privately: in the DM the person wrote in, or in their DMs
+            // rather than in a thread others read.
+            let mut private = outgoing.clone();
+            private.to = if direct {
+                core::Destination::Channel(message.channel_id.to_string())
             } else {
-                // Said privately: nobody else in the thread needs to read it.
-                let mut private = outgoing.clone();
-                private.to = core::Destination::Person(message.author.id.to_string());
-                self.coach
-                    .send(Platform::Discord, &workspace, &private, None)
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string())
+                core::Destination::Person(message.author.id.to_string())
             };
-            match result {
-                Ok(()) => self.coach.delivered(outgoing).await,
-                Err(err) => tracing::warn!(error = %err, "acknowledging a message failed"),
+            if let Err(err) = self
+                .coach
+                .send(Platform::Discord, &workspace, &private, None)
+                .await
+            {
+                tracing::warn!(error = %err, "answering a message failed");
             }
         }
     }
@@ -241,24 +241,6 @@ fn id_and_token(interaction: &Interaction) -> Option<(InteractionId, String)> {
         Interaction::Modal(i) => Some((i.id, i.token.clone())),
         _ => None,
     }
-}
-
-/// Posts every piece of a message in a channel (a DM the person wrote in), files first.
-async fn post_in(
-    http: &Http,
-    channel: serenity::all::ChannelId,
-    outgoing: &Outgoing,
-) -> serenity::Result<()> {
-    let mut attachments = files(&outgoing.message);
-    for piece in render(&outgoing.message, false) {
-        channel
-            .send_message(
-                http,
-                channel_message(piece, std::mem::take(&mut attachments)),
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 /// Registers the commands (globally, or in one guild) when they differ from what Discord has.

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use serenity::{
-    all::{Channel, ChannelId, Nonce, UserId},
+    all::{Channel, ChannelId, CreateAttachment, CreateMessage, Nonce, UserId},
     http::{Http, HttpError},
 };
 
 use super::{
-    deliver::{channel_message, files},
+    deliver::files,
     render::{INPUT_MAX, Rendered, render},
 };
 use crate::{
@@ -120,6 +120,14 @@ impl Postman for DiscordPostman {
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(self.deliver(message, key))
     }
+}
+
+/// A rendered piece as a channel message, files included.
+fn channel_message(piece: Rendered, files: Vec<CreateAttachment>) -> CreateMessage {
+    CreateMessage::new()
+        .embeds(piece.embeds)
+        .components(piece.components)
+        .files(files)
 }
 
 fn parse_id(text: &str) -> Result<u64, SendError> {
