@@ -213,12 +213,28 @@ async fn notice_for(storage: &Storage, platform: Platform, workspace: &str) -> i
     storage.pending_notices(user).await.unwrap()[0].id
 }
 
-async fn notices_left(storage: &Storage, platform: Platform, workspace: &str) -> usize {
+/// Checks that the case's notice is gone exactly when the answer carried it (it was
+/// delivered), then removes it so the next case starts without one.
+async fn notice_settled(
+    storage: &Storage,
+    platform: Platform,
+    workspace: &str,
+    answer: &[Outgoing],
+    notice: i64,
+    case: &str,
+) {
     let user = storage
         .user_for(&Identity::new(platform, workspace, USER), Utc::now())
         .await
         .unwrap();
-    storage.pending_notices(user).await.unwrap().len()
+    let left = storage.pending_notices(user).await.unwrap().len();
+    let carried = answer.iter().any(|o| o.pending_notice.is_some());
+    assert_eq!(
+        left,
+        usize::from(!carried),
+        "{case}: a delivered notice is removed"
+    );
+    storage.remove_pending_notice(notice).await.unwrap();
 }
 
 mod console {
@@ -300,16 +316,15 @@ mod console {
                     assert_eq!(line["form"]["id"], "reflect", "{}", case.name);
                 }
             }
-            let left = notices_left(&db.storage, Platform::Console, "local").await;
-            let carried = answer.iter().any(|o| o.pending_notice.is_some());
-            assert_eq!(
-                left,
-                usize::from(!carried),
-                "{}: a delivered notice is removed",
-                case.name
-            );
-            // Leave no notice behind for the next case.
-            db.storage.remove_pending_notice(notice).await.unwrap();
+            notice_settled(
+                &db.storage,
+                Platform::Console,
+                "local",
+                &answer,
+                notice,
+                case.name,
+            )
+            .await;
         }
     }
 }
@@ -496,15 +511,15 @@ mod discord {
                     );
                 }
             }
-            let left = notices_left(&db.storage, Platform::Discord, GUILD).await;
-            let carried = answer.iter().any(|o| o.pending_notice.is_some());
-            assert_eq!(
-                left,
-                usize::from(!carried),
-                "{}: a delivered notice is removed",
-                case.name
-            );
-            db.storage.remove_pending_notice(notice).await.unwrap();
+            notice_settled(
+                &db.storage,
+                Platform::Discord,
+                GUILD,
+                &answer,
+                notice,
+                case.name,
+            )
+            .await;
         }
     }
 

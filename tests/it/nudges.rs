@@ -724,7 +724,10 @@ async fn an_admin_who_blocks_dms_sees_the_notice_with_their_next_command(db: Tes
     as_dm.kind = OutgoingKind::Dm;
     as_dm.to = shiftcoach::core::Destination::Person("admin".into());
     let bounced = w.coach.send(Platform::Slack, "T1", &as_dm, None).await;
-    assert!(matches!(bounced, Err(SendError::DmClosed(_))), "{bounced:?}");
+    assert!(
+        matches!(bounced, Err(SendError::DmClosed(_))),
+        "{bounced:?}"
+    );
     // Not delivered yet (the adapter failed to send it, say): it comes again, once.
     let again = w
         .run("admin", true, InteractionKind::command("help", ""))
