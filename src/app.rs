@@ -179,6 +179,11 @@ impl App {
 
 /// Connects to the configured database (retrying for a while) and brings its schema up to date.
 pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
+    // The data folder is the service's own: private even when an older version made it 0755.
+    if config.database.backend() == crate::config::Backend::Sqlite {
+        crate::files::private_dir(&config.data_dir)
+            .with_context(|| format!("preparing the data folder {}", config.data_dir.display()))?;
+    }
     let options = ConnectOptions {
         retry_for: config.db_connect_timeout,
         ..ConnectOptions::default()

@@ -153,7 +153,91 @@ pub enum Backend {
     Sqlite,
 }
 
-/// A database URL whose password never reaches `Debug` or `Display`.
+/// Query parameters whose values are credentials, compared without case, `-` or `_`: the
+/// libpq names (`password`, `sslpassword`), their common spellings, and the token-like names
+/// other services put in URLs.
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "sslpassword",
+    "passphrase",
+    "secret",
+    "clientsecret",
+    "token",
+    "accesstoken",
+    "authtoken",
+    "apikey",
+    "key",
+    "sig",
+    "signature",
+    "xamzsignature",
+    "xamzsecuritytoken",
+    "xamzcredential",
+    "credential",
+    "credentials",
+    "auth",
+];
+
+/// A URL as it may be shown or logged: the password of the user-info part and the value of
+/// every credential-bearing query parameter ([`CREDENTIAL_PARAMS`]) become `***`. Text that is
+/// not a URL, or a URL without a host, is cut to its scheme (`mysql://…`), since it may hold
+/// a password in a form we cannot parse. This is the one way shiftcoach shows a URL.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(raw) else {
+        return match raw.split_once("://") {
+            Some((scheme, _))
+                if scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+') =>
+            {
+                format!("{scheme}://…")
+            }
+            _ => "(not a URL)".to_owned(),
+        };
+    };
+    if !parsed.has_host() {
+        // Without a host there is no user-info part to find a password in: show the scheme only.
+        return format!("{}:…", parsed.scheme());
+    }
+    if parsed.password().is_some() {
+        // Setting a password on a URL that already has one cannot fail.
+        let _ = parsed.set_password(Some("***"));
+    }
+    if let Some(query) = parsed.query() {
+        let query = redact_query(query);
+        parsed.set_query(Some(&query));
+    }
+    parsed.to_string()
+}
+
+/// A query string (without its `?`) with the value of every credential-bearing parameter
+/// replaced by `***`; other parameters are kept as written.
+fn redact_query(query: &str) -> String {
+    let credential = |key: &str| {
+        let decoded: String = url::form_urlencoded::parse(key.as_bytes())
+            .map(|(key, _)| key.into_owned())
+            .collect();
+        let folded: String = decoded
+            .chars()
+            .filter(|c| *c != '-' && *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        CREDENTIAL_PARAMS.contains(&folded.as_str())
+    };
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if credential(key) => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A database URL whose password (in the user info or the query string) never reaches
+/// `Debug` or `Display`.
 #[derive(Clone)]
 pub struct DatabaseUrl {
     url: SecretString,
@@ -173,16 +257,14 @@ impl DatabaseUrl {
         } else {
             return Err(EXPECTED.to_owned());
         };
-        let redacted = match url::Url::parse(raw) {
-            Ok(mut parsed) => {
-                if parsed.password().is_some() {
-                    // Setting a password on a URL that already has one cannot fail.
-                    let _ = parsed.set_password(Some("***"));
-                }
-                parsed.to_string()
-            }
-            Err(_) if backend == Backend::Sqlite => raw.to_owned(),
-            Err(_) => return Err(EXPECTED.to_owned()),
+        if backend == Backend::Postgres && url::Url::parse(raw).is_err() {
+            return Err(EXPECTED.to_owned());
+        }
+        // SQLite URLs name local paths, which are shown as written (not percent-encoded).
+        let redacted = match (backend, raw.split_once('?')) {
+            (Backend::Sqlite, Some((path, query))) => format!("{path}?{}", redact_query(query)),
+            (Backend::Sqlite, None) => raw.to_owned(),
+            (Backend::Postgres, _) => redact_url(raw),
         };
         Ok(Self {
             url: SecretString::from(raw.to_owned()),
@@ -306,11 +388,18 @@ impl Config {
             discord_api_base: raw.parse("discord_api_base", None, |value| {
                 url::Url::parse(value)
                     .ok()
-                    .filter(|url| url.scheme() == "https" && url.host().is_some())
+                    .filter(|url| {
+                        url.scheme() == "https"
+                            && url.host().is_some()
+                            && url.username().is_empty()
+                            && url.password().is_none()
+                            && url.query().is_none()
+                    })
                     .map(Some)
                     .ok_or_else(|| {
                         format!(
-                            "expected an https:// URL such as https://discord.com, got {value:?}"
+                            "expected an https:// URL without credentials or query, such as https://discord.com, got {}",
+                            redact_url(value)
                         )
                     })
             })?,
@@ -492,6 +581,51 @@ mod tests {
             config.database.expose(),
             "postgres://coach:hunter2@db.internal:5432/coach"
         );
+    }
+
+    #[test]
+    fn every_credential_in_a_url_is_redacted_wherever_it_is() {
+        let urls = [
+            "postgres://u@127.0.0.1:1/db?password=s3cr3tA",
+            "postgresql://u:s3cr3tA@127.0.0.1/db",
+            "postgres://u:s3cr3tA@h/db?sslmode=require&sslpassword=s3cr3tA",
+            "postgres://u@h/db?application_name=coach&PassWord=s3cr3tA",
+            "postgres://u@h/db?pass_word=s3cr3tA&sslmode=disable",
+            "postgres://u@h/db?pwd=s3cr3tA",
+            "postgres://u@h/db?Pass%77ord=s3cr3tA",
+            "sqlite:///tmp/coach.db?password=s3cr3tA",
+            "sqlite:coach.db?mode=rwc&key=s3cr3tA",
+        ];
+        for raw in urls {
+            let url = DatabaseUrl::parse(raw).unwrap();
+            for shown in [url.to_string(), format!("{url:?}")] {
+                assert!(!shown.contains("s3cr3tA"), "{raw} shown as {shown}");
+                assert!(shown.contains("***"), "{raw} shown as {shown}");
+            }
+            assert_eq!(url.expose(), raw);
+        }
+        let kept = DatabaseUrl::parse("postgres://u@h/db?sslmode=require").unwrap();
+        assert_eq!(kept.to_string(), "postgres://u@h/db?sslmode=require");
+        assert_eq!(
+            redact_url("https://proxy.example/api?token=s3cr3tA&v=10"),
+            "https://proxy.example/api?token=***&v=10"
+        );
+        assert_eq!(redact_url("mysql:/x:s3cr3tA@@"), "mysql:…");
+        assert_eq!(redact_url("no url s3cr3tA"), "(not a URL)");
+    }
+
+    #[test]
+    fn an_api_base_with_credentials_is_refused_without_echoing_them() {
+        for value in [
+            "https://u:s3cr3tA@proxy.example",
+            "https://proxy.example/?token=s3cr3tA",
+        ] {
+            let err = load(&[("DISCORD_API_BASE", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("DISCORD_API_BASE: "), "{err}");
+            assert!(!err.contains("s3cr3tA"), "{err}");
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //!   migrations are under `migrations/<backend>/` and embedded in the binary.
 //! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
 //! - [`clock`]: the injectable clock (system or virtual).
+//! - [`files`]: folders and files the service writes, private to its own user (0700/0600).
 //! - [`markdown`]: the small Markdown subset messages are written in.
 //! - [`ops`]: `/healthz`, `/readyz` and Prometheus `/metrics` for operators, and shutdown
 //!   signals.
@@ -40,6 +41,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod core;
+pub mod files;
 pub mod markdown;
 pub mod ops;
 pub mod scheduler;

@@ -396,6 +396,9 @@ impl<W: Write> Console<W> {
 
     fn emit_at(&mut self, outgoing: &Outgoing, at: DateTime<Utc>) -> anyhow::Result<()> {
         let message = &outgoing.message;
+        if outgoing.erasure {
+            self.erase_exports()?;
+        }
         let saved = match &message.attachment {
             Some(attachment) => Some(self.save_attachment(attachment)?),
             None => None,
@@ -428,14 +431,56 @@ impl<W: Write> Console<W> {
         Ok(())
     }
 
-    /// Writes an attachment into the export folder and returns its path.
+    /// This person's folder under the export folder: `u-` and the hex of their user id, so
+    /// that any two people (whatever their names' characters or case) get different folders.
+    fn person_export_dir(&self) -> PathBuf {
+        let hex: String = self
+            .options
+            .user
+            .bytes()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        self.options.export_dir.join(format!("u-{hex}"))
+    }
+
+    /// Writes an attachment into the person's export folder, private to this account, and
+    /// returns its path. A file is never replaced: a taken name gets `-2`, `-3`... before its
+    /// extension.
     fn save_attachment(&self, attachment: &Attachment) -> anyhow::Result<PathBuf> {
-        std::fs::create_dir_all(&self.options.export_dir)
-            .with_context(|| format!("creating {}", self.options.export_dir.display()))?;
-        let path = self.options.export_dir.join(&attachment.filename);
-        std::fs::write(&path, &attachment.bytes)
-            .with_context(|| format!("writing {}", path.display()))?;
-        Ok(path)
+        let dir = self.person_export_dir();
+        crate::files::private_dir(&self.options.export_dir)
+            .and_then(|()| crate::files::private_dir(&dir))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let (stem, extension) = match attachment.filename.rsplit_once('.') {
+            Some((stem, extension)) => (stem, format!(".{extension}")),
+            None => (attachment.filename.as_str(), String::new()),
+        };
+        for n in 1..=1000 {
+            let name = match n {
+                1 => format!("{stem}{extension}"),
+                n => format!("{stem}-{n}{extension}"),
+            };
+            let path = dir.join(name);
+            match crate::files::write_new_private(&path, &attachment.bytes) {
+                Ok(()) => return Ok(path),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(err) => {
+                    return Err(err).with_context(|| format!("writing {}", path.display()));
+                }
+            }
+        }
+        anyhow::bail!("{} already holds 1,000 exports named {stem}", dir.display())
+    }
+
+    /// Deletes every export file kept for the person (after `/mydata delete`).
+    fn erase_exports(&self) -> anyhow::Result<()> {
+        let dir = self.person_export_dir();
+        match std::fs::remove_dir_all(&dir) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(err).with_context(|| format!("deleting {}", dir.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn print_banner(&mut self) -> anyhow::Result<()> {

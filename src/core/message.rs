@@ -39,6 +39,10 @@ pub struct Outgoing {
     /// The stored pending notice this message carries: removed from storage only once the
     /// adapter has delivered the message ([`Coach::delivered`](super::Coach::delivered)).
     pub pending_notice: Option<i64>,
+    /// This message confirms that the person who acted had all their data deleted: an
+    /// adapter that keeps anything of theirs outside the database (the console's export
+    /// files) deletes it before delivering the message.
+    pub erasure: bool,
 }
 
 impl Outgoing {
@@ -50,6 +54,7 @@ impl Outgoing {
             ephemeral,
             message,
             pending_notice: None,
+            erasure: false,
         }
     }
 }
@@ -74,7 +79,9 @@ pub struct RichMessage {
 /// names.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
-    /// The file's name as the person sees it; letters, digits, `-`, `_` and `.` only.
+    /// The file's name as the person sees it; letters, digits, `-`, `_` and `.` only. It
+    /// names the content and the time, not the person: an adapter that stores files keeps
+    /// each person's apart and never replaces one file with another.
     pub filename: String,
     /// The media type, e.g. `application/json` or `image/png`.
     pub media_type: &'static str,

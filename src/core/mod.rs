@@ -403,8 +403,9 @@ impl Coach {
         name: &str,
         text: &str,
     ) -> Result<Vec<Outgoing>, CoreError> {
-        tracing::debug!(command = name, "command received");
         let Some(spec) = commands::find(name) else {
+            // What was typed is the person's text: only the fact is logged, never the name.
+            tracing::debug!("unknown command received");
             let hint = match commands::closest(name) {
                 Some(spec) => format!("Did you mean /{}? ", spec.name),
                 None => String::new(),
@@ -413,6 +414,7 @@ impl Coach {
                 "There is no /{name} command. {hint}/help lists every command."
             )));
         };
+        tracing::debug!(command = spec.name, "command received");
         if !self.may_use(&ctx.interaction.actor, spec.access) {
             return Err(CoreError::Refused(format!(
                 "Only workspace admins (or people listed in SHIFTCOACH_ADMINS) can use /{}. Ask one of them.",

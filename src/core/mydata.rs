@@ -27,7 +27,7 @@ pub async fn mydata(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Core
                 .await?;
             let mut message = RichMessage::titled(
                 "Delete all your data?",
-                format!("This deletes every reflection, scenario answer and record of what you have been shown, on every channel. It cannot be undone. Export first (/mydata export) if you want a copy. These buttons work once, for {CONFIRM_MINUTES} minutes."),
+                format!("This deletes every reflection, scenario answer and record of what you have been shown, on every channel, with your name, zone and earlier export files kept here. It cannot be undone. Export first (/mydata export) if you want a copy. These buttons work once, for {CONFIRM_MINUTES} minutes."),
             );
             let choice = |accept: bool, label: &str| Button {
                 action: Action::Confirm { confirmation, accept }.to_string(),
@@ -72,11 +72,13 @@ pub async fn confirm(
     let message = RichMessage::titled(
         "Your data is deleted",
         format!(
-            "Deleted {} reflection(s) and scenario answer(s), and {} record(s) of items you were shown. Nothing of yours is left.",
+            "Deleted {} reflection(s) and scenario answer(s), {} record(s) of items you were shown, your name and zone, and any export files kept here. Schedules you set for a channel keep running for the channel, no longer linked to you. Nothing of yours is left.",
             counts.reflections, counts.content_views
         ),
     );
-    Ok(vec![ctx.reply(message, true)])
+    let mut reply = ctx.reply(message, true);
+    reply.erasure = true;
+    Ok(vec![reply])
 }
 
 async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
@@ -111,17 +113,6 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
     });
     let bytes =
         serde_json::to_vec_pretty(&document).map_err(|err| CoreError::Internal(err.into()))?;
-    let safe_id: String = actor
-        .user_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     let mut message = RichMessage::titled(
         "Your data",
         format!(
@@ -131,10 +122,7 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
         ),
     );
     message.attachment = Some(Attachment {
-        filename: format!(
-            "shiftcoach-{safe_id}-{}.json",
-            ctx.now.format("%Y%m%dT%H%M%SZ")
-        ),
+        filename: format!("shiftcoach-data-{}.json", ctx.now.format("%Y%m%dT%H%M%SZ")),
         media_type: "application/json",
         bytes,
     });

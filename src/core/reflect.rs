@@ -143,7 +143,8 @@ pub(super) async fn save(
     let findings = secrets::scan(text);
     if !findings.is_empty() {
         let kinds: Vec<&str> = findings.iter().map(|f| f.kind.describe()).collect();
-        tracing::warn!(kinds = ?kinds, "refused to store text that looks like it holds a secret");
+        // A refusal is an ordinary outcome for the person, not a fault for the operator.
+        tracing::info!(kinds = ?kinds, "refused to store text that looks like it holds a secret");
         return Err(CoreError::Refused(secrets::refusal(&findings)));
     }
     let storage = ctx.coach.storage();

@@ -198,10 +198,11 @@ impl Storage {
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(5))
-                    .foreign_keys(true);
-                if let Some(dir) = options.get_filename().parent() {
-                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-                }
+                    .foreign_keys(true)
+                    // Freed pages are overwritten with zeros, so deleted text leaves no trace.
+                    .pragma("secure_delete", "ON");
+                crate::files::prepare_database_file(options.get_filename())
+                    .map_err(sqlx::Error::Io)?;
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(max_connections)

@@ -32,31 +32,57 @@ impl Storage {
         })?)
     }
 
-    /// Deletes everything a person wrote or did, in one transaction, and says how much.
-    /// The user row itself stays (it holds no content), so schedules they set keep working.
+    /// Deletes the person: their user row (name, zone) and, through the foreign keys, every
+    /// reflection, record of items shown, pending notice, confirmation and schedule addressed
+    /// to them, in one transaction. What belongs to others stays: a channel's schedule they set
+    /// keeps running, its `created_by` cleared. Counts say how much was deleted.
+    ///
+    /// On SQLite the connection runs with `secure_delete`, so freed pages are zeroed, and the
+    /// write-ahead log is checkpointed and truncated afterwards, so no copy of the deleted text
+    /// stays in either file. PostgreSQL keeps dead row versions until its vacuum runs (see the
+    /// README's "Deleting data" section).
     pub async fn delete_user_data(&self, user: UserId) -> Result<DeletedCounts, StorageError> {
-        const REFLECTIONS: &str = "DELETE FROM reflections WHERE user_id = $1";
-        const VIEWS: &str = "DELETE FROM content_views WHERE user_id = $1";
-        const NOTICES: &str = "DELETE FROM pending_notices WHERE user_id = $1";
+        const REFLECTIONS: &str = "SELECT COUNT(*) FROM reflections WHERE user_id = $1";
+        const VIEWS: &str = "SELECT COUNT(*) FROM content_views WHERE user_id = $1";
+        const USER: &str = "DELETE FROM users WHERE id = $1";
         let counts = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let reflections = sqlx::query(REFLECTIONS)
+            let reflections: i64 = sqlx::query_scalar(REFLECTIONS)
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            let content_views = sqlx::query(VIEWS)
+                .fetch_one(&mut *tx)
+                .await?;
+            let content_views: i64 = sqlx::query_scalar(VIEWS)
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            sqlx::query(NOTICES).bind(user.0).execute(&mut *tx).await?;
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(USER).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(DeletedCounts {
-                reflections,
-                content_views,
+                reflections: reflections.max(0) as u64,
+                content_views: content_views.max(0) as u64,
             })
         })?;
+        self.purge_freed_space().await?;
         Ok(counts)
+    }
+
+    /// Leaves no copy of deleted rows in the database files where the engine allows it: on
+    /// SQLite, checkpoints the write-ahead log into the (securely deleted) main file and
+    /// truncates the log to zero bytes. On PostgreSQL nothing can be done from a connection
+    /// without blocking everyone; dead rows go at the next vacuum.
+    pub async fn purge_freed_space(&self) -> Result<(), StorageError> {
+        if let super::Pool::Sqlite(pool) = &self.pool {
+            // Returns (busy, log frames, frames checkpointed); busy = 1 means a reader kept
+            // the log from being emptied, which the next checkpoint finishes.
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(pool)
+                .await?;
+            if busy != 0 {
+                tracing::warn!(
+                    "the write-ahead log was busy; deleted text stays in it until the next checkpoint"
+                );
+            }
+        }
+        Ok(())
     }
 }

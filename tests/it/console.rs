@@ -169,7 +169,28 @@ fn reflection_text_never_reaches_the_logs() {
     let output = shiftcoach(
         &["console"],
         &[(key, &value), ("RUST_LOG", "trace")],
-        &format!("/reflect {secret}\n/reflect\n{secret} again\n/journal\n{secret} stray\n"),
+        // Every place a person types: a reflection, a form, a stray line, a mistyped command
+        // and its words, arguments to lookups, schedules, zones, data commands and buttons.
+        &[
+            format!("/reflect {secret}"),
+            "/reflect".into(),
+            format!("{secret} again"),
+            "/journal".into(),
+            format!("{secret} stray"),
+            format!("/zqx{secret} {secret}"),
+            format!("/framework {secret}"),
+            format!("/template {secret}"),
+            format!("/shift \"{secret}\""),
+            format!("/scenario {secret}"),
+            format!("/model {secret}"),
+            format!("/nudges set daily 09:00 {secret}"),
+            format!("/nudges {secret}"),
+            format!("/mydata {secret}"),
+            format!("/press {secret}"),
+            format!("/clock {secret}"),
+            format!("/journal {secret}"),
+        ]
+        .join("\n"),
     );
     assert!(output.status.success());
     let logs = stderr(&output);
@@ -217,24 +238,39 @@ fn a_bad_setting_exits_2_naming_it() {
 
 #[test]
 fn an_unreachable_database_is_retried_then_reported_without_the_password() {
-    // Port 9 on loopback has no PostgreSQL; the retry window is kept short.
-    let output = shiftcoach(
-        &["console"],
-        &[
-            ("DATABASE_URL", "postgres://coach:hunter2@127.0.0.1:9/coach"),
-            ("SHIFTCOACH_DB_CONNECT_TIMEOUT", "2s"),
-        ],
-        "/journal\n",
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let message = stderr(&output);
-    assert!(message.contains("cannot reach the database"), "{message}");
-    assert!(message.contains("127.0.0.1:9"), "{message}");
-    assert!(
-        message.contains("retrying"),
-        "retries are logged: {message}"
-    );
-    assert!(!message.contains("hunter2"), "{message}");
+    // Port 9 on loopback has no PostgreSQL; the retry window is kept short. The password is
+    // tried in every place a URL can carry one, and with every command that connects.
+    for (url, command) in [
+        ("postgres://coach:hunter2@127.0.0.1:9/coach", "console"),
+        (
+            "postgres://coach@127.0.0.1:9/coach?password=hunter2",
+            "migrate",
+        ),
+        (
+            "postgres://coach@127.0.0.1:9/coach?sslmode=disable&sslpassword=hunter2",
+            "console",
+        ),
+    ] {
+        let output = shiftcoach(
+            &[command],
+            &[
+                ("DATABASE_URL", url),
+                ("SHIFTCOACH_DB_CONNECT_TIMEOUT", "2s"),
+                ("RUST_LOG", "debug"),
+            ],
+            "/journal\n",
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert!(message.contains("cannot reach the database"), "{message}");
+        assert!(message.contains("127.0.0.1:9"), "{message}");
+        assert!(
+            message.contains("retrying"),
+            "retries are logged: {message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!stdout(&output).contains("hunter2"));
+    }
 }
 
 #[tokio::test]
@@ -354,4 +390,111 @@ fn a_plain_line_after_a_nudge_is_kept_as_a_reply_and_mydata_exports_it() {
     assert_eq!(document["reflections"][0]["text"], "This one landed");
     assert_eq!(document["reflections"][0]["slug"], nudge["slug"]);
     assert_eq!(document["reflections"][0]["source"], "reply");
+}
+
+/// Runs the console under `umask 022` (the usual default, which leaves new files readable by
+/// every account) as `user`, in `dir`.
+fn console_with_umask_022(dir: &Path, user: &str, stdin: &str) -> Output {
+    let mut child = Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" console --user \"$1\""])
+        .arg(BIN)
+        .arg(user)
+        .env_clear()
+        .env("TZ", "Europe/Berlin")
+        .env("SHIFTCOACH_DATA_DIR", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The paths after "Saved to " in console output.
+fn saved_paths(output: &Output) -> Vec<std::path::PathBuf> {
+    stdout(output)
+        .lines()
+        .filter_map(|line| line.strip_prefix("Saved to "))
+        .map(std::path::PathBuf::from)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private_exports_never_collide_and_delete_removes_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+
+    // Names whose characters a naive file name would flatten to the same thing, exporting
+    // twice in the same second.
+    let people = ["名前", "日本", "Ada", "ada", "a/b", "a_b"];
+    let mut all = Vec::new();
+    for person in people {
+        let output = console_with_umask_022(
+            &dir,
+            person,
+            &format!("/reflect words of {person}\n/mydata export\n/mydata export\n"),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let paths = saved_paths(&output);
+        assert_eq!(paths.len(), 2, "{}", stdout(&output));
+        for path in &paths {
+            let export: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            assert_eq!(
+                export["user"]["id"],
+                person,
+                "{} holds someone else",
+                path.display()
+            );
+            assert_eq!(mode(path), 0o600, "{}", path.display());
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+        }
+        all.extend(paths);
+    }
+    let distinct: std::collections::BTreeSet<_> = all.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        all.len(),
+        "every export has its own file: {all:?}"
+    );
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("exports")), 0o700);
+    assert_eq!(mode(&dir.join("shiftcoach.db")), 0o600);
+
+    // A folder and database left 0755/0644 by an older version are narrowed at start.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.join("shiftcoach.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+
+    // Deleting 名前's data removes their exports and leaves everyone else's.
+    let deleted = console_with_umask_022(&dir, "名前", "/mydata delete\n/press 1\n");
+    assert!(
+        stdout(&deleted).contains("Your data is deleted"),
+        "{}",
+        stdout(&deleted)
+    );
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("shiftcoach.db")), 0o600);
+    for path in &all {
+        let theirs = path.parent() == all[0].parent();
+        assert_eq!(path.exists(), !theirs, "{}", path.display());
+    }
+    let db = std::fs::read(dir.join("shiftcoach.db")).unwrap();
+    for needle in ["words of 名前", "名前"] {
+        assert!(
+            !db.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} is still in the database file"
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! The storage contract, on both backends.
 
 use chrono::{TimeZone, Utc};
-use shiftcoach::storage::{Identity, NewReflection, Platform, ReflectionSource};
+use shiftcoach::storage::{
+    ChannelAddress, Identity, NewReflection, NewSchedule, Platform, Purpose, ReflectionSource,
+};
 
 use crate::support::{TestDb, on_both_backends};
 
@@ -12,6 +14,7 @@ on_both_backends!(
     reflections_belong_to_their_author,
     state_values_are_replaced_not_duplicated,
     views_are_counted_once_per_item_with_the_latest_time,
+    deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
 );
 
 fn identity(external_id: &str) -> Identity {
@@ -265,5 +268,102 @@ mod account_merge {
     #[tokio::test]
     async fn postgres() {
         merge(&crate::support::fresh_postgres_database().await, "postgres").await;
+    }
+}
+
+async fn deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own(db: TestDb) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let storage = &db.storage;
+    let marker = "QUOKKA-7731-private-words";
+    let ada = storage
+        .upsert_user(
+            &identity("ada"),
+            "Ada Marker-Name",
+            Some("Europe/Berlin"),
+            now,
+        )
+        .await
+        .unwrap();
+    let bob = storage
+        .upsert_user(&identity("bob"), "Bob", None, now)
+        .await
+        .unwrap();
+    for (author, body) in [(ada, marker), (ada, marker), (bob, "bob keeps this")] {
+        storage
+            .insert_reflection(&NewReflection {
+                author,
+                channel: "chan-1",
+                source: ReflectionSource::Command,
+                slug: None,
+                delivery: None,
+                body,
+                created_at: now,
+            })
+            .await
+            .unwrap();
+    }
+    storage.record_view(ada, "ooda-loop", now).await.unwrap();
+    storage
+        .add_pending_notice(ada, "A notice", marker, now)
+        .await
+        .unwrap();
+    let channel = ChannelAddress {
+        platform: Platform::Discord,
+        workspace: "guild-1".into(),
+        channel: "chan-1".into(),
+    };
+    let schedule = |person: Option<shiftcoach::storage::UserId>, created_by| NewSchedule {
+        purpose: if person.is_some() {
+            Purpose::Reminder
+        } else {
+            Purpose::Nudge
+        },
+        channel: &channel,
+        person,
+        cron: "0 9 * * *",
+        label: "daily 09:00",
+        zone: "UTC",
+        mix: "models",
+        created_by,
+        next_due: Some(now),
+        now,
+    };
+    storage.insert_schedule(&schedule(None, ada)).await.unwrap();
+    storage
+        .insert_schedule(&schedule(Some(ada), bob))
+        .await
+        .unwrap();
+
+    let counts = storage.delete_user_data(ada).await.unwrap();
+    assert_eq!((counts.reflections, counts.content_views), (2, 1));
+
+    // Nothing of Ada's is left: no user row, reflections, views, notices or schedule for her.
+    assert_eq!(storage.user_identity(ada).await.unwrap(), None);
+    assert_eq!(storage.user_zone(ada).await.unwrap(), None);
+    assert_eq!(storage.count_reflections(ada).await.unwrap(), 0);
+    assert!(storage.content_views(ada).await.unwrap().is_empty());
+    assert!(storage.pending_notices(ada).await.unwrap().is_empty());
+    // What belongs to others stays: the channel's schedule, no longer linked to her, and Bob.
+    let kept = storage.channel_schedules(&channel).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].created_by, None);
+    assert_eq!(storage.count_reflections(bob).await.unwrap(), 1);
+
+    // On SQLite no byte of the deleted text or her name is left in any database file.
+    if let Some(dir) = db.sqlite_dir() {
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            files += 1;
+            for needle in [marker, "Marker-Name"] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle} is still readable in {}",
+                    path.display()
+                );
+            }
+        }
+        assert!(files >= 1);
     }
 }

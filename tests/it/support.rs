@@ -39,6 +39,11 @@ impl TestDb {
         Self::open(url, None).await
     }
 
+    /// The folder holding the SQLite database files; `None` on PostgreSQL.
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(tempfile::TempDir::path)
+    }
+
     async fn open(url: DatabaseUrl, dir: Option<tempfile::TempDir>) -> Self {
         let options = ConnectOptions {
             max_connections: 4,
