@@ -28,6 +28,7 @@
 //! - [`clock`]: the injectable clock (system or virtual).
 //! - [`files`]: folders and files the service writes, private to its own user (0700/0600).
 //! - [`markdown`]: the small Markdown subset messages are written in.
+//! - [`text`]: what counts as blank, grapheme-safe cuts, and how command arguments are read.
 //! - [`ops`]: `/healthz`, `/readyz` and Prometheus `/metrics` for operators, and shutdown
 //!   signals.
 //! - [`telemetry`]: `tracing` setup; no user text or tokens are ever logged.
@@ -48,3 +49,4 @@ pub mod scheduler;
 pub mod secrets;
 pub mod storage;
 pub mod telemetry;
+pub mod text;

@@ -84,16 +84,6 @@ pub fn to_plain(text: &str) -> String {
         .join("\n")
 }
 
-/// Cuts `text` to at most `max` characters, marking the cut with an ellipsis.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('\u{2026}');
-    cut
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@
 //!
 //! The libraries underneath do not keep that promise at their debug and trace levels: serenity
 //! records whole gateway events (message text included) in its spans, and the HTTP and
-//! WebSocket stacks log request bodies. Those targets are therefore held at `warn` whatever
-//! `RUST_LOG` says ([`LIBRARY_CAPS`]); shiftcoach's own targets follow `RUST_LOG` freely.
+//! WebSocket stacks log request bodies, and the database drivers echo connection parameters.
+//! Those targets are therefore held at `warn` (the drivers at `error`) whatever `RUST_LOG`
+//! says ([`LIBRARY_CAPS`], [`DRIVER_CAPS`]); shiftcoach's own targets follow `RUST_LOG`.
 
 use std::io::IsTerminal;
 
@@ -15,7 +16,9 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 /// Library targets whose verbose levels carry message payloads (people's text, tokens in
-/// headers), capped at `warn` after `RUST_LOG` is read.
+/// headers), capped at `warn` after `RUST_LOG` is read. The database drivers are held at
+/// `error`: sqlx warns about connection parameters it ignores by echoing their values, which
+/// can be a password (`?sslpassword=`).
 pub const LIBRARY_CAPS: &[&str] = &[
     "serenity",
     "tungstenite",
@@ -27,11 +30,13 @@ pub const LIBRARY_CAPS: &[&str] = &[
     "reqwest",
     "rustls",
     "tokio_rustls",
-    "sqlx",
     "axum",
     "tower",
     "tower_http",
 ];
+
+/// Database driver targets, held at `error` (see [`LIBRARY_CAPS`]).
+pub const DRIVER_CAPS: &[&str] = &["sqlx", "sqlx_core", "sqlx_postgres", "sqlx_sqlite"];
 
 /// The filter for `rust_log` (the value of `RUST_LOG`, or `default_filter` when unset or
 /// unreadable) with every [`LIBRARY_CAPS`] target held at `warn`.
@@ -42,6 +47,7 @@ pub fn filter(rust_log: Option<&str>, default_filter: &str) -> EnvFilter {
         let target = directive.split(['=', '[']).next().unwrap_or("").trim();
         LIBRARY_CAPS
             .iter()
+            .chain(DRIVER_CAPS)
             .any(|lib| target == *lib || target.starts_with(&format!("{lib}::")))
     };
     let kept = rust_log.map(|value| {
@@ -54,9 +60,13 @@ pub fn filter(rust_log: Option<&str>, default_filter: &str) -> EnvFilter {
     let mut filter = kept
         .and_then(|value| EnvFilter::try_new(value).ok())
         .unwrap_or_else(|| EnvFilter::new(default_filter));
-    for target in LIBRARY_CAPS {
+    let caps = LIBRARY_CAPS
+        .iter()
+        .map(|target| (target, "warn"))
+        .chain(DRIVER_CAPS.iter().map(|target| (target, "error")));
+    for (target, level) in caps {
         // A directive for a target replaces any earlier one for the same target.
-        if let Ok(directive) = format!("{target}=warn").parse() {
+        if let Ok(directive) = format!("{target}={level}").parse() {
             filter = filter.add_directive(directive);
         }
     }

@@ -48,8 +48,11 @@ pub struct ConsoleOptions {
     pub interactive: bool,
     /// The user's own zone, when known.
     pub zone: Option<Tz>,
-    /// Where `/mydata export` files are written.
+    /// Where `/mydata export` files are written, one folder per person.
     pub export_dir: PathBuf,
+    /// Wrap output at this many columns, between words (the terminal's width); `None` prints
+    /// each paragraph on one line, for pipes and scripts.
+    pub wrap: Option<usize>,
 }
 
 /// One message the scheduler sent through the console.
@@ -125,6 +128,37 @@ impl Postman for ConsolePostman {
     }
 }
 
+/// Where the console's lines come from: a pipe, or the line editor on a terminal.
+trait LineSource {
+    /// The next line, after showing `prompt` where there is someone to see it; `None` at the
+    /// end of the input.
+    async fn next_line(&mut self, prompt: String) -> std::io::Result<Option<String>>;
+}
+
+/// Lines from a pipe or file: no prompt is shown.
+struct Piped<R>(tokio::io::Lines<R>);
+
+impl<R: AsyncBufRead + Unpin> LineSource for Piped<R> {
+    async fn next_line(&mut self, _prompt: String) -> std::io::Result<Option<String>> {
+        self.0.next_line().await
+    }
+}
+
+/// Lines from the line editor's thread: each prompt is sent to it, each line comes back.
+struct Editor {
+    ask: std::sync::mpsc::Sender<String>,
+    answers: tokio::sync::mpsc::Receiver<std::io::Result<Option<String>>>,
+}
+
+impl LineSource for Editor {
+    async fn next_line(&mut self, prompt: String) -> std::io::Result<Option<String>> {
+        if self.ask.send(prompt).is_err() {
+            return Ok(None);
+        }
+        self.answers.recv().await.unwrap_or(Ok(None))
+    }
+}
+
 /// A form being filled in, one input per line.
 struct OpenForm {
     form: Form,
@@ -167,17 +201,69 @@ impl<W: Write> Console<W> {
         }
     }
 
-    /// Reads and handles lines until the input ends or `/quit`.
+    /// Reads and handles lines from a pipe or file until the input ends or `/quit`.
     pub async fn run(&mut self, input: impl AsyncBufRead + Unpin) -> anyhow::Result<()> {
+        self.run_with(Piped(input.lines())).await
+    }
+
+    /// Reads and handles lines typed at a terminal, with line editing and this session's
+    /// history (arrow keys, Ctrl-R), until Ctrl-D or `/quit`. Ctrl-C clears the line. The
+    /// history is kept in memory only: what people type is never written to a history file.
+    pub async fn run_interactive(&mut self) -> anyhow::Result<()> {
+        let (ask, asked) = std::sync::mpsc::channel::<String>();
+        let (answer, answers) = tokio::sync::mpsc::channel::<std::io::Result<Option<String>>>(1);
+        // The editor blocks on the terminal, so it runs on its own thread, one prompt at a time.
+        std::thread::spawn(move || {
+            let mut editor = match rustyline::DefaultEditor::new() {
+                Ok(editor) => editor,
+                Err(err) => {
+                    let _ = answer.blocking_send(Err(std::io::Error::other(err)));
+                    return;
+                }
+            };
+            while let Ok(prompt) = asked.recv() {
+                let line = loop {
+                    match editor.readline(&prompt) {
+                        Ok(line) => {
+                            if !line.trim().is_empty() {
+                                let _ = editor.add_history_entry(line.as_str());
+                            }
+                            break Ok(Some(line));
+                        }
+                        Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                        Err(rustyline::error::ReadlineError::Eof) => break Ok(None),
+                        Err(err) => break Err(std::io::Error::other(err)),
+                    }
+                };
+                if answer.blocking_send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        self.run_with(Editor { ask, answers }).await
+    }
+
+    /// The session loop, reading each line from `input`.
+    async fn run_with(&mut self, mut input: impl LineSource) -> anyhow::Result<()> {
         if self.options.interactive {
             self.print_banner()?;
         }
+        // A plain line answers the latest nudge, even one posted by an earlier run.
+        let channel = ChannelAddress {
+            platform: Platform::Console,
+            workspace: WORKSPACE.to_owned(),
+            channel: self.options.channel.clone(),
+        };
+        self.last_nudge = self.coach.storage().latest_nudge_message(&channel).await?;
         // Anything that fell due since the last run goes out first (or is skipped).
         self.run_scheduler(self.clock.now()).await?;
-        let mut lines = input.lines();
         loop {
-            self.print_prompt()?;
-            let Some(line) = lines.next_line().await.context("reading standard input")? else {
+            let prompt = self.prompt();
+            let Some(line) = input
+                .next_line(prompt)
+                .await
+                .context("reading standard input")?
+            else {
                 break;
             };
             if !self.handle_line(&line).await? {
@@ -219,9 +305,26 @@ impl<W: Write> Console<W> {
                 self.emit_local(OutgoingKind::Reply, None, text)?;
             }
             _ => {
-                self.open_form = None;
+                // A command does not close an open form: the next plain line still answers it.
+                // If the command opens a new form, the earlier one is closed, and said so.
+                let before = self.open_form.as_ref().map(|open| open.form.clone());
                 let kind = InteractionKind::command(name, args);
-                self.send(kind).await?;
+                let answer = self.send(kind).await?;
+                let opened = answer.iter().any(|o| o.message.form.is_some());
+                if let Some(form) = before {
+                    let text = if opened {
+                        format!(
+                            "The earlier form \u{201c}{}\u{201d} was closed without sending it.",
+                            form.title
+                        )
+                    } else {
+                        format!(
+                            "Still open: \u{201c}{}\u{201d}. Type your answer on the next line, or /cancel.",
+                            form.title
+                        )
+                    };
+                    self.emit_local(OutgoingKind::Reply, None, &text)?;
+                }
                 self.run_scheduler(self.clock.now()).await?;
                 if name == "help" {
                     self.emit_local(
@@ -242,7 +345,8 @@ impl<W: Write> Console<W> {
                 thread: self.last_nudge.clone(),
                 direct: false,
             };
-            return self.send(kind).await;
+            self.send(kind).await?;
+            return Ok(());
         };
         let next = open.form.inputs[open.values.len()].id.clone();
         open.values.insert(next, text.to_owned());
@@ -250,11 +354,26 @@ impl<W: Write> Console<W> {
             self.open_form = Some(open);
             return Ok(());
         }
+        let form = open.form.clone();
         let kind = InteractionKind::Form {
             form_id: open.form.id,
             values: open.values,
         };
-        self.send(kind).await
+        let answer = self.send(kind).await?;
+        // A refused answer (a secret, too long, empty) leaves the form open to write again.
+        let refused = answer.iter().any(|o| o.kind == OutgoingKind::Error);
+        if refused && self.open_form.is_none() {
+            let text = format!(
+                "\u{201c}{}\u{201d} is still open: type your answer again on the next line, or /cancel.",
+                form.title
+            );
+            self.open_form = Some(OpenForm {
+                form,
+                values: BTreeMap::new(),
+            });
+            self.emit_local(OutgoingKind::Reply, None, &text)?;
+        }
+        Ok(())
     }
 
     async fn handle_press(&mut self, args: &str) -> anyhow::Result<()> {
@@ -269,7 +388,8 @@ impl<W: Write> Console<W> {
                 self.send(InteractionKind::Button {
                     action: button.action,
                 })
-                .await
+                .await?;
+                Ok(())
             }
             None if self.buttons.is_empty() => self.emit_local(
                 OutgoingKind::Error,
@@ -337,7 +457,8 @@ impl<W: Write> Console<W> {
         Ok(())
     }
 
-    async fn send(&mut self, kind: InteractionKind) -> anyhow::Result<()> {
+    /// Sends one interaction to the core, delivers the answer and returns it.
+    async fn send(&mut self, kind: InteractionKind) -> anyhow::Result<Vec<Outgoing>> {
         let interaction = Interaction {
             actor: Actor {
                 platform: Platform::Console,
@@ -352,7 +473,8 @@ impl<W: Write> Console<W> {
             kind,
         };
         let answer = self.coach.handle(&interaction).await;
-        self.deliver(&answer).await
+        self.deliver(&answer).await?;
+        Ok(answer)
     }
 
     /// The console's side of the core's delivery contract: every message printed in order
@@ -421,6 +543,9 @@ impl<W: Write> Console<W> {
             writeln!(self.out, "{line}")?;
         } else {
             let mut text = render_text(outgoing);
+            if let Some(width) = self.options.wrap {
+                text = wrap(&text, width);
+            }
             if let Some(path) = &saved {
                 text = text.trim_end().to_owned();
                 text.push_str(&format!("\nSaved to {}\n\n", path.display()));
@@ -492,17 +617,12 @@ impl<W: Write> Console<W> {
         Ok(())
     }
 
-    fn print_prompt(&mut self) -> anyhow::Result<()> {
-        if !self.options.interactive || self.options.json {
-            return Ok(());
-        }
-        let prompt = match &self.open_form {
+    /// What the next line answers, as a prompt.
+    fn prompt(&self) -> String {
+        match &self.open_form {
             Some(open) => format!("{}> ", open.form.inputs[open.values.len()].label),
             None => format!("#{}> ", self.options.channel),
-        };
-        write!(self.out, "{prompt}")?;
-        self.out.flush()?;
-        Ok(())
+        }
     }
 }
 
@@ -576,6 +696,33 @@ fn to_json(outgoing: &Outgoing, at: DateTime<Utc>) -> serde_json::Value {
             "inputs": form.inputs.iter().map(|input| json!({"id": input.id, "label": input.label, "max_chars": input.max_chars})).collect::<Vec<_>>(),
         })),
     })
+}
+
+/// Wraps `text` to `width` columns between words (never inside one: a longer word or link
+/// keeps its own line), continuing list items and indented lines under their first word.
+fn wrap(text: &str, width: usize) -> String {
+    text.split('\n')
+        .map(|line| {
+            let bare = line.trim_start();
+            let mut indent = line.len() - bare.len();
+            for bullet in ["- ", "* ", "! ", "> "] {
+                if bare.starts_with(bullet) {
+                    indent += bullet.len();
+                }
+            }
+            if let Some((number, _)) = bare.split_once(". ") {
+                if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+                    indent += number.len() + 2;
+                }
+            }
+            let hanging = " ".repeat(indent.min(width / 2));
+            let options = textwrap::Options::new(width.max(20))
+                .break_words(false)
+                .subsequent_indent(&hanging);
+            textwrap::fill(line, options)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Renders a message as readable terminal text.

@@ -74,7 +74,7 @@ pub fn main() -> ExitCode {
         }
     };
     let default_filter = match cli.command {
-        Command::Run | Command::Migrate => "info,sqlx=warn",
+        Command::Run | Command::Migrate => "info",
         Command::Console(_) | Command::Content(_) | Command::Lookup(_) => "warn",
     };
     telemetry::init(config.log_format, default_filter);
@@ -182,11 +182,20 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
         interactive: std::io::stdin().is_terminal(),
         zone: local_zone(),
         export_dir: config.data_dir.join("exports"),
+        wrap: std::io::stdout()
+            .is_terminal()
+            .then(textwrap::termwidth)
+            .filter(|_| !args.json),
     };
-    let input = tokio::io::BufReader::new(tokio::io::stdin());
-    let result = Console::new(coach, scheduler, postman, clock, options, std::io::stdout())
-        .run(input)
-        .await;
+    let interactive = options.interactive;
+    let mut console = Console::new(coach, scheduler, postman, clock, options, std::io::stdout());
+    let result = if interactive {
+        console.run_interactive().await
+    } else {
+        console
+            .run(tokio::io::BufReader::new(tokio::io::stdin()))
+            .await
+    };
     storage.close().await;
     result.map(|()| ExitCode::SUCCESS)
 }

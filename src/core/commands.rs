@@ -1,6 +1,8 @@
 //! The slash commands the core understands, in one table that `/help`, the adapters'
 //! registration and the "did you mean" suggestion all read.
 
+pub use crate::text::ArgStyle;
+
 /// Which command a [`CommandSpec`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandId {
@@ -39,6 +41,8 @@ pub struct CommandSpec {
     pub completes_names: bool,
     /// Who may use it.
     pub access: Access,
+    /// How its text is read: as words (quotes group and are removed) or as free text.
+    pub style: ArgStyle,
 }
 
 /// Every command, in the order `/help` lists them.
@@ -50,6 +54,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Decision frameworks and mental models for a situation in your own words.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::FreeText,
     },
     CommandSpec {
         id: CommandId::Template,
@@ -58,6 +63,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "A fill-in communication template for a situation in your own words.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::FreeText,
     },
     CommandSpec {
         id: CommandId::Model,
@@ -66,6 +72,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "A mental model: the one you name, or one you have not seen yet.",
         completes_names: true,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Shift,
@@ -74,6 +81,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "The shifts from engineer to leader: all of them, or one in full.",
         completes_names: true,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Scenario,
@@ -82,6 +90,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "A practice scenario (random without a name); answer it to get the debrief.",
         completes_names: true,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Reflect,
@@ -90,6 +99,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Write a private reflection; with no text, opens a form.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::Verbatim,
     },
     CommandSpec {
         id: CommandId::Journal,
@@ -98,6 +108,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Show your last n reflections (default 5), newest first. Only you see them.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Nudges,
@@ -106,6 +117,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Admins: schedule daily nudges in a channel, e.g. /nudges set here weekdays 09:00 Europe/Berlin.",
         completes_names: false,
         access: Access::Admins,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Mydata,
@@ -114,6 +126,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Download everything stored about you as JSON, or delete all of it.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
     CommandSpec {
         id: CommandId::Help,
@@ -122,6 +135,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "List the commands.",
         completes_names: false,
         access: Access::Everyone,
+        style: ArgStyle::Words,
     },
 ];
 

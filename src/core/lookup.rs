@@ -337,12 +337,17 @@ pub async fn answer_scenario(
         .get(SCENARIO_INPUT)
         .map(|text| text.trim())
         .unwrap_or("");
-    if answer.is_empty() {
+    if crate::text::is_blank(answer) {
         return Err(CoreError::Refused(
             "The answer was empty, so there is no debrief yet: write what you would do.".into(),
         ));
     }
-    reflect::save(ctx, answer, ReflectionSource::Form, Some(&item.slug), None).await?;
+    reflect::answer(ctx, answer, ReflectionSource::Form, Some(&item.slug), None).await
+}
+
+/// The debrief of a practice scenario, shown once the person has answered it.
+pub(super) fn debrief(ctx: &Context<'_>, item: &Item) -> RichMessage {
+    let catalog = ctx.coach.catalog();
     let mut message = RichMessage::titled(
         format!("Debrief: {}", item.title),
         item.debrief.clone().unwrap_or_default(),
@@ -358,7 +363,7 @@ pub async fn answer_scenario(
         name: "Your answer".into(),
         value: "Saved privately in your journal next to this scenario (/journal).".into(),
     });
-    Ok(vec![ctx.reply(message, true)])
+    message
 }
 
 /// Autocomplete for the name argument of `command`.

@@ -315,12 +315,27 @@ impl Coach {
                 "Something went wrong on our side and nothing was saved. Please try again in a moment.".into()
             }
         };
+        // A refused form (a secret, too long, empty) can be written again: the same form id
+        // pressed as a button opens the form anew.
+        let mut buttons = Vec::new();
+        if let InteractionKind::Form { form_id, .. } = &interaction.kind {
+            if matches!(
+                Action::parse(form_id),
+                Ok(Action::Reflect { .. } | Action::Scenario { .. })
+            ) {
+                buttons.push(Button {
+                    action: form_id.clone(),
+                    label: "Write it again".into(),
+                });
+            }
+        }
         Outgoing::new(
             OutgoingKind::Error,
             Destination::Channel(interaction.channel.clone()),
             true,
             RichMessage {
                 body: text,
+                buttons,
                 ..RichMessage::default()
             },
         )
@@ -415,6 +430,7 @@ impl Coach {
             )));
         };
         tracing::debug!(command = spec.name, "command received");
+        let text = &crate::text::arguments(text, spec.style);
         if !self.may_use(&ctx.interaction.actor, spec.access) {
             return Err(CoreError::Refused(format!(
                 "Only workspace admins (or people listed in SHIFTCOACH_ADMINS) can use /{}. Ask one of them.",

@@ -529,15 +529,30 @@ impl super::Coach {
         delivery: Option<i64>,
     ) -> Option<Outgoing> {
         let item = self.catalog().get(slug)?;
-        let (heading, question) = match item.kind {
-            Kind::Model => ("Mental model", item.question.clone()),
-            Kind::Scenario => ("Practice scenario", item.question.clone()),
-            _ => ("Reflection", None),
+        // A scenario is answered (and debriefed); anything else is reflected on.
+        let (heading, question, ask, verb) = match item.kind {
+            Kind::Model => (
+                "Mental model",
+                item.question.clone(),
+                "Reflect on this",
+                "Reflect",
+            ),
+            Kind::Scenario => (
+                "Practice scenario",
+                item.question.clone(),
+                "Your call",
+                "Answer",
+            ),
+            _ => ("Reflection", None, "Reflect on this", "Reflect"),
+        };
+        let after = match item.kind {
+            Kind::Scenario => "you get the debrief, and your answer goes to your private journal",
+            _ => "your answer goes to your private journal",
         };
         let mut message = RichMessage {
             title: Some(format!("{heading}: {}", item.title)),
             body: format!(
-                "{}\n\n*Reply in this thread or press Reflect. Your answer goes to your private journal (/journal).*",
+                "{}\n\n*Reply in this thread or press {verb}: {after} (/journal).*",
                 item.body
             ),
             slug: Some(item.slug.clone()),
@@ -545,7 +560,7 @@ impl super::Coach {
         };
         if let Some(question) = question {
             message.fields.push(Field {
-                name: "Reflect on this".into(),
+                name: ask.into(),
                 value: question,
             });
         }
@@ -555,7 +570,7 @@ impl super::Coach {
         };
         message.buttons.push(Button {
             action: action.to_string(),
-            label: "Reflect".into(),
+            label: verb.into(),
         });
         Some(Outgoing::new(
             OutgoingKind::Nudge,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Context, CoreError, action::Action, message::*};
 use crate::{
+    content::Kind,
     secrets,
     storage::{NewReflection, ReflectionSource},
 };
@@ -24,7 +25,7 @@ pub async fn reflect(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Cor
     if text.is_empty() {
         return Ok(vec![ctx.reply(reflect_form_for(ctx, None, None), true)]);
     }
-    store(ctx, text, ReflectionSource::Command, None, None).await
+    answer(ctx, text, ReflectionSource::Command, None, None).await
 }
 
 /// A submitted reflection form, about a content item and the nudge it came with when known.
@@ -43,7 +44,7 @@ pub async fn submit_form(
             "The reflection was empty, so nothing was saved.".into(),
         ));
     }
-    store(ctx, text, ReflectionSource::Form, slug, delivery).await
+    answer(ctx, text, ReflectionSource::Form, slug, delivery).await
 }
 
 /// A reply in a thread: kept as a reflection on the nudge that started the thread.
@@ -63,9 +64,9 @@ pub async fn reply_in_thread(
                 "That thread is not one of my nudges, so I did not keep your message. Use /reflect to write a reflection.".into(),
             )
         })?;
-    store(
+    answer(
         ctx,
-        text.trim(),
+        text,
         ReflectionSource::Reply,
         delivery.slug.as_deref(),
         Some(delivery.id),
@@ -75,7 +76,7 @@ pub async fn reply_in_thread(
 
 /// A message sent to the bot in a direct message: kept as a private reflection.
 pub async fn direct_message(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
-    store(ctx, text.trim(), ReflectionSource::Reply, None, None).await
+    answer(ctx, text, ReflectionSource::Reply, None, None).await
 }
 
 /// The reflection form, optionally tied to a content item and the nudge it came with; its
@@ -90,36 +91,71 @@ pub fn reflect_form_for(
         delivery: delivery.filter(|_| slug.is_some()),
     }
     .to_string();
+    let item = slug.and_then(|slug| ctx.coach.catalog().get(slug));
+    // The form repeats what it answers: the item's question, or the general prompt.
+    let (title, question) = match item {
+        Some(item) if item.kind == Kind::Scenario => (
+            format!("Your answer: {}", item.title),
+            item.question
+                .clone()
+                .unwrap_or_else(|| "What would you do?".into()),
+        ),
+        Some(item) => (
+            format!("Reflect: {}", item.title),
+            item.question.clone().unwrap_or_else(|| {
+                format!(
+                    "Where did {} show up in your week, and what did you do?",
+                    item.title
+                )
+            }),
+        ),
+        None => (
+            "Write a reflection".into(),
+            "What happened, what did you decide, and what would you do differently?".into(),
+        ),
+    };
     RichMessage {
-        title: Some("Reflect".into()),
-        body: "What happened, what did you decide, and what would you do differently? Only you will see this.".into(),
+        title: Some(title.clone()),
+        body: format!("**{question}**\n\nOnly you will see your answer."),
         form: Some(Form {
             id,
-            title: "Write a reflection".into(),
+            title,
             inputs: vec![FormInput {
                 id: REFLECT_INPUT.into(),
-                label: "Your reflection".into(),
-                placeholder: Some("A decision, a conversation, a moment from this week...".into()),
+                label: "Your answer".into(),
+                placeholder: Some(question),
                 multiline: true,
                 max_chars: MAX_REFLECTION_CHARS.min(ctx.limits().form_input_chars),
             }],
         }),
+        slug: item.map(|item| item.slug.clone()),
         ..RichMessage::default()
     }
 }
 
-async fn store(
+/// Text a person wrote in answer to something (a reflection form, a reply under a nudge, a
+/// scenario form, a `/reflect`): filed under the item and the nudge it answers, and answered.
+/// An answer to a practice scenario, however it arrives, is answered with the debrief.
+pub async fn answer(
     ctx: &Context<'_>,
     text: &str,
     source: ReflectionSource,
     slug: Option<&str>,
     delivery: Option<i64>,
 ) -> Result<Vec<Outgoing>, CoreError> {
+    let item = slug.and_then(|slug| ctx.coach.catalog().get(slug));
     let total = save(ctx, text, source, slug, delivery).await?;
+    if let Some(scenario) = item.filter(|item| item.kind == Kind::Scenario) {
+        return Ok(vec![ctx.reply(super::lookup::debrief(ctx, scenario), true)]);
+    }
+    let filed = match item {
+        Some(item) => format!(" next to \u{201c}{}\u{201d}", item.title),
+        None => String::new(),
+    };
     let message = RichMessage::titled(
         "Reflection saved",
         format!(
-            "Kept privately in your journal ({total} so far). Read them back with **/journal**."
+            "Kept privately in your journal{filed} ({total} so far). Read them back with **/journal**."
         ),
     );
     Ok(vec![ctx.reply(message, true)])
@@ -134,6 +170,12 @@ pub(super) async fn save(
     slug: Option<&str>,
     delivery: Option<i64>,
 ) -> Result<i64, CoreError> {
+    let text = crate::text::trim(text);
+    if text.is_empty() {
+        return Err(CoreError::Refused(
+            "There was nothing to save: the text was empty, or only spaces and invisible characters. Write a few words and send it again.".into(),
+        ));
+    }
     let chars = text.chars().count();
     if chars > MAX_REFLECTION_CHARS {
         return Err(CoreError::Refused(format!(
@@ -196,7 +238,13 @@ pub async fn journal(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, Core
             let local = reflection.created_at.with_timezone(&ctx.zone);
             let mut name = local.format("%a %d %b %Y, %H:%M %Z").to_string();
             if let Some(slug) = &reflection.slug {
-                name.push_str(&format!(" · on {slug}"));
+                // People know items by title; a slug shows only if the item left the catalog.
+                let title = ctx
+                    .coach
+                    .catalog()
+                    .get(slug)
+                    .map_or(slug.as_str(), |item| item.title.as_str());
+                name.push_str(&format!(" · on {title}"));
             }
             Field {
                 name,

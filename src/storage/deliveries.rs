@@ -373,6 +373,28 @@ impl Storage {
         Ok(row.map(DeliveryRecord::from))
     }
 
+    /// The message id of the latest nudge sent to `channel` (not to a person), if any: where a
+    /// surface without threads (the console) files a plain reply, across restarts.
+    pub async fn latest_nudge_message(
+        &self,
+        channel: &super::ChannelAddress,
+    ) -> Result<Option<String>, StorageError> {
+        const SQL: &str = "SELECT d.message_id
+             FROM deliveries d JOIN schedules s ON s.id = d.schedule_id
+             WHERE s.platform = $1 AND s.workspace = $2 AND s.channel = $3
+               AND s.target_user IS NULL AND d.state = 'sent' AND d.message_id IS NOT NULL
+             ORDER BY d.sent_at DESC, d.id DESC
+             LIMIT 1";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>(SQL)
+                .bind(channel.platform.as_str())
+                .bind(&channel.workspace)
+                .bind(&channel.channel)
+                .fetch_optional(pool)
+                .await
+        })?)
+    }
+
     /// Every delivery of a schedule, in occurrence order.
     pub async fn schedule_deliveries(
         &self,

@@ -300,7 +300,7 @@ async fn the_reflect_button_opens_a_form_tied_to_its_item(db: TestDb) {
     let form = out[0].message.form.clone().expect("a form");
     h.fill_form("ada", form, "I ran one").await;
     let journal = h.command("ada", "journal", "").await;
-    assert!(journal.message.fields[0].name.ends_with("on pre-mortem"));
+    assert!(journal.message.fields[0].name.ends_with("on Pre-mortem"));
 }
 
 async fn framework_answers_a_situation_with_the_best_item_and_alternatives(db: TestDb) {
@@ -469,7 +469,7 @@ async fn a_scenario_answer_is_kept_and_answered_with_the_debrief(db: TestDb) {
     assert!(
         journal.message.fields[0]
             .name
-            .ends_with("on ransomware-2am")
+            .ends_with("on Ransomware at 2am")
     );
 
     let random = h.command("ada", "scenario", "").await;

@@ -273,6 +273,7 @@ mod console {
                 interactive: false,
                 zone: None,
                 export_dir: exports.path().to_owned(),
+                wrap: None,
             };
             let mut out = Vec::new();
             Console::new(

@@ -709,15 +709,22 @@ mod delivery {
         }
         let n = json!([{ "name": "n", "type": 4, "value": 50 }]);
         fake.dispatch("INTERACTION_CREATE", command(200, "journal", n));
-        let journal = answer(&fake, 200).await;
-        assert!(journal.len() > 1, "more than one message");
-        let values: Vec<String> = journal
-            .iter()
-            .flat_map(|body| body["embeds"].as_array().cloned().unwrap_or_default())
-            .flat_map(|embed| embed["fields"].as_array().cloned().unwrap_or_default())
-            .map(|field| field["value"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        let all = values.join(" ");
+        let first = callback(&fake, 200).await;
+        let journal_text = || {
+            let mut bodies = vec![first["data"].clone()];
+            bodies.extend(fake.followups("token-200").into_iter().map(|r| r.body));
+            let values: Vec<String> = bodies
+                .iter()
+                .flat_map(|body| body["embeds"].as_array().cloned().unwrap_or_default())
+                .flat_map(|embed| embed["fields"].as_array().cloned().unwrap_or_default())
+                .map(|field| field["value"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            (bodies.len(), values.join(" "))
+        };
+        // Follow-ups keep coming after the callback: wait for the last entry (the oldest).
+        until("the whole journal", || journal_text().1.contains("entry0 ")).await;
+        let (messages, all) = journal_text();
+        assert!(messages > 1, "more than one message");
         for i in 0..50 {
             assert!(all.contains(&format!("entry{i} ")), "entry {i} arrived");
         }

@@ -475,10 +475,12 @@ async fn thread_replies_and_the_reflect_form_are_kept_with_the_nudge(db: TestDb)
         .await;
     let fields = &journal[0].message.fields;
     assert_eq!(fields.len(), 2);
+    // The journal names the item by its title, as people know it.
+    let title = &w.coach.catalog().get(&slug).unwrap().title;
     assert!(
         fields
             .iter()
-            .all(|f| f.name.ends_with(&format!("on {slug}")))
+            .all(|f| f.name.ends_with(&format!("on {title}")))
     );
     let reflections = w
         .storage

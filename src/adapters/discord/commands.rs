@@ -105,7 +105,7 @@ pub fn definitions() -> Vec<CreateCommand> {
     COMMANDS
         .iter()
         .map(|spec| {
-            let description = crate::markdown::truncate(spec.summary, DESCRIPTION_MAX);
+            let description = crate::text::truncate(spec.summary, DESCRIPTION_MAX);
             let mut command = CreateCommand::new(spec.name).description(description);
             if spec.access == Access::Admins {
                 command = command.default_member_permissions(Permissions::MANAGE_GUILD);

@@ -222,7 +222,7 @@ impl Handler {
             .autocomplete(Platform::Discord, &name, &typed)
             .into_iter()
             .map(|choice| {
-                AutocompleteChoice::new(crate::markdown::truncate(&choice.label, 100), choice.value)
+                AutocompleteChoice::new(crate::text::truncate(&choice.label, 100), choice.value)
             })
             .collect();
         let response = CreateInteractionResponse::Autocomplete(

@@ -242,12 +242,18 @@ pub fn modal(form: &Form) -> CreateModal {
 }
 
 /// Splits `text` into pieces of at most `max` characters, at a paragraph break if there is one
-/// in the second half of the piece, else at a line break, else at a space.
+/// in the second half of the piece, else at a line break, else at a space, else between two
+/// graphemes (never inside an emoji sequence or a letter with its accents).
 pub fn split(text: &str, max: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest = text.trim();
     while rest.chars().count() > max {
         let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        // Never inside a grapheme (an emoji sequence, a letter and its accents).
+        let limit = match crate::text::grapheme_floor(rest, limit) {
+            0 => limit,
+            floor => floor,
+        };
         let window = &rest[..limit];
         let half = window.len() / 2;
         let at = ["\n\n", "\n", " "]
@@ -265,7 +271,7 @@ pub fn split(text: &str, max: usize) -> Vec<String> {
 
 /// Cuts `text` to at most `max` characters, marking the cut.
 fn cut(text: &str, max: usize) -> String {
-    crate::markdown::truncate(text, max)
+    crate::text::truncate(text, max)
 }
 
 #[cfg(test)]
