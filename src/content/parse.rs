@@ -187,7 +187,7 @@ fn table_key_line(front: &str, table: &str, key: &str) -> usize {
 /// `text` without a leading byte-order mark and with every line ending (`\r\n`, or a lone
 /// `\r`) made `\n`, so no carriage return reaches chat text and lines count the same way
 /// whichever editor saved the file.
-pub fn normalise(text: &str) -> Cow<'_, str> {
+fn normalise(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.contains('\r') {
         Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
