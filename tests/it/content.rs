@@ -882,3 +882,44 @@ fn write_source_shingles() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_folder_with_too_many_entries_or_bytes_is_read_only_up_to_the_limit() {
+    let crowded = tempfile::tempdir().unwrap();
+    std::fs::create_dir(crowded.path().join("models")).unwrap();
+    for i in 0..=content::MAX_ENTRIES {
+        std::fs::write(crowded.path().join(format!("models/m{i}.md")), "x").unwrap();
+    }
+    let sources = content::read_dir_sources(crowded.path()).unwrap();
+    // The `models` folder is one entry; the files fill the rest of the allowance.
+    assert_eq!(sources.files.len(), content::MAX_ENTRIES - 1);
+    let shown: Vec<String> = sources.problems.iter().map(Problem::to_string).collect();
+    assert_eq!(
+        shown,
+        [format!(
+            "{}: the catalog has more than {} files and folders; the rest were not read",
+            crowded.path().join("models").display(),
+            content::MAX_ENTRIES
+        )]
+    );
+
+    let heavy = tempfile::tempdir().unwrap();
+    std::fs::create_dir(heavy.path().join("models")).unwrap();
+    let file = "x".repeat(content::MAX_FILE_BYTES as usize);
+    let fit = (content::MAX_TOTAL_BYTES / content::MAX_FILE_BYTES) as usize;
+    for i in 0..fit + 2 {
+        std::fs::write(heavy.path().join(format!("models/m{i:03}.md")), &file).unwrap();
+    }
+    let sources = content::read_dir_sources(heavy.path()).unwrap();
+    assert_eq!(sources.files.len(), fit);
+    let read: usize = sources.files.iter().map(|file| file.text.len()).sum();
+    assert!(read as u64 <= content::MAX_TOTAL_BYTES);
+    assert_eq!(sources.problems.len(), 1, "{:?}", sources.problems);
+    assert!(
+        sources.problems[0]
+            .message
+            .contains("this file and the rest were not read"),
+        "{:?}",
+        sources.problems
+    );
+}
