@@ -1,8 +1,10 @@
 //! The coaching catalog: the items in `prompts/`, loaded, validated and indexed for lookup.
 //!
 //! The shipped catalog is embedded in the binary, so the coach works from any folder; setting
-//! `SHIFTCOACH_PROMPTS_DIR` loads a folder from disk instead. Either way the whole catalog is
-//! checked before use and a catalog with problems is refused (see [`Problem`]).
+//! `SHIFTCOACH_PROMPTS_DIR` loads a folder from disk instead, within bounds (regular files only,
+//! limited in size and number; see [`read_dir_sources`]). Either way the whole catalog is
+//! checked before use, anything in the folder that is not an item is reported rather than
+//! skipped, and a catalog with problems is refused (see [`Problem`]).
 
 mod check;
 mod item;
