@@ -99,9 +99,9 @@ fn check(dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
     if !problems.is_empty() {
         eprintln!(
-            "{label}: {} problem(s) in {} file(s)",
+            "{label}: {} problem(s); {} item file(s) read",
             problems.len(),
-            sources.len()
+            sources.files.len()
         );
         return Ok(ExitCode::FAILURE);
     }

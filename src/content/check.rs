@@ -1,6 +1,6 @@
-//! Checks across the whole catalog: unique slugs and references that resolve.
+//! Checks across the whole catalog: unique slugs, references that resolve, every kind present.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, path::Path};
 
 use super::{Item, Kind, Problem};
 
@@ -72,4 +72,29 @@ pub fn check_catalog(items: &[Item]) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Every kind needs at least one item: the coach draws on each of them (nudges, reflections,
+/// check-ins, lookups). Problems are reported at the catalog folder `root` or at the empty kind
+/// folder under it, without a line.
+pub fn check_kinds(root: &Path, items: &[Item]) -> Vec<Problem> {
+    if items.is_empty() {
+        return vec![Problem {
+            path: root.to_path_buf(),
+            line: 0,
+            message: "the catalog has no items; the coach needs at least one of each kind".into(),
+        }];
+    }
+    Kind::ALL
+        .into_iter()
+        .filter(|kind| !items.iter().any(|item| item.kind == *kind))
+        .map(|kind| Problem {
+            path: root.join(kind.folder()),
+            line: 0,
+            message: format!(
+                "no {kind} items: the coach needs at least one {kind} in `{}/`",
+                kind.folder()
+            ),
+        })
+        .collect()
 }

@@ -1,11 +1,14 @@
 //! The coaching catalog: the items in `prompts/`, loaded, validated and indexed for lookup.
 //!
 //! The shipped catalog is embedded in the binary, so the coach works from any folder; setting
-//! `SHIFTCOACH_PROMPTS_DIR` loads a folder from disk instead. Either way the whole catalog is
-//! checked before use and a catalog with problems is refused (see [`Problem`]).
+//! `SHIFTCOACH_PROMPTS_DIR` loads a folder from disk instead, within bounds (regular files only,
+//! limited in size and number; see [`read_dir_sources`]). Either way the whole catalog is
+//! checked before use, anything in the folder that is not an item is reported rather than
+//! skipped, and a catalog with problems is refused (see [`Problem`]).
 
 mod check;
 mod item;
+mod load;
 pub mod lookup;
 mod parse;
 
@@ -16,6 +19,7 @@ use std::{
 };
 
 pub use item::{CheckinSet, Item, Kind};
+pub use load::{MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, Sources, read_dir_sources};
 pub use lookup::{Hit, LookupIndex};
 pub use parse::MAX_SLUG;
 
@@ -23,17 +27,24 @@ pub use parse::MAX_SLUG;
 static EMBEDDED: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/prompts");
 
-/// One problem in a catalog, located as `path:line`.
+/// One problem in a catalog, shown as `path:line: message`, or `path: message` when it
+/// concerns a whole file or folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The file or folder, under the catalog folder as it was given.
     pub path: PathBuf,
+    /// The line in that file, counting from 1; 0 when the problem has no line (a file that was
+    /// not read, a folder, the catalog as a whole).
     pub line: usize,
     pub message: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        match self.line {
+            0 => write!(f, "{}: {}", self.path.display(), self.message),
+            line => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+        }
     }
 }
 
@@ -54,7 +65,8 @@ pub struct Catalog {
     index: LookupIndex,
 }
 
-/// A catalog source file: where it came from and its text.
+/// A catalog source file: where it came from and its text (line endings are normalised when it
+/// is parsed).
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
@@ -67,12 +79,21 @@ impl Catalog {
     }
 
     /// Loads and validates the catalog in `dir`.
+    ///
+    /// # Errors
+    ///
+    /// [`ContentError::Unreadable`] when `dir` cannot be listed, [`ContentError::Invalid`] with
+    /// every problem otherwise (files refused by [`read_dir_sources`] included).
     pub fn load_dir(dir: &Path) -> Result<Self, ContentError> {
         Self::from_sources(read_dir_sources(dir)?)
     }
 
-    /// Validates and indexes a set of source files.
-    pub fn from_sources(sources: Vec<SourceFile>) -> Result<Self, ContentError> {
+    /// Validates and indexes a catalog as read.
+    ///
+    /// # Errors
+    ///
+    /// [`ContentError::Invalid`] with every problem found, if there is any.
+    pub fn from_sources(sources: Sources) -> Result<Self, ContentError> {
         let (items, problems) = check_sources(&sources);
         if !problems.is_empty() {
             return Err(ContentError::Invalid(problems));
@@ -122,11 +143,11 @@ impl Catalog {
 }
 
 /// Checks every source file and the catalog as a whole; returns the items that parsed and
-/// every problem found, in path order.
-pub fn check_sources(sources: &[SourceFile]) -> (Vec<Item>, Vec<Problem>) {
-    let mut problems = Vec::new();
+/// every problem found (those met while reading included), in path order.
+pub fn check_sources(sources: &Sources) -> (Vec<Item>, Vec<Problem>) {
+    let mut problems = sources.problems.clone();
     let mut items = Vec::new();
-    for source in sources {
+    for source in &sources.files {
         match parse::parse_file(source) {
             Ok((item, mut found)) => {
                 problems.append(&mut found);
@@ -136,58 +157,14 @@ pub fn check_sources(sources: &[SourceFile]) -> (Vec<Item>, Vec<Problem>) {
         }
     }
     problems.extend(check::check_catalog(&items));
+    problems.extend(check::check_kinds(&sources.root, &items));
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     items.sort_by(|a, b| a.slug.cmp(&b.slug));
     (items, problems)
 }
 
-/// The embedded catalog's item files, with paths as in the repository (`prompts/...`).
-pub fn embedded_sources() -> Vec<SourceFile> {
-    let mut sources = Vec::new();
-    collect_embedded(&EMBEDDED, &mut sources);
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    sources
-}
-
-fn collect_embedded(dir: &include_dir::Dir<'static>, out: &mut Vec<SourceFile>) {
-    for file in dir.files() {
-        if is_item_file(file.path()) {
-            out.push(SourceFile {
-                path: Path::new("prompts").join(file.path()),
-                text: String::from_utf8_lossy(file.contents()).into_owned(),
-            });
-        }
-    }
-    for sub in dir.dirs() {
-        collect_embedded(sub, out);
-    }
-}
-
-/// Reads every item file under `dir` (Markdown files in its subfolders).
-pub fn read_dir_sources(dir: &Path) -> Result<Vec<SourceFile>, ContentError> {
-    let unreadable = |path: &Path, err: std::io::Error| ContentError::Unreadable {
-        path: path.display().to_string(),
-        reason: err.to_string(),
-    };
-    let mut sources = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(|err| unreadable(&folder, err))? {
-            let path = entry.map_err(|err| unreadable(&folder, err))?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if is_item_file(path.strip_prefix(dir).unwrap_or(&path)) {
-                let text = std::fs::read_to_string(&path).map_err(|err| unreadable(&path, err))?;
-                sources.push(SourceFile { path, text });
-            }
-        }
-    }
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(sources)
-}
-
-/// Item files are Markdown files inside a kind folder (`relative` is the path inside the
-/// catalog); `README.md` at the top is documentation.
-fn is_item_file(relative: &Path) -> bool {
-    relative.extension().is_some_and(|ext| ext == "md") && relative.components().count() >= 2
+/// The embedded catalog's item files, with paths as in the repository (`prompts/...`), and
+/// any entry of `prompts/` that is not one (see [`read_dir_sources`] for the rules).
+pub fn embedded_sources() -> Sources {
+    load::embedded_sources(&EMBEDDED)
 }

@@ -1,7 +1,10 @@
 //! Reading one item file: `+++` TOML front matter, then a Markdown body; and the checks that
 //! need only that file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, BTreeSet},
+};
 
 use serde::Deserialize;
 
@@ -27,26 +30,20 @@ struct FrontMatter {
     kind: Option<String>,
     title: Option<String>,
     summary: Option<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    shifts: Vec<String>,
-    #[serde(default)]
-    related: Vec<String>,
-    #[serde(default)]
-    situations: Vec<String>,
+    tags: Option<Vec<String>>,
+    shifts: Option<Vec<String>>,
+    related: Option<Vec<String>>,
+    situations: Option<Vec<String>>,
     question: Option<String>,
     number: Option<i64>,
     from: Option<String>,
     to: Option<String>,
     example: Option<String>,
-    #[serde(default)]
-    placeholders: BTreeMap<String, String>,
+    placeholders: Option<BTreeMap<String, String>>,
     debrief: Option<String>,
     shift: Option<String>,
     set: Option<String>,
-    #[serde(default)]
-    scale: BTreeMap<String, String>,
+    scale: Option<BTreeMap<String, String>>,
 }
 
 /// Problems found while reading one file, each at a line.
@@ -56,6 +53,9 @@ struct Report<'a> {
     front: &'a str,
     body_line: usize,
     problems: Vec<Problem>,
+    /// Settings that are present but empty (already reported), so they are not reported as
+    /// missing too.
+    blank: BTreeSet<&'static str>,
 }
 
 impl Report<'_> {
@@ -73,6 +73,69 @@ impl Report<'_> {
         self.at(line, message);
     }
 
+    /// Reports `value` of `key` if it is empty or blank (and returns `None` then), or if it
+    /// holds a control character.
+    fn text(&mut self, key: &'static str, value: Option<String>) -> Option<String> {
+        let value = value?;
+        if value.trim().is_empty() {
+            self.key(
+                key,
+                format!("`{key}` is empty: write its text or remove the setting"),
+            );
+            self.blank.insert(key);
+            return None;
+        }
+        self.control(key_line(self.front, key), &format!("`{key}`"), &value);
+        Some(value)
+    }
+
+    /// Reports a list set to `[]` when it must not be empty, and blank entries; returns the
+    /// entries that are not blank (an absent list is empty).
+    fn list(
+        &mut self,
+        key: &'static str,
+        value: Option<Vec<String>>,
+        required: bool,
+    ) -> Vec<String> {
+        let Some(entries) = value else {
+            return Vec::new();
+        };
+        if entries.is_empty() && required {
+            self.key(
+                key,
+                format!("`{key}` is empty: it needs at least one entry"),
+            );
+            self.blank.insert(key);
+        }
+        let line = key_line(self.front, key);
+        let mut kept = Vec::new();
+        for entry in entries {
+            if entry.trim().is_empty() {
+                self.at(line, format!("`{key}` has an empty entry: remove it"));
+            } else {
+                self.control(line, &format!("an entry of `{key}`"), &entry);
+                kept.push(entry);
+            }
+        }
+        kept
+    }
+
+    /// Reports the first control character (other than a line break or a tab) in `text`.
+    fn control(&mut self, line: usize, what: &str, text: &str) {
+        if let Some(c) = text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            self.at(
+                line,
+                format!(
+                    "{what} contains the control character U+{:04X}; remove it",
+                    u32::from(c)
+                ),
+            );
+        }
+    }
+
     fn too_long(&mut self, key: &str, text: &str, max: usize) {
         let chars = text.chars().count();
         if chars > max {
@@ -84,18 +147,53 @@ impl Report<'_> {
     }
 }
 
-/// Line (1-based, in the whole file) where `key = ` first appears in the front matter.
+/// Line (1-based, in the whole file) where `key = ` or the table `[key]` first appears in the
+/// front matter; 1 when it does not.
 fn key_line(front: &str, key: &str) -> usize {
     front
         .lines()
         .position(|line| {
             let line = line.trim();
-            line == format!("[{key}]")
-                || line
-                    .strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            line == format!("[{key}]") || sets_key(line, key)
         })
         .map_or(1, |i| i + 2)
+}
+
+/// Whether a trimmed front-matter line sets `key` (bare or quoted).
+fn sets_key(line: &str, key: &str) -> bool {
+    let rest = line
+        .strip_prefix('"')
+        .and_then(|quoted| quoted.strip_prefix(key))
+        .and_then(|rest| rest.strip_prefix('"'))
+        .or_else(|| line.strip_prefix(key));
+    rest.is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+/// Line where `key` is set inside the table `[table]`; the table's line when it is not found.
+fn table_key_line(front: &str, table: &str, key: &str) -> usize {
+    let header = format!("[{table}]");
+    let mut inside = false;
+    for (i, line) in front.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') && line.ends_with(']') && !line.contains('=') {
+            inside = line == header;
+        } else if inside && sets_key(line, key) {
+            return i + 2;
+        }
+    }
+    key_line(front, table)
+}
+
+/// `text` without a leading byte-order mark and with every line ending (`\r\n`, or a lone
+/// `\r`) made `\n`, so no carriage return reaches chat text and lines count the same way
+/// whichever editor saved the file.
+fn normalise(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn is_slug(text: &str) -> bool {
@@ -118,11 +216,8 @@ pub fn parse_file(source: &SourceFile) -> Result<(Item, Vec<Problem>), Vec<Probl
             message,
         }]
     };
-    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
-    let Some(rest) = text
-        .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))
-    else {
+    let text = normalise(&source.text);
+    let Some(rest) = text.strip_prefix("+++\n") else {
         return Err(fail(
             1,
             "the file must start with a `+++` line, then the settings, then another `+++` line"
@@ -163,6 +258,7 @@ pub fn parse_file(source: &SourceFile) -> Result<(Item, Vec<Problem>), Vec<Probl
         front,
         body_line,
         problems: Vec::new(),
+        blank: BTreeSet::new(),
     };
     let item = build_item(matter, body, &mut report);
     Ok((item, report.problems))
@@ -186,7 +282,34 @@ fn leading_blank_lines(text: &str) -> usize {
         .count()
 }
 
-fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item {
+fn build_item(mut matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item {
+    // Settings present but blank are reported once, here, at their line, and then treated as
+    // absent without being reported as missing too.
+    matter.slug = report.text("slug", matter.slug.take());
+    matter.kind = report.text("kind", matter.kind.take());
+    matter.title = report.text("title", matter.title.take());
+    matter.summary = report.text("summary", matter.summary.take());
+    matter.question = report.text("question", matter.question.take());
+    matter.from = report.text("from", matter.from.take());
+    matter.to = report.text("to", matter.to.take());
+    matter.example = report.text("example", matter.example.take());
+    matter.debrief = report.text("debrief", matter.debrief.take());
+    matter.shift = report.text("shift", matter.shift.take());
+    matter.set = report.text("set", matter.set.take());
+    let tags_present = matter.tags.is_some();
+    let tags = report.list("tags", matter.tags.take(), true);
+    let shifts = report.list("shifts", matter.shifts.take(), false);
+    let related = report.list("related", matter.related.take(), false);
+    let situations = report.list("situations", matter.situations.take(), false);
+    let placeholders = matter
+        .placeholders
+        .take()
+        .map(|table| check_table(report, "placeholders", table));
+    let scale = matter
+        .scale
+        .take()
+        .map(|table| check_table(report, "scale", table));
+
     let path = report.source.path.clone();
     let stem = path
         .file_stem()
@@ -250,19 +373,26 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
     report.too_long("title", &title, MAX_TITLE);
     let summary = required(report, "summary", matter.summary);
     report.too_long("summary", &summary, MAX_SUMMARY);
-    if summary.contains('\n') {
-        report.key("summary", "`summary` must be one line");
+    for (key, text) in [
+        ("title", Some(&title)),
+        ("summary", Some(&summary)),
+        ("from", matter.from.as_ref()),
+        ("to", matter.to.as_ref()),
+    ] {
+        if text.is_some_and(|text| text.trim().contains('\n')) {
+            report.key(key, format!("`{key}` must be one line"));
+        }
     }
-    if matter.tags.is_empty() {
-        report.key("tags", "`tags` needs at least one tag");
+    if !tags_present {
+        report.at(1, "`tags` is missing: give at least one tag");
     }
-    for tag in matter.tags.iter().filter(|tag| !is_slug(tag)) {
+    for tag in tags.iter().filter(|tag| !is_slug(tag)) {
         report.key(
             "tags",
             format!("tag {tag:?} may only use lowercase letters, digits and `-`"),
         );
     }
-    for situation in &matter.situations {
+    for situation in &situations {
         report.too_long("situations", situation, MAX_SUMMARY);
     }
     if body.is_empty() {
@@ -281,6 +411,9 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
         );
     }
     check_markdown(report, body, report.body_line);
+    for (i, line) in body.lines().enumerate() {
+        report.control(report.body_line + i, "the body", line);
+    }
     if let Some(question) = &matter.question {
         report.too_long(
             "question",
@@ -306,11 +439,11 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
         ("from", matter.from.is_some()),
         ("to", matter.to.is_some()),
         ("example", matter.example.is_some()),
-        ("placeholders", !matter.placeholders.is_empty()),
+        ("placeholders", placeholders.is_some()),
         ("debrief", matter.debrief.is_some()),
         ("shift", matter.shift.is_some()),
         ("set", matter.set.is_some()),
-        ("scale", !matter.scale.is_empty()),
+        ("scale", scale.is_some()),
     ];
     for (key, _) in present
         .iter()
@@ -325,15 +458,15 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
         title,
         summary,
         body: body.to_owned(),
-        tags: matter.tags,
-        shifts: matter.shifts,
-        related: matter.related,
-        situations: matter.situations,
+        tags,
+        shifts,
+        related,
+        situations,
         question: matter.question,
         from: matter.from,
         to: matter.to,
         example: matter.example.map(|text| text.trim().to_owned()),
-        placeholders: matter.placeholders,
+        placeholders: placeholders.clone().unwrap_or_default(),
         debrief: matter.debrief.map(|text| text.trim().to_owned()),
         shift: matter.shift,
         path,
@@ -362,7 +495,15 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
             }
         }
         Kind::Model | Kind::Framework => needs(report, "question", item.question.is_some(), kind),
-        Kind::Template => check_template(report, &item),
+        Kind::Template => {
+            if placeholders.as_ref().is_some_and(BTreeMap::is_empty) {
+                report.key(
+                    "placeholders",
+                    "`[placeholders]` is empty: describe each placeholder the body uses",
+                );
+            }
+            check_template(report, &item);
+        }
         Kind::Scenario => {
             needs(report, "question", item.question.is_some(), kind);
             match &item.debrief {
@@ -393,8 +534,8 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
             };
             if item.set == Some(CheckinSet::Monthly) {
                 needs(report, "shift", item.shift.is_some(), kind);
-                item.scale = check_scale(report, &matter.scale);
-            } else if !matter.scale.is_empty() {
+                item.scale = check_scale(report, &scale.unwrap_or_default());
+            } else if scale.is_some() {
                 report.key("scale", "only monthly check-ins have a `[scale]`");
             }
         }
@@ -402,20 +543,46 @@ fn build_item(matter: FrontMatter, body: &str, report: &mut Report<'_>) -> Item 
     item
 }
 
+/// The trimmed value of a required setting; reports it missing (at line 1, as it has no line)
+/// unless it was already reported empty.
 fn required(report: &mut Report<'_>, key: &str, value: Option<String>) -> String {
-    match value.map(|v| v.trim().to_owned()) {
-        Some(value) if !value.is_empty() => value,
-        _ => {
-            report.at(1, format!("`{key}` is missing"));
+    match value {
+        Some(value) => value.trim().to_owned(),
+        None => {
+            if !report.blank.contains(key) {
+                report.at(1, format!("`{key}` is missing"));
+            }
             String::new()
         }
     }
 }
 
+/// Reports a setting `kind` requires as missing, unless it was already reported empty.
 fn needs(report: &mut Report<'_>, key: &str, present: bool, kind: Kind) {
-    if !present {
+    if !present && !report.blank.contains(key) {
         report.at(1, format!("a {kind} needs `{key}`"));
     }
+}
+
+/// Reports the entries of the table `[table]` whose text is blank or holds a control
+/// character, each at its line; returns the table.
+fn check_table(
+    report: &mut Report<'_>,
+    table: &'static str,
+    entries: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    for (key, text) in &entries {
+        let line = table_key_line(report.front, table, key);
+        if text.trim().is_empty() {
+            report.at(
+                line,
+                format!("`{key}` in [{table}] is empty: write its text"),
+            );
+        } else {
+            report.control(line, &format!("`{key}` in [{table}]"), text);
+        }
+    }
+    entries
 }
 
 /// Flags Markdown outside the subset every platform can show.
@@ -543,7 +710,10 @@ fn check_scale(report: &mut Report<'_>, scale: &BTreeMap<String, String>) -> BTr
                 report.too_long("scale", text, MAX_FIELD);
                 out.insert(n, text.trim().to_owned());
             }
-            _ => report.key(key, format!("[scale] keys are 1, 3 and 5, not {key:?}")),
+            _ => {
+                let line = table_key_line(report.front, "scale", key);
+                report.at(line, format!("[scale] keys are 1, 3 and 5, not {key:?}"));
+            }
         }
     }
     for missing in [1u8, 3, 5].iter().filter(|n| !out.contains_key(n)) {
