@@ -537,7 +537,7 @@ async fn preview(
     let zone = parse_zone(&schedule.zone).unwrap_or(Tz::UTC);
     let when = at.map_or("next".to_owned(), |at| format!("on {}", local(at, zone)));
     outgoing.message.body = format!(
-        "*What **{}** in {} sends {when}.*\n\n{}",
+        "What \u{201c}{}\u{201d} in {} sends {when}:\n\n{}",
         schedule.label, schedule.zone, outgoing.message.body
     );
     let message = outgoing.message;
