@@ -46,6 +46,7 @@ pub struct VirtualClock {
 /// Why a [`VirtualClock`] did not move.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClockError {
+    /// The target is before the clock's time.
     #[error(transparent)]
     WentBack(#[from] ClockWentBack),
     /// The target lies after [`latest`].

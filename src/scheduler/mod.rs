@@ -54,8 +54,10 @@ pub const MAX_GRACE: Duration = Duration::from_secs(LOOKBACK_DAYS as u64 * 24 * 
 /// Why [`Scheduler::advance`] did not move the clock or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum AdvanceError {
+    /// The clock refused the target (earlier than now, or after the last time allowed).
     #[error(transparent)]
     Clock(#[from] ClockError),
+    /// The tick at the target failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
