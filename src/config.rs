@@ -2,7 +2,7 @@
 //! overriding the one before. Every setting is listed once in [`SETTINGS`]; the README table is
 //! checked against that list by a test.
 
-use std::{fmt, path::Path, path::PathBuf, str::FromStr, time::Duration};
+use std::{fmt, path::Path, path::PathBuf, time::Duration};
 
 use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,7 +43,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         env: "SHIFTCOACH_NUDGE_GRACE",
         key: "nudge_grace",
-        help: "how late a missed nudge may still be sent after downtime, e.g. `2h`; default `2h`",
+        help: "how late a missed nudge may still be sent after downtime, e.g. `2h`; from `1m` (one scheduler tick) to `7d`; default `2h`",
     },
     Setting {
         env: "SHIFTCOACH_PROMPTS_DIR",
@@ -58,7 +58,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         env: "SHIFTCOACH_DB_CONNECT_TIMEOUT",
         key: "db_connect_timeout",
-        help: "how long to keep retrying an unreachable database at start, e.g. `30s`, `2m`; default `30s`",
+        help: "how long to keep retrying an unreachable database at start, e.g. `30s`, `2m`; from `1s` to `1day`; default `30s`",
     },
     Setting {
         env: "DISCORD_TOKEN",
@@ -101,6 +101,35 @@ pub const SETTINGS: &[Setting] = &[
         help: "Slack app-level token `xapp-...` for Socket Mode (secret)",
     },
 ];
+
+/// Accepted values of `nudge_grace`: at least one scheduler tick (a shorter window would call
+/// on-time nudges missed), at most the week a scheduler looks back after an outage.
+pub const NUDGE_GRACE_RANGE: (Duration, Duration) =
+    (crate::scheduler::MIN_GRACE, crate::scheduler::MAX_GRACE);
+
+/// Accepted values of `db_connect_timeout`: one connection attempt takes up to a second, and
+/// a day is longer than any outage worth waiting through at start.
+pub const DB_CONNECT_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 3600));
+
+/// Reads a duration such as `90m` and checks it lies in `range` (inclusive).
+fn duration_between(
+    value: &str,
+    example: &str,
+    (least, most): (Duration, Duration),
+) -> Result<Duration, String> {
+    let shown = |d: Duration| humantime::format_duration(d).to_string();
+    let duration = humantime::parse_duration(value)
+        .map_err(|_| format!("expected a duration such as {example}, got {value:?}"))?;
+    if duration < least || duration > most {
+        return Err(format!(
+            "must be between {} and {}, got {value:?}",
+            shown(least),
+            shown(most)
+        ));
+    }
+    Ok(duration)
+}
 
 /// The environment variable that names a config file, like `--config`.
 pub const CONFIG_FILE_ENV: &str = "SHIFTCOACH_CONFIG";
@@ -344,11 +373,7 @@ impl Config {
                 .map_err(|problem| ConfigError::Invalid { origin, problem })?,
             None => DatabaseUrl::sqlite_in(&data_dir),
         };
-        let default_zone = raw.parse("default_zone", Tz::UTC, |value| {
-            Tz::from_str(value).map_err(|_| {
-                format!("expected an IANA time zone such as Europe/Berlin or America/New_York, got {value:?}")
-            })
-        })?;
+        let default_zone = raw.parse("default_zone", Tz::UTC, crate::core::when::parse_zone)?;
         let log_format = raw.parse("log_format", LogFormat::Text, |value| match value {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -356,8 +381,7 @@ impl Config {
         })?;
         let db_connect_timeout =
             raw.parse("db_connect_timeout", Duration::from_secs(30), |value| {
-                humantime::parse_duration(value)
-                    .map_err(|_| format!("expected a duration such as 30s or 2m, got {value:?}"))
+                duration_between(value, "30s or 2m", DB_CONNECT_TIMEOUT_RANGE)
             })?;
 
         let prompts_dir = raw.get("prompts_dir")?.map(|(_, dir)| PathBuf::from(dir));
@@ -371,8 +395,7 @@ impl Config {
             })
             .unwrap_or_default();
         let nudge_grace = raw.parse("nudge_grace", Duration::from_secs(2 * 3600), |value| {
-            humantime::parse_duration(value)
-                .map_err(|_| format!("expected a duration such as 2h or 90m, got {value:?}"))
+            duration_between(value, "2h or 90m", NUDGE_GRACE_RANGE)
         })?;
 
         Ok(Self {
@@ -548,6 +571,53 @@ mod tests {
         assert!(line.starts_with("SHIFTCOACH_DEFAULT_ZONE: "), "{line}");
         assert!(line.contains("Europe/Berlin"), "{line}");
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn zones_are_read_in_any_case_and_abbreviations_are_refused() {
+        let config = load(&[("SHIFTCOACH_DEFAULT_ZONE", "europe/berlin")]).unwrap();
+        assert_eq!(config.default_zone, chrono_tz::Europe::Berlin);
+        let line = load(&[("SHIFTCOACH_DEFAULT_ZONE", "EST")])
+            .unwrap_err()
+            .to_string();
+        assert!(line.starts_with("SHIFTCOACH_DEFAULT_ZONE: "), "{line}");
+        assert!(line.contains("America/New_York"), "{line}");
+    }
+
+    #[test]
+    fn durations_that_cannot_work_are_refused_with_the_range() {
+        for (name, value, range) in [
+            ("SHIFTCOACH_NUDGE_GRACE", "0s", "between 1m and 7days"),
+            ("SHIFTCOACH_NUDGE_GRACE", "59s", "between 1m and 7days"),
+            ("SHIFTCOACH_NUDGE_GRACE", "8d", "between 1m and 7days"),
+            ("SHIFTCOACH_NUDGE_GRACE", "100000y", "between 1m and 7days"),
+            ("SHIFTCOACH_DB_CONNECT_TIMEOUT", "0s", "between 1s and 1day"),
+            (
+                "SHIFTCOACH_DB_CONNECT_TIMEOUT",
+                "100000y",
+                "between 1s and 1day",
+            ),
+        ] {
+            let line = load(&[(name, value)]).unwrap_err().to_string();
+            assert!(
+                line.starts_with(&format!("{name}: must be {range}")),
+                "{line}"
+            );
+            assert!(line.contains(value), "{line}");
+        }
+        let config = load(&[
+            ("SHIFTCOACH_NUDGE_GRACE", "1m"),
+            ("SHIFTCOACH_DB_CONNECT_TIMEOUT", "1s"),
+        ])
+        .unwrap();
+        assert_eq!(config.nudge_grace, Duration::from_secs(60));
+        assert_eq!(config.db_connect_timeout, Duration::from_secs(1));
+        assert_eq!(
+            load(&[("SHIFTCOACH_NUDGE_GRACE", "7d")])
+                .unwrap()
+                .nudge_grace,
+            Duration::from_secs(7 * 24 * 3600)
+        );
     }
 
     #[test]

@@ -282,6 +282,7 @@ impl<W: Write> Console<W> {
         if line.is_empty() {
             return Ok(true);
         }
+        self.share_clock().await?;
         let Some(command) = line.strip_prefix('/') else {
             self.handle_text(line).await?;
             self.run_scheduler(self.clock.now()).await?;
@@ -413,7 +414,10 @@ impl<W: Write> Console<W> {
                 Err(problem) => return self.emit_local(OutgoingKind::Error, None, &problem),
             };
             if let Err(err) = self.advance_to(target).await {
-                let text = format!("{err}. Give a later time.");
+                let text = match err.downcast_ref::<crate::clock::ClockWentBack>() {
+                    Some(_) => format!("{err}. Give a later time."),
+                    None => format!("{err}."),
+                };
                 return self.emit_local(OutgoingKind::Error, None, &text);
             }
         }
@@ -437,11 +441,22 @@ impl<W: Write> Console<W> {
             .into());
         }
         self.run_scheduler(target).await?;
-        let stamp = target.to_rfc3339_opts(SecondsFormat::Micros, true);
-        self.coach
+        self.share_clock().await
+    }
+
+    /// Keeps the clock shared with other consoles on the same data folder: stores this
+    /// console's time if it is later, or catches up with a later one another console stored.
+    /// Time never runs backwards for either.
+    async fn share_clock(&mut self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let shared = self
+            .coach
             .storage()
-            .set_state(CLOCK_STATE_KEY, &stamp, target)
+            .advance_state_time(CLOCK_STATE_KEY, now)
             .await?;
+        if shared > now {
+            self.clock.set(shared)?;
+        }
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 mod content;
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -200,14 +200,24 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// The terminal user's zone: `TZ` when it names an IANA zone, else the system's.
+/// The terminal user's zone: `TZ` when it is set, else the system's. A `TZ` that names no
+/// zone is reported on standard error and gives no zone, so the zone stored for the person
+/// is kept rather than replaced by a guess.
 fn local_zone() -> Option<Tz> {
-    let from_env = std::env::var("TZ")
-        .ok()
-        .and_then(|tz| Tz::from_str(tz.trim_start_matches(':')).ok());
-    from_env.or_else(|| {
-        iana_time_zone::get_timezone()
+    match std::env::var("TZ") {
+        Ok(value) if !value.trim().is_empty() => {
+            match crate::core::when::zone_from_tz_variable(&value) {
+                Ok(zone) => Some(zone),
+                Err(problem) => {
+                    eprintln!(
+                        "warning: TZ={value} is not used: {problem} Your stored time zone (or SHIFTCOACH_DEFAULT_ZONE) applies instead."
+                    );
+                    None
+                }
+            }
+        }
+        _ => iana_time_zone::get_timezone()
             .ok()
-            .and_then(|name| Tz::from_str(&name).ok())
-    })
+            .and_then(|name| crate::core::when::parse_zone(&name).ok()),
+    }
 }

@@ -15,7 +15,7 @@ pub mod reflect;
 pub mod scheduled;
 pub mod when;
 
-use std::{str::FromStr, sync::Arc};
+use std::sync::Arc;
 
 use tokio::sync::Notify;
 
@@ -359,7 +359,7 @@ impl Coach {
                 .storage
                 .user_zone(user)
                 .await?
-                .and_then(|name| Tz::from_str(&name).ok())
+                .and_then(|name| when::parse_zone(&name).ok())
                 .unwrap_or(self.settings.default_zone),
         };
         Ok(Context {

@@ -1,19 +1,28 @@
-//! `/nudges`: daily nudge schedules per channel, and the nudges themselves (what to send next
-//! and how it looks).
+//! `/nudges`: nudge schedules per channel, and the nudges themselves (what to send next and
+//! how it looks).
+//!
+//! Each schedule keeps its own rotation (its kinds take turns, its items do not repeat within
+//! a round), read from its own deliveries; `/nudges preview` and `/nudges now` use the same
+//! choice the scheduler makes, so what preview shows is what goes out next.
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Context, CoreError, Destination, Field, Outgoing, OutgoingKind, RichMessage, action::Action,
+    Context, CoreError, Destination, Field, Outgoing, OutgoingKind, RichMessage,
+    action::Action,
     message::Button,
+    scheduled::upcoming,
+    when::{
+        CronSpec, HORIZON_YEARS, WHEN_EXAMPLES, looks_like_zone, parse_date, parse_zone,
+        start_of_day,
+    },
 };
 use crate::{
     content::Kind,
-    core::when::{CronSpec, WHEN_EXAMPLES, parse_zone},
-    storage::{ChannelAddress, NewSchedule, Purpose, QuietPeriod},
+    storage::{ChannelAddress, DeliveryState, NewSchedule, Purpose, QuietPeriod, Schedule},
 };
 
 /// What a channel's nudges draw from.
@@ -24,20 +33,39 @@ const MIXES: [(&str, Kind); 3] = [
 ];
 const DEFAULT_MIX: &str = "models,reflections";
 
-const USAGE: &str = "Usage: /nudges set [#channel] <when> [zone] [mix] · status · pause [until DATE] · resume · preview · now · remove [N] · skip FROM..TO";
+const USAGE: &str = "Usage: /nudges set [#channel] <when> [zone] [mix] · status · pause [until DATE] · resume · preview [N] · now [N] · remove [N] · skip FROM..TO";
+
+/// How times are shown, in the schedule's zone.
+const TIME_FORMAT: &str = "%a %d %b %Y %H:%M %Z";
 
 /// `/nudges <action> ...`.
 pub async fn nudges(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
     let text = text.trim();
     let (action, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
     let (channel, rest) = target_channel(ctx, rest.trim());
-    match action.to_lowercase().as_str() {
+    let action = action.to_lowercase();
+    let no_more_words = || {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Refused(format!(
+                "/nudges {action} takes no more words, and \u{201c}{rest}\u{201d} was left over. {USAGE}"
+            )))
+        }
+    };
+    match action.as_str() {
         "set" => set(ctx, channel, rest).await,
-        "status" | "" => status(ctx, &channel).await,
+        "status" | "" => {
+            no_more_words()?;
+            status(ctx, &channel).await
+        }
         "pause" => pause(ctx, &channel, rest).await,
-        "resume" => resume(ctx, &channel).await,
-        "preview" => preview(ctx, &channel).await,
-        "now" => send_now(ctx, &channel).await,
+        "resume" => {
+            no_more_words()?;
+            resume(ctx, &channel).await
+        }
+        "preview" => preview(ctx, &channel, rest).await,
+        "now" => send_now(ctx, &channel, rest).await,
         "remove" => remove(ctx, &channel, rest).await,
         "skip" => skip(ctx, &channel, rest).await,
         other => Err(CoreError::Refused(format!(
@@ -72,7 +100,7 @@ fn target_channel<'t>(ctx: &Context<'_>, rest: &'t str) -> (ChannelAddress, &'t 
     }
 }
 
-/// `models`, `model`, `reflections`, ... as the stored mix name.
+/// `models`, `model`, `Reflections`, ... (whole words) as the stored mix name.
 fn mix_name(word: &str) -> Option<&'static str> {
     let word = word.trim().to_lowercase();
     MIXES
@@ -81,39 +109,99 @@ fn mix_name(word: &str) -> Option<&'static str> {
         .find(|name| *name == word || name.trim_end_matches('s') == word)
 }
 
-/// Splits `<when> [zone] [mix]`.
+/// Splits `<when> [zone] [mix]`. Errors name the part that is wrong: a kind in the mix, the
+/// zone, a word that is neither, the days or the time.
 fn parse_set(text: &str, default_zone: Tz) -> Result<(CronSpec, Tz, String), String> {
+    const MIX_FORMS: &str = "models, reflections or scenarios";
     let words: Vec<&str> = text.split_whitespace().collect();
-    let is_mix = |word: &str| word.split(',').all(|part| mix_name(part).is_some());
+    // The mix comes last: kind names, alone or joined by commas.
     let mut end = words.len();
-    while end > 0 && is_mix(words[end - 1]) {
+    while end > 0
+        && words[end - 1]
+            .split(',')
+            .any(|part| mix_name(part).is_some())
+    {
         end -= 1;
     }
-    let mix_words = &words[end..];
+    let mut mix: Vec<&str> = Vec::new();
+    for part in words[end..]
+        .iter()
+        .flat_map(|word| word.split(','))
+        .filter(|part| !part.is_empty())
+    {
+        let name = mix_name(part).ok_or_else(|| {
+            format!(
+                "\u{201c}{part}\u{201d} is not something nudges draw from: the mix is any of {MIX_FORMS}."
+            )
+        })?;
+        if !mix.contains(&name) {
+            mix.push(name);
+        }
+    }
     let mut zone = default_zone;
-    if end > 0 && (words[end - 1].contains('/') || words[end - 1].eq_ignore_ascii_case("utc")) {
+    if end > 1 && looks_like_zone(words[end - 1]) {
         zone = parse_zone(words[end - 1])?;
         end -= 1;
     }
-    let when = words[..end].join(" ");
-    if when.is_empty() {
+    if end == 0 {
         return Err(format!(
             "Say when, for example: /nudges set here weekdays 09:00 Europe/Berlin. Forms: {WHEN_EXAMPLES}."
         ));
     }
-    let spec = CronSpec::parse(&when)?;
-    let mut mix: Vec<&str> = Vec::new();
-    for part in mix_words.iter().flat_map(|word| word.split(',')) {
-        if let Some(name) = mix_name(part).filter(|name| !mix.contains(name)) {
-            mix.push(name);
+    let spec = CronSpec::parse(&words[..end].join(" ")).map_err(|err| {
+        // A readable schedule (and zone) followed by a stray word: the stray word is wrong.
+        let stray = words[end - 1];
+        let wordlike = stray.contains(|c: char| c.is_ascii_alphabetic());
+        if end > 1 && wordlike && parse_set(&words[..end - 1].join(" "), default_zone).is_ok() {
+            format!(
+                "\u{201c}{stray}\u{201d} is neither a time zone nor a mix I know. After the time comes an optional IANA time zone (such as Europe/Berlin, America/New_York or UTC), then any of {MIX_FORMS}."
+            )
+        } else {
+            err
         }
-    }
+    })?;
     let mix = if mix.is_empty() {
         DEFAULT_MIX.to_owned()
     } else {
         mix.join(",")
     };
     Ok((spec, zone, mix))
+}
+
+/// A time in `zone`, for people.
+fn local(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format(TIME_FORMAT).to_string()
+}
+
+/// A stored schedule's spec and zone (a stored one was checked when it was set).
+fn spec_and_zone(schedule: &Schedule) -> Option<(CronSpec, Tz)> {
+    let spec = CronSpec::from_pattern(&schedule.cron, &schedule.label).ok()?;
+    let zone = parse_zone(&schedule.zone).ok()?;
+    Some((spec, zone))
+}
+
+/// The next times `schedule` really sends, or why there are none, for people.
+fn next_text(
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+) -> String {
+    let Some((spec, zone)) = spec_and_zone(schedule) else {
+        return "none: this schedule cannot be read; remove it and set it again".to_owned();
+    };
+    let next = upcoming(schedule, &spec, zone, now, quiet, 3);
+    if !next.is_empty() {
+        return next
+            .iter()
+            .map(|at| local(*at, zone))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    if schedule.paused && schedule.paused_until.is_none() {
+        "none while paused (/nudges resume)".to_owned()
+    } else {
+        format!("none in the next {HORIZON_YEARS} years")
+    }
 }
 
 async fn set(
@@ -123,6 +211,9 @@ async fn set(
 ) -> Result<Vec<Outgoing>, CoreError> {
     let (spec, zone, mix) =
         parse_set(text, ctx.coach.settings().default_zone).map_err(CoreError::Refused)?;
+    let first = spec
+        .first_within_horizon(zone, ctx.now)
+        .map_err(CoreError::Refused)?;
     ctx.coach
         .router()
         .check_channel(&channel)
@@ -133,10 +224,28 @@ async fn set(
                 channel.channel
             ))
         })?;
-    let next_due = spec.next_after(zone, ctx.now);
-    let schedule = ctx
-        .coach
-        .storage()
+    let storage = ctx.coach.storage();
+    for (i, other) in storage
+        .channel_schedules(&channel)
+        .await?
+        .iter()
+        .enumerate()
+    {
+        let Some((other_spec, other_zone)) = spec_and_zone(other) else {
+            continue;
+        };
+        if let Some(at) = spec.first_shared_time(zone, &other_spec, other_zone, ctx.now) {
+            return Err(CoreError::Refused(format!(
+                "#{} already has schedule {n}, **{}** in {}, which would post at the same moment (first on {}): the channel would get two nudges at once. Pick another time (a minute apart is enough), or replace it: /nudges remove {n}, then set the one you want.",
+                channel.channel,
+                other.label,
+                other.zone,
+                local(at, zone),
+                n = i + 1,
+            )));
+        }
+    }
+    let schedule = storage
         .insert_schedule(&NewSchedule {
             purpose: Purpose::Nudge,
             channel: &channel,
@@ -146,13 +255,13 @@ async fn set(
             zone: zone.name(),
             mix: &mix,
             created_by: ctx.user,
-            next_due,
+            next_due: Some(first),
             now: ctx.now,
         })
         .await?;
     ctx.coach.schedules_changed().notify_one();
     tracing::info!(schedule = schedule.id, "nudge schedule set");
-    let next = next_times(&spec, zone, ctx.now, 3);
+    let quiet = quiet_periods(ctx, &channel).await?;
     let message = RichMessage::titled(
         "Nudges scheduled",
         format!(
@@ -161,28 +270,26 @@ async fn set(
             spec.label(),
             zone.name(),
             mix.replace(',', " and "),
-            next.join(", ")
+            next_text(&schedule, ctx.now, &quiet)
         ),
     );
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// The next `n` times, formatted in the schedule's zone.
-fn next_times(spec: &CronSpec, zone: Tz, from: DateTime<Utc>, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut at = from;
-    while out.len() < n {
-        let Some(next) = spec.next_after(zone, at) else {
-            break;
-        };
-        out.push(
-            next.with_timezone(&zone)
-                .format("%a %d %b %H:%M %Z")
-                .to_string(),
-        );
-        at = next;
-    }
-    out
+/// The channel's quiet periods that have not ended (by any zone's calendar).
+async fn quiet_periods(
+    ctx: &Context<'_>,
+    channel: &ChannelAddress,
+) -> Result<Vec<(ChannelAddress, QuietPeriod)>, CoreError> {
+    let yesterday = (ctx.now - chrono::Duration::days(1)).date_naive();
+    Ok(ctx
+        .coach
+        .storage()
+        .quiet_periods_from(yesterday)
+        .await?
+        .into_iter()
+        .filter(|(address, _)| address == channel)
+        .collect())
 }
 
 async fn status(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgoing>, CoreError> {
@@ -198,18 +305,13 @@ async fn status(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgo
         );
         return Ok(vec![ctx.reply(message, true)]);
     }
+    let quiet = quiet_periods(ctx, channel).await?;
     let mut body = String::new();
     for (i, schedule) in schedules.iter().enumerate() {
         let zone = parse_zone(&schedule.zone).unwrap_or(Tz::UTC);
-        let next = CronSpec::from_pattern(&schedule.cron, &schedule.label)
-            .map(|spec| next_times(&spec, zone, ctx.now, 3).join(", "))
-            .unwrap_or_default();
         let state = if schedule.is_paused_at(ctx.now) {
             match schedule.paused_until {
-                Some(until) => format!(
-                    " · paused until {}",
-                    until.with_timezone(&zone).format("%a %d %b %H:%M %Z")
-                ),
+                Some(until) => format!(" · paused until {}", local(until, zone)),
                 None => " · paused".to_owned(),
             }
         } else {
@@ -217,22 +319,22 @@ async fn status(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgo
         };
         let _ = writeln!(
             body,
-            "{}. **{}** in {} · {}{state}\n   next: {next}",
+            "{}. **{}** in {} · {}{state}\n   next: {}",
             i + 1,
             schedule.label,
             schedule.zone,
-            schedule.mix.replace(',', " and ")
+            schedule.mix.replace(',', " and "),
+            next_text(schedule, ctx.now, &quiet)
         );
     }
-    let quiet: Vec<String> = storage
-        .quiet_periods_from(ctx.now.date_naive())
-        .await?
-        .into_iter()
-        .filter(|(address, _)| address == channel)
+    let today = ctx.now.date_naive();
+    let days: Vec<String> = quiet
+        .iter()
+        .filter(|(_, period)| period.last_day >= today)
         .map(|(_, period)| format!("{} to {}", period.first_day, period.last_day))
         .collect();
-    if !quiet.is_empty() {
-        let _ = write!(body, "\nQuiet days (no nudges): {}", quiet.join(", "));
+    if !days.is_empty() {
+        let _ = write!(body, "\nQuiet days (no nudges): {}", days.join(", "));
     }
     let message = RichMessage::titled(
         format!("Nudges in #{}", channel.channel),
@@ -241,67 +343,95 @@ async fn status(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgo
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// A date (`2026-12-27`) as the start of that day in `zone`.
-fn start_of_day(date: NaiveDate, zone: Tz) -> Option<DateTime<Utc>> {
-    zone.from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|at| at.with_timezone(&Utc))
-}
-
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("\u{201c}{text}\u{201d} is not a date: write it as 2026-12-24."))
-}
-
+/// `/nudges pause [until DATE]`. A date is a day in each schedule's own zone: the pause lasts
+/// until that day starts there (its first existing minute where clocks skip midnight), so
+/// `until 2026-12-01` means quiet through 30 November. A day that has already started in a
+/// schedule's zone is refused, naming the zone.
 async fn pause(
     ctx: &Context<'_>,
     channel: &ChannelAddress,
     rest: &str,
 ) -> Result<Vec<Outgoing>, CoreError> {
-    let until = match rest
-        .trim()
-        .strip_prefix("until")
-        .map(str::trim)
-        .or(Some(rest.trim()).filter(|r| !r.is_empty()))
-    {
-        Some(date) => {
-            let date = parse_date(date).map_err(CoreError::Refused)?;
-            Some(start_of_day(date, ctx.zone).ok_or_else(|| {
-                CoreError::Refused("That day does not start in your zone.".into())
-            })?)
+    const PAUSE_USAGE: &str = "Write /nudges pause (until /nudges resume) or /nudges pause until 2026-12-24 (nudges start again that day, in each schedule's time zone).";
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let date = match words.as_slice() {
+        [] => None,
+        [until, date] if until.eq_ignore_ascii_case("until") => Some(date),
+        [date] if !date.eq_ignore_ascii_case("until") => Some(date),
+        [word, ..] if !word.eq_ignore_ascii_case("until") => {
+            return Err(CoreError::Refused(format!(
+                "\u{201c}{word}\u{201d} is not something /nudges pause knows. {PAUSE_USAGE}"
+            )));
         }
-        None => None,
+        _ => return Err(CoreError::Refused(PAUSE_USAGE.into())),
     };
-    if until.is_some_and(|until| until <= ctx.now) {
-        return Err(CoreError::Refused(
-            "That date has passed: pause until a later day.".into(),
-        ));
-    }
-    let changed = ctx
-        .coach
-        .storage()
-        .set_channel_paused(channel, true, until)
-        .await?;
-    if changed == 0 {
+    let date = date
+        .map(|date| parse_date(date))
+        .transpose()
+        .map_err(CoreError::Refused)?;
+    let storage = ctx.coach.storage();
+    let schedules = storage.channel_schedules(channel).await?;
+    if schedules.is_empty() {
         return Err(CoreError::Refused(format!(
             "#{} has no nudge schedule to pause.",
             channel.channel
         )));
     }
+    let mut paused = Vec::new();
+    for schedule in &schedules {
+        let zone = parse_zone(&schedule.zone).unwrap_or(Tz::UTC);
+        let until = date.map(|date| start_of_day(date, zone));
+        if let (Some(date), Some(until)) = (date, until) {
+            if until <= ctx.now {
+                let today = ctx.now.with_timezone(&zone).date_naive();
+                let problem = if date < today {
+                    format!(
+                        "{date} has passed in {} (it is {today} there): pause until a later day.",
+                        zone.name()
+                    )
+                } else {
+                    format!(
+                        "{date} is today in {}, so a pause until then would end at once: nudges start again at the beginning of the day you name. To be quiet today, /nudges skip {date}, or pause until {}.",
+                        zone.name(),
+                        date.succ_opt().unwrap_or(date)
+                    )
+                };
+                return Err(CoreError::Refused(problem));
+            }
+        }
+        let mut schedule = schedule.clone();
+        schedule.paused = true;
+        schedule.paused_until = until;
+        paused.push((schedule, zone));
+    }
+    for (schedule, _) in &paused {
+        storage
+            .set_schedule_paused(schedule.id, true, schedule.paused_until)
+            .await?;
+    }
     ctx.coach.schedules_changed().notify_one();
-    let when = until.map_or("until you /nudges resume".to_owned(), |until| {
-        format!(
-            "until {}",
-            until.with_timezone(&ctx.zone).format("%a %d %b %Y")
-        )
-    });
-    Ok(vec![ctx.reply(
-        RichMessage::titled(
-            "Nudges paused",
-            format!("#{} is quiet {when}.", channel.channel),
-        ),
-        true,
-    )])
+    let quiet = quiet_periods(ctx, channel).await?;
+    let mut body = format!("#{} is quiet", channel.channel);
+    match date {
+        None => body.push_str(" until you /nudges resume."),
+        Some(date) => {
+            let _ = write!(body, " until {date} starts in each schedule's zone:");
+            for (schedule, zone) in &paused {
+                let until = schedule.paused_until.expect("a date was given");
+                let _ = write!(
+                    body,
+                    "\n- **{}** in {}: quiet until {}; next: {}",
+                    schedule.label,
+                    zone.name(),
+                    local(until, *zone),
+                    next_text(schedule, ctx.now, &quiet)
+                );
+            }
+        }
+    }
+    Ok(vec![
+        ctx.reply(RichMessage::titled("Nudges paused", body), true),
+    ])
 }
 
 async fn resume(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgoing>, CoreError> {
@@ -326,10 +456,76 @@ async fn resume(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgo
     )])
 }
 
-async fn preview(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgoing>, CoreError> {
+/// The schedule named by `rest` (`2`, as in `/nudges status`), else the one whose nudge goes
+/// out next in the channel: one with a nudge already on its way first, then the earliest next
+/// time that is not held back, then the first schedule. `None` when the channel has none.
+async fn chosen_schedule(
+    ctx: &Context<'_>,
+    channel: &ChannelAddress,
+    rest: &str,
+) -> Result<Option<(Schedule, Option<DateTime<Utc>>)>, CoreError> {
     let schedules = ctx.coach.storage().channel_schedules(channel).await?;
-    let mix = schedules.first().map_or(DEFAULT_MIX, |s| s.mix.as_str());
-    let slug = ctx.coach.pick_nudge(channel, mix).await?;
+    if schedules.is_empty() {
+        return Ok(None);
+    }
+    let rest = rest.trim();
+    if !rest.is_empty() {
+        let index = schedule_number(rest, schedules.len())?;
+        let schedule = schedules[index].clone();
+        let quiet = quiet_periods(ctx, channel).await?;
+        let at = spec_and_zone(&schedule).and_then(|(spec, zone)| {
+            upcoming(&schedule, &spec, zone, ctx.now, &quiet, 1)
+                .first()
+                .copied()
+        });
+        return Ok(Some((schedule, at)));
+    }
+    for schedule in &schedules {
+        let deliveries = ctx.coach.storage().schedule_deliveries(schedule.id).await?;
+        if deliveries.iter().any(|d| d.state == DeliveryState::Pending) {
+            return Ok(Some((schedule.clone(), None)));
+        }
+    }
+    let quiet = quiet_periods(ctx, channel).await?;
+    let next = schedules
+        .iter()
+        .filter_map(|schedule| {
+            let (spec, zone) = spec_and_zone(schedule)?;
+            let at = *upcoming(schedule, &spec, zone, ctx.now, &quiet, 1).first()?;
+            Some((at, schedule))
+        })
+        .min_by_key(|(at, schedule)| (*at, schedule.id));
+    Ok(Some(match next {
+        Some((at, schedule)) => (schedule.clone(), Some(at)),
+        None => (schedules[0].clone(), None),
+    }))
+}
+
+/// `N` (from 1 to `count`) as an index.
+fn schedule_number(text: &str, count: usize) -> Result<usize, CoreError> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=count).contains(n))
+        .map(|n| n - 1)
+        .ok_or_else(|| {
+            CoreError::Refused(format!(
+                "\u{201c}{text}\u{201d} is not a schedule number: give one from 1 to {count} (see /nudges status)."
+            ))
+        })
+}
+
+async fn preview(
+    ctx: &Context<'_>,
+    channel: &ChannelAddress,
+    rest: &str,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let Some((schedule, at)) = chosen_schedule(ctx, channel, rest).await? else {
+        return Err(CoreError::Refused(format!(
+            "#{} has no nudge schedule yet: /nudges set one, and preview shows what it sends next.",
+            channel.channel
+        )));
+    };
+    let slug = ctx.coach.next_nudge(&schedule).await?;
     let mut outgoing = ctx
         .coach
         .nudge_message(&slug, &channel.channel, None)
@@ -338,20 +534,30 @@ async fn preview(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outg
         .message
         .title
         .map(|title| format!("Preview · {title}"));
+    let zone = parse_zone(&schedule.zone).unwrap_or(Tz::UTC);
+    let when = at.map_or("next".to_owned(), |at| format!("on {}", local(at, zone)));
+    outgoing.message.body = format!(
+        "What \u{201c}{}\u{201d} in {} sends {when}:\n\n{}",
+        schedule.label, schedule.zone, outgoing.message.body
+    );
     let message = outgoing.message;
     Ok(vec![ctx.reply(message, true)])
 }
 
-async fn send_now(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Outgoing>, CoreError> {
-    let storage = ctx.coach.storage();
-    let schedules = storage.channel_schedules(channel).await?;
-    let schedule = schedules.first().ok_or_else(|| {
-        CoreError::Refused(format!(
+async fn send_now(
+    ctx: &Context<'_>,
+    channel: &ChannelAddress,
+    rest: &str,
+) -> Result<Vec<Outgoing>, CoreError> {
+    let Some((schedule, _)) = chosen_schedule(ctx, channel, rest).await? else {
+        return Err(CoreError::Refused(format!(
             "#{} has no nudge schedule yet: /nudges set one first.",
             channel.channel
-        ))
-    })?;
-    if storage
+        )));
+    };
+    if ctx
+        .coach
+        .storage()
         .insert_extra_delivery(schedule.id, ctx.now, ctx.now)
         .await?
         .is_none()
@@ -364,7 +570,10 @@ async fn send_now(ctx: &Context<'_>, channel: &ChannelAddress) -> Result<Vec<Out
     Ok(vec![ctx.reply(
         RichMessage::titled(
             "Sending a nudge now",
-            format!("The next nudge is on its way to #{}.", channel.channel),
+            format!(
+                "The next nudge of **{}** is on its way to #{}.",
+                schedule.label, channel.channel
+            ),
         ),
         true,
     )])
@@ -391,16 +600,7 @@ async fn remove(
                 channel.channel
             )));
         }
-        (n, count) => n
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=count).contains(n))
-            .map(|n| n - 1)
-            .ok_or_else(|| {
-                CoreError::Refused(format!(
-                    "Give a schedule number from 1 to {count} (see /nudges status)."
-                ))
-            })?,
+        (n, count) => schedule_number(n, count)?,
     };
     let schedule = &schedules[index];
     storage.remove_schedule(schedule.id, ctx.now).await?;
@@ -479,16 +679,46 @@ pub fn mix_kinds(mix: &str) -> Vec<Kind> {
 }
 
 impl super::Coach {
-    /// The next item for a channel. The kinds in the mix take turns; within a kind no item
-    /// repeats until all have been sent, and the order within each round is a fixed shuffle.
-    /// The pick depends only on the stored history, so a restart does not change it.
-    pub async fn pick_nudge(
+    /// The item `schedule` sends next: the one already chosen for a nudge on its way, else
+    /// [`Coach::pick_nudge`]. This is what `/nudges preview` shows.
+    ///
+    /// # Errors
+    /// [`CoreError::Refused`] when the catalog has no item of the kind whose turn it is.
+    pub async fn next_nudge(&self, schedule: &Schedule) -> Result<String, CoreError> {
+        let deliveries = self.storage().schedule_deliveries(schedule.id).await?;
+        let on_its_way = deliveries
+            .iter()
+            .find(|delivery| delivery.state == DeliveryState::Pending)
+            .and_then(|delivery| delivery.slug.clone());
+        match on_its_way {
+            Some(slug) => Ok(slug),
+            None => self.pick_from(schedule, &deliveries),
+        }
+    }
+
+    /// The next item for a schedule that has none chosen yet. The schedule's own kinds take
+    /// turns; within a kind no item repeats until all have been sent, and the order within
+    /// each round is a fixed shuffle. The pick depends only on this schedule's stored
+    /// deliveries, so a restart, or another schedule in the same channel, does not change it.
+    ///
+    /// # Errors
+    /// [`CoreError::Refused`] when the catalog has no item of the kind whose turn it is.
+    pub async fn pick_nudge(&self, schedule: &Schedule) -> Result<String, CoreError> {
+        let deliveries = self.storage().schedule_deliveries(schedule.id).await?;
+        self.pick_from(schedule, &deliveries)
+    }
+
+    fn pick_from(
         &self,
-        channel: &ChannelAddress,
-        mix: &str,
+        schedule: &Schedule,
+        deliveries: &[crate::storage::DeliveryRecord],
     ) -> Result<String, CoreError> {
-        let history = self.storage().channel_history(channel).await?;
-        let kinds = mix_kinds(mix);
+        let history: Vec<&str> = deliveries
+            .iter()
+            .filter(|d| matches!(d.state, DeliveryState::Pending | DeliveryState::Sent))
+            .filter_map(|d| d.slug.as_deref())
+            .collect();
+        let kinds = mix_kinds(&schedule.mix);
         let kind = kinds[history.len() % kinds.len()];
         let mut pool: Vec<&str> = self
             .catalog()
@@ -503,15 +733,12 @@ impl super::Coach {
         pool.sort_unstable();
         let sent: Vec<&str> = history
             .iter()
-            .map(String::as_str)
+            .copied()
             .filter(|slug| pool.contains(slug))
             .collect();
         let round = sent.len() / pool.len();
         let this_round = &sent[round * pool.len()..];
-        let key = format!(
-            "{}/{}/{}/{round}",
-            channel.platform, channel.workspace, channel.channel
-        );
+        let key = format!("schedule/{}/{round}", schedule.id);
         let pick = pool
             .iter()
             .filter(|slug| !this_round.contains(slug))
@@ -625,5 +852,44 @@ mod tests {
                 .unwrap_err()
                 .contains("weekdays 09:00")
         );
+        let (_, zone, mix) =
+            parse_set("daily 08:30 europe/london Models,scenarios", Tz::UTC).unwrap();
+        assert_eq!(
+            (zone, mix.as_str()),
+            (chrono_tz::Europe::London, "models,scenarios")
+        );
+    }
+
+    #[test]
+    fn set_errors_name_the_part_that_is_wrong() {
+        for (text, named) in [
+            (
+                "daily 09:00 EST",
+                "time zone \u{201c}EST\u{201d} is an abbreviation",
+            ),
+            ("daily 09:00 EST", "America/New_York"),
+            (
+                "daily 09:00 Europe/Berlinn",
+                "time zone \u{201c}Europe/Berlinn\u{201d}",
+            ),
+            (
+                "daily 09:00 Berlin",
+                "\u{201c}Berlin\u{201d} is neither a time zone nor a mix",
+            ),
+            (
+                "daily 09:00 UTC modles",
+                "\u{201c}modles\u{201d} is neither",
+            ),
+            (
+                "daily 09:00 UTC models,modles",
+                "\u{201c}modles\u{201d} is not something nudges draw from",
+            ),
+            ("monthly 09:00 UTC", "\u{201c}monthly\u{201d} is not a day"),
+            ("daily 9.00 UTC", "\u{201c}9.00\u{201d} is not a time"),
+            ("0 9 * * * * UTC", "has 6 fields"),
+        ] {
+            let err = parse_set(text, Tz::UTC).unwrap_err();
+            assert!(err.contains(named), "{text}: {err}");
+        }
     }
 }

@@ -1,8 +1,92 @@
 //! What a schedule's occurrence says, and to whom: the scheduler claims occurrences of every
-//! purpose and asks the core to compose each one.
+//! purpose and asks the core to compose each one. Also the one rule for which occurrences are
+//! held back (a pause, a quiet day), shared by the scheduler and by what `/nudges` shows.
 
-use super::{CoreError, Destination, Outgoing};
-use crate::storage::{LeasedDelivery, Purpose, Target};
+use chrono::{DateTime, Days, Utc};
+use chrono_tz::Tz;
+
+use super::{
+    CoreError, Destination, Outgoing,
+    when::{CronSpec, start_of_day},
+};
+use crate::storage::{ChannelAddress, LeasedDelivery, Purpose, QuietPeriod, Schedule, Target};
+
+/// Why an occurrence of `schedule` at `at` is not sent, if it is held back: `"paused"` or
+/// `"quiet day"` (a day of the channel's quiet periods, in the schedule's zone).
+pub fn held_back(
+    schedule: &Schedule,
+    zone: Tz,
+    at: DateTime<Utc>,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+) -> Option<&'static str> {
+    if schedule.is_paused_at(at) {
+        return Some("paused");
+    }
+    quiet_period_at(schedule, zone, at, quiet).map(|_| "quiet day")
+}
+
+fn quiet_period_at(
+    schedule: &Schedule,
+    zone: Tz,
+    at: DateTime<Utc>,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+) -> Option<QuietPeriod> {
+    let day = at.with_timezone(&zone).date_naive();
+    quiet
+        .iter()
+        .find(|(channel, period)| {
+            *channel == schedule.channel && period.first_day <= day && day <= period.last_day
+        })
+        .map(|(_, period)| *period)
+}
+
+/// The next `n` times after `from` at which `schedule` really sends: occurrences a pause or a
+/// quiet day holds back are left out, and so is anything after [`super::when::HORIZON_YEARS`].
+/// Empty for a schedule paused with no end.
+pub fn upcoming(
+    schedule: &Schedule,
+    spec: &CronSpec,
+    zone: Tz,
+    from: DateTime<Utc>,
+    quiet: &[(ChannelAddress, QuietPeriod)],
+    n: usize,
+) -> Vec<DateTime<Utc>> {
+    let mut out = Vec::new();
+    if schedule.paused && schedule.paused_until.is_none() {
+        return out;
+    }
+    let Some(horizon) =
+        from.checked_add_months(chrono::Months::new(12 * super::when::HORIZON_YEARS))
+    else {
+        return out;
+    };
+    let second = chrono::Duration::seconds(1);
+    let mut after = from;
+    // Each step either finds a time or jumps past a pause or a quiet period; the cap is only a
+    // guard.
+    for _ in 0..10_000 {
+        if out.len() >= n {
+            break;
+        }
+        let Some(next) = spec.next_after(zone, after).filter(|next| *next <= horizon) else {
+            break;
+        };
+        if schedule.is_paused_at(next) {
+            after = schedule
+                .paused_until
+                .map_or(next, |until| (until - second).max(next));
+        } else if let Some(period) = quiet_period_at(schedule, zone, next, quiet) {
+            let Some(day_after) = period.last_day.checked_add_days(Days::new(1)) else {
+                break;
+            };
+            after = (start_of_day(day_after, zone) - second).max(next);
+        } else {
+            out.push(next);
+            after = next;
+        }
+    }
+    out
+}
 
 impl super::Coach {
     /// The message for one claimed occurrence, addressed to the schedule's target. A channel
@@ -18,7 +102,7 @@ impl super::Coach {
                 let slug = match &delivery.slug {
                     Some(slug) => slug.clone(),
                     None => {
-                        let pick = self.pick_nudge(&schedule.channel, &schedule.mix).await?;
+                        let pick = self.pick_nudge(schedule).await?;
                         self.storage()
                             .choose_delivery_slug(delivery.id, &pick)
                             .await?

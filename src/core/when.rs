@@ -1,15 +1,29 @@
 //! When a schedule fires: friendly forms (`weekdays 09:00`, `daily 08:30`,
-//! `mon,wed,fri 17:00`) or a 5-field cron expression, evaluated in an IANA time zone.
+//! `mon,wed,fri 17:00`) or a 5-field cron expression, evaluated in an IANA time zone; and the
+//! one reader of time zone names ([`parse_zone`]) every caller uses.
 //!
 //! Cron matching and daylight-saving behaviour come from `croner`, which follows the Open Cron
 //! Pattern Specification: a fixed time inside the spring-forward gap fires once, just after the
 //! gap, and a fixed time inside the repeated fall-back hour fires once, the first time round.
+//!
+//! Words are read whole and in any case: `mon`, `monday` and `Mondays` are a day, `monthly`
+//! is not. An error names the part that was wrong and lists the forms that are accepted.
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
+
+/// How far ahead a schedule must fire at least once to be accepted, in years.
+pub const HORIZON_YEARS: u32 = 5;
+
+/// How far ahead two schedules are compared for posting at the same moment, in days.
+pub const COINCIDENCE_DAYS: u64 = 731;
+
+/// Most occurrences walked when comparing two schedules; the comparison leapfrogs, so this is
+/// only reached by schedules that fire every few minutes without ever meeting.
+const COINCIDENCE_STEPS: usize = 20_000;
 
 /// A parsed, validated schedule expression.
 #[derive(Debug, Clone)]
@@ -25,24 +39,55 @@ pub struct CronSpec {
 pub const WHEN_EXAMPLES: &str =
     "weekdays 09:00, daily 08:30, mon,wed,fri 17:00, or a cron expression such as 0 9 * * 1-5";
 
+/// The day words accepted, for error messages.
+const DAY_FORMS: &str = "daily, weekdays, weekends, or days such as mon,wed,fri or mon-fri (sun, mon, tue, wed, thu, fri, sat, or their full names)";
+
+/// Cron's field names, for error messages.
+const CRON_FIELDS: &str = "minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5";
+
 impl CronSpec {
     /// Reads a friendly form or a 5-field cron expression.
+    ///
+    /// # Errors
+    /// A message naming the part that could not be read (the day word, the time, the cron
+    /// field count or the cron expression) and the accepted forms.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let pattern = friendly_to_cron(text).unwrap_or_else(|| text.to_owned());
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let Some(first) = words.first() else {
+            return Err(format!("Say when: {WHEN_EXAMPLES}."));
+        };
+        let cron_like = first.starts_with(|c: char| c.is_ascii_digit() || c == '*' || c == '?');
+        if cron_like && parse_time(first).is_none() {
+            if words.len() != 5 {
+                return Err(format!(
+                    "\u{201c}{text}\u{201d} has {} fields; a cron expression here has 5: {CRON_FIELDS}.",
+                    words.len()
+                ));
+            }
+            return Self::from_pattern(text, text);
+        }
+        let pattern = friendly_to_cron(&words)?;
         Self::from_pattern(&pattern, text)
     }
 
     /// Rebuilds a spec from its stored pattern and label.
+    ///
+    /// # Errors
+    /// A message naming the label when the pattern is not a 5-field cron expression.
     pub fn from_pattern(pattern: &str, label: &str) -> Result<Self, String> {
         let fields = pattern.split_whitespace().count();
-        let unreadable = || {
-            format!("I could not read \u{201c}{label}\u{201d} as a schedule. Try {WHEN_EXAMPLES}.")
-        };
         if fields != 5 {
-            return Err(unreadable());
+            return Err(format!(
+                "I could not read \u{201c}{label}\u{201d} as a schedule. Try {WHEN_EXAMPLES}."
+            ));
         }
-        let cron = Cron::from_str(pattern).map_err(|_| unreadable())?;
+        let cron = Cron::from_str(pattern).map_err(|err| {
+            format!(
+                "\u{201c}{label}\u{201d} is not a cron expression I can use ({}). The five fields are {CRON_FIELDS}; or write {WHEN_EXAMPLES}.",
+                cron_problem(&err)
+            )
+        })?;
         Ok(Self {
             cron,
             pattern: pattern.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -50,58 +95,259 @@ impl CronSpec {
         })
     }
 
+    /// The 5-field cron pattern.
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
 
+    /// How it was written.
     pub fn label(&self) -> &str {
         &self.label
     }
 
-    /// The first time strictly after `after` at which the schedule fires in `zone`.
+    /// The first time strictly after `after` at which the schedule fires in `zone`; `None`
+    /// when it never does again (the cron library searches up to the year 5000).
     pub fn next_after(&self, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.cron
             .find_next_occurrence(&after.with_timezone(&zone), false)
             .ok()
             .map(|next| next.with_timezone(&Utc))
     }
+
+    /// The first time after `from` at which the schedule fires, if that is within
+    /// [`HORIZON_YEARS`].
+    ///
+    /// # Errors
+    /// A message saying the schedule never fires (30 February, 31 April, ...) when it has no
+    /// occurrence in that time.
+    pub fn first_within_horizon(
+        &self,
+        zone: Tz,
+        from: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, String> {
+        let horizon = from.checked_add_months(Months::new(12 * HORIZON_YEARS));
+        match (self.next_after(zone, from), horizon) {
+            (Some(next), Some(horizon)) if next <= horizon => Ok(next),
+            _ => Err(format!(
+                "\u{201c}{}\u{201d} never fires in {}: it names no time in the next {HORIZON_YEARS} years (a day such as 30 February never comes). Nothing was scheduled.",
+                self.label,
+                zone.name()
+            )),
+        }
+    }
+
+    /// The first moment, after `from` and within [`COINCIDENCE_DAYS`], at which this schedule
+    /// in `zone` and `other` in `other_zone` both fire; `None` when they never meet.
+    pub fn first_shared_time(
+        &self,
+        zone: Tz,
+        other: &CronSpec,
+        other_zone: Tz,
+        from: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let until = from.checked_add_days(Days::new(COINCIDENCE_DAYS))?;
+        let second = chrono::Duration::seconds(1);
+        let mut a = self.next_after(zone, from)?;
+        let mut b = other.next_after(other_zone, from)?;
+        for _ in 0..COINCIDENCE_STEPS {
+            if a > until || b > until {
+                return None;
+            }
+            match a.cmp(&b) {
+                std::cmp::Ordering::Equal => return Some(a),
+                // Move the earlier one to its first time at or after the later one.
+                std::cmp::Ordering::Less => a = self.next_after(zone, b - second)?,
+                std::cmp::Ordering::Greater => b = other.next_after(other_zone, a - second)?,
+            }
+        }
+        None
+    }
 }
 
-/// Parses an IANA zone name, with a message naming valid examples.
+/// The cron library's complaint, in plain words.
+fn cron_problem(err: &croner::errors::CronError) -> String {
+    let text = err.to_string();
+    text.strip_prefix("Invalid pattern: ")
+        .or_else(|| text.strip_prefix("Component error: "))
+        .unwrap_or(&text)
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+/// Zone abbreviations people write, and the IANA zone they usually mean. They are refused,
+/// with that suggestion: an abbreviation does not say which daylight-saving rules apply (and
+/// `EST`, a zone of its own in the database, never moves to summer time).
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("EST", "America/New_York"),
+    ("EDT", "America/New_York"),
+    ("ET", "America/New_York"),
+    ("CST", "America/Chicago"),
+    ("CDT", "America/Chicago"),
+    ("CT", "America/Chicago"),
+    ("MST", "America/Denver (or America/Phoenix for Arizona)"),
+    ("MDT", "America/Denver"),
+    ("MT", "America/Denver"),
+    ("PST", "America/Los_Angeles"),
+    ("PDT", "America/Los_Angeles"),
+    ("PT", "America/Los_Angeles"),
+    ("AKST", "America/Anchorage"),
+    ("AKDT", "America/Anchorage"),
+    ("HST", "Pacific/Honolulu"),
+    ("BST", "Europe/London"),
+    ("CET", "Europe/Berlin or Europe/Paris"),
+    ("CEST", "Europe/Berlin or Europe/Paris"),
+    ("MET", "Europe/Berlin or Europe/Paris"),
+    ("WET", "Europe/Lisbon"),
+    ("WEST", "Europe/Lisbon"),
+    ("EET", "Europe/Athens or Europe/Helsinki"),
+    ("EEST", "Europe/Athens or Europe/Helsinki"),
+    ("MSK", "Europe/Moscow"),
+    ("IST", "Asia/Kolkata, Europe/Dublin or Asia/Jerusalem"),
+    ("JST", "Asia/Tokyo"),
+    ("KST", "Asia/Seoul"),
+    ("SGT", "Asia/Singapore"),
+    ("HKT", "Asia/Hong_Kong"),
+    ("AEST", "Australia/Sydney"),
+    ("AEDT", "Australia/Sydney"),
+    ("ACST", "Australia/Adelaide"),
+    ("AWST", "Australia/Perth"),
+    ("NZST", "Pacific/Auckland"),
+    ("NZDT", "Pacific/Auckland"),
+    ("BRT", "America/Sao_Paulo"),
+];
+
+/// Names that mean UTC.
+const UTC_NAMES: &[&str] = &["UTC", "Z", "GMT", "UCT", "Zulu", "Universal", "Etc/UTC"];
+
+/// Reads a time zone name, in any case, as its canonical IANA zone: `utc`, `Z` and `GMT` are
+/// UTC, `europe/berlin` is `Europe/Berlin`. Every reader of a zone name (commands, settings,
+/// the console's `TZ`, stored names) goes through here.
+///
+/// # Errors
+/// A message naming the text as the zone that is wrong: for an abbreviation such as `EST`, the
+/// IANA zone it usually stands for; otherwise examples of valid names.
 pub fn parse_zone(text: &str) -> Result<Tz, String> {
-    Tz::from_str(text.trim()).map_err(|_| {
-        format!(
-            "\u{201c}{text}\u{201d} is not a time zone I know. Use an IANA name such as Europe/Berlin, America/New_York or UTC."
-        )
-    })
+    let name = text.trim();
+    if UTC_NAMES.iter().any(|utc| utc.eq_ignore_ascii_case(name)) {
+        return Ok(Tz::UTC);
+    }
+    if let Some((abbreviation, zone)) = ABBREVIATIONS
+        .iter()
+        .find(|(abbreviation, _)| abbreviation.eq_ignore_ascii_case(name))
+    {
+        return Err(format!(
+            "The time zone \u{201c}{name}\u{201d} is an abbreviation, which does not say when clocks change: use an IANA name such as {zone} (or UTC). {abbreviation} was not used."
+        ));
+    }
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|zone| zone.name().eq_ignore_ascii_case(name))
+        .copied()
+        .ok_or_else(|| {
+            format!(
+                "The time zone \u{201c}{name}\u{201d} is not one I know. Use an IANA name such as Europe/Berlin, America/New_York or UTC (any case)."
+            )
+        })
 }
 
-/// `weekdays 09:00` and friends as a cron pattern; `None` when `text` is not a friendly form.
-fn friendly_to_cron(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
-    let (days, time) = lower.rsplit_once(char::is_whitespace)?;
-    let (hour, minute) = parse_time(time)?;
-    let days = match days.trim() {
-        "daily" | "every day" | "everyday" => "*".to_owned(),
-        "weekdays" | "every weekday" => "1-5".to_owned(),
-        "weekends" | "every weekend" => "0,6".to_owned(),
-        list => day_list(list)?,
+/// Whether a word is meant as a time zone: a known name or abbreviation, or anything with a
+/// slash (`Mars/Base`), so that a misspelt zone is reported as a zone.
+pub fn looks_like_zone(word: &str) -> bool {
+    word.contains('/')
+        || parse_zone(word).is_ok()
+        || ABBREVIATIONS
+            .iter()
+            .any(|(abbreviation, _)| abbreviation.eq_ignore_ascii_case(word))
+}
+
+/// Reads the `TZ` environment variable's value: an IANA name, optionally after `:`, or a path
+/// into a `zoneinfo` folder (`/usr/share/zoneinfo/Europe/Berlin`).
+///
+/// # Errors
+/// The [`parse_zone`] message, for a value that names no zone (a POSIX rule string such as
+/// `CET-1CEST`, a typo).
+pub fn zone_from_tz_variable(value: &str) -> Result<Tz, String> {
+    let value = value.trim().trim_start_matches(':');
+    let name = value
+        .rsplit_once("zoneinfo/")
+        .map_or(value, |(_, name)| name);
+    parse_zone(name)
+}
+
+/// The first instant of `date` in `zone`: its midnight, or, where clocks skip midnight (a
+/// spring change at 00:00, as in Asia/Beirut or America/Havana), the first local time that
+/// exists that day. A day the zone skipped entirely starts when the next day does.
+pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    // Gaps are at most a day (Pacific/Apia skipped 30 December 2011); walk them by minute.
+    (0..=48 * 60)
+        .find_map(|minute| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::minutes(minute)))
+                .earliest()
+        })
+        .map_or_else(|| midnight.and_utc(), |start| start.with_timezone(&Utc))
+}
+
+/// Reads a day written `2026-12-24`, between 1970 and [`crate::clock::LATEST_YEAR`].
+///
+/// # Errors
+/// A message giving the expected form, or the range when the year is outside it.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("\u{201c}{text}\u{201d} is not a date: write it as 2026-12-24."))?;
+    let year = chrono::Datelike::year(&date);
+    if !(1970..=crate::clock::LATEST_YEAR).contains(&year) {
+        return Err(format!(
+            "\u{201c}{text}\u{201d} is outside the years I keep dates for (1970 to {}).",
+            crate::clock::LATEST_YEAR
+        ));
+    }
+    Ok(date)
+}
+
+/// `weekdays 09:00` and friends as a cron pattern.
+fn friendly_to_cron(words: &[&str]) -> Result<String, String> {
+    let (time, days) = words.split_last().expect("at least one word");
+    let Some((hour, minute)) = parse_time(time) else {
+        if days.is_empty() && day_list(&[time]).is_ok() {
+            return Err(format!(
+                "Say the time too, for example \u{201c}{time} 09:00\u{201d}. Forms: {WHEN_EXAMPLES}."
+            ));
+        }
+        return Err(format!(
+            "\u{201c}{time}\u{201d} is not a time of day: write 09:00, 17:30 or 9am (in \u{201c}{}\u{201d}). Forms: {WHEN_EXAMPLES}.",
+            words.join(" ")
+        ));
     };
-    Some(format!("{minute} {hour} * * {days}"))
+    if days.is_empty() {
+        return Err(format!(
+            "Say which days, for example \u{201c}daily {time}\u{201d} or \u{201c}weekdays {time}\u{201d}. Days are {DAY_FORMS}."
+        ));
+    }
+    let days = day_list(days)
+        .map_err(|word| format!("\u{201c}{word}\u{201d} is not a day I know. Say {DAY_FORMS}."))?;
+    Ok(format!("{minute} {hour} * * {days}"))
 }
 
 /// `09:00`, `9:00`, `17:30`, `9am`, `5:30pm`.
 fn parse_time(text: &str) -> Option<(u32, u32)> {
+    let text = text.to_ascii_lowercase();
     let (clock, offset) = if let Some(rest) = text.strip_suffix("am") {
         (rest, Some(0))
     } else if let Some(rest) = text.strip_suffix("pm") {
         (rest, Some(12))
     } else {
-        (text, None)
+        (text.as_str(), None)
+    };
+    let digits = |part: &str| {
+        (!part.is_empty() && part.len() <= 2 && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
     };
     let (hour, minute) = match clock.split_once(':') {
-        Some((h, m)) if m.len() == 2 => (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?),
-        None if offset.is_some() => (clock.parse::<u32>().ok()?, 0),
+        Some((h, m)) if m.len() == 2 => (digits(h)?, digits(m)?),
+        None if offset.is_some() => (digits(clock)?, 0),
         _ => return None,
     };
     let hour = match offset {
@@ -112,29 +358,62 @@ fn parse_time(text: &str) -> Option<(u32, u32)> {
     (hour < 24 && minute < 60).then_some((hour, minute))
 }
 
-/// `mon,wed,fri` or `mon-fri` as cron day numbers (0 is Sunday).
-fn day_list(text: &str) -> Option<String> {
-    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+/// The whole words that name a day, by cron day number (0 is Sunday).
+const DAY_WORDS: [&[&str]; 7] = [
+    &["sun", "sunday", "sundays"],
+    &["mon", "monday", "mondays"],
+    &["tue", "tues", "tuesday", "tuesdays"],
+    &["wed", "weds", "wednesday", "wednesdays"],
+    &["thu", "thur", "thurs", "thursday", "thursdays"],
+    &["fri", "friday", "fridays"],
+    &["sat", "saturday", "saturdays"],
+];
+
+/// `daily`, `weekdays`, `mon,wed,fri`, `mon-fri`, `Monday Wednesday` as cron day numbers;
+/// the word that is not a day on failure.
+fn day_list(words: &[&str]) -> Result<String, String> {
+    let text = words.join(" ").to_lowercase();
+    match text.strip_prefix("every ").unwrap_or(&text) {
+        "daily" | "day" | "everyday" => return Ok("*".to_owned()),
+        "weekdays" | "weekday" => return Ok("1-5".to_owned()),
+        "weekends" | "weekend" => return Ok("0,6".to_owned()),
+        _ => {}
+    }
+    let text = text.strip_prefix("every ").unwrap_or(&text);
     let day = |name: &str| {
-        let name = name.trim();
-        (name.len() >= 3)
-            .then(|| DAYS.iter().position(|day| name.starts_with(day)))
-            .flatten()
+        DAY_WORDS
+            .iter()
+            .position(|forms| forms.contains(&name))
+            .ok_or_else(|| name.to_owned())
     };
-    let parts: Option<Vec<String>> = text
-        .split(',')
-        .map(|part| match part.split_once('-') {
-            Some((from, to)) => Some(format!("{}-{}", day(from)?, day(to)?)),
-            None => day(part).map(|n| n.to_string()),
-        })
-        .collect();
-    parts.map(|parts| parts.join(","))
+    let mut parts = Vec::new();
+    for part in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+    {
+        match part.split_once('-') {
+            Some((from, to)) => {
+                let (from, to) = (day(from)?, day(to)?);
+                if from <= to {
+                    parts.push(format!("{from}-{to}"));
+                } else {
+                    // fri-mon wraps round the weekend.
+                    parts.push(format!("{from}-6"));
+                    parts.push(format!("0-{to}"));
+                }
+            }
+            None => parts.push(day(part)?.to_string()),
+        }
+    }
+    if parts.is_empty() {
+        return Err(text.to_owned());
+    }
+    Ok(parts.join(","))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use chrono_tz::Europe::Berlin;
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -146,25 +425,104 @@ mod tests {
         for (text, pattern) in [
             ("weekdays 09:00", "0 9 * * 1-5"),
             ("daily 08:30", "30 8 * * *"),
+            ("every day 08:30", "30 8 * * *"),
             ("mon,wed,fri 17:00", "0 17 * * 1,3,5"),
             ("Monday-Friday 7:05", "5 7 * * 1-5"),
+            ("Mondays 7:05", "5 7 * * 1"),
+            ("tues, thurs 7:05", "5 7 * * 2,4"),
+            ("fri-mon 7:05", "5 7 * * 5-6,0-1"),
             ("weekends 10am", "0 10 * * 0,6"),
-            ("tue 5:30pm", "30 17 * * 2"),
+            ("tue 5:30PM", "30 17 * * 2"),
             ("0 9 * * 1-5", "0 9 * * 1-5"),
         ] {
             assert_eq!(CronSpec::parse(text).unwrap().pattern(), pattern, "{text}");
         }
-        for bad in [
-            "weekdays 25:00",
-            "sometimes 09:00",
-            "0 9 * *",
-            "0 0 9 * * 1-5",
-            "daily",
-            "",
+    }
+
+    #[test]
+    fn words_are_read_whole_and_the_wrong_part_is_named() {
+        // Words that only begin like a day are not days.
+        for (bad, named) in [
+            ("monthly 09:00", "\u{201c}monthly\u{201d} is not a day"),
+            ("sundae 09:00", "\u{201c}sundae\u{201d} is not a day"),
+            (
+                "wednesdayish 09:00",
+                "\u{201c}wednesdayish\u{201d} is not a day",
+            ),
+            (
+                "mon,thuesday 09:00",
+                "\u{201c}thuesday\u{201d} is not a day",
+            ),
+            ("sometimes 09:00", "\u{201c}sometimes\u{201d} is not a day"),
+            ("every 09:00", "\u{201c}every\u{201d} is not a day"),
+            ("weekdays 25:00", "\u{201c}25:00\u{201d} is not a time"),
+            ("weekdays 9:0", "\u{201c}9:0\u{201d} is not a time"),
+            ("weekdays 13pm", "\u{201c}13pm\u{201d} is not a time"),
+            ("weekdays 0900", "\u{201c}0900\u{201d} is not a time"),
+            ("daily", "Say the time"),
+            ("09:00", "Say which days"),
+            ("0 9 * *", "has 4 fields"),
+            ("0 0 9 * * 1-5", "has 6 fields"),
+            ("0 9 * * monthly", "not a cron expression"),
+            ("61 9 * * *", "not a cron expression"),
+            ("", "Say when"),
         ] {
             let err = CronSpec::parse(bad).unwrap_err();
-            assert!(err.contains("weekdays 09:00"), "{bad}: {err}");
+            assert!(err.contains(named), "{bad}: {err}");
         }
+        assert!(
+            CronSpec::parse("monthly 09:00")
+                .unwrap_err()
+                .contains("mon-fri")
+        );
+    }
+
+    #[test]
+    fn a_schedule_that_never_fires_is_named() {
+        let now = utc(2026, 11, 30, 4, 0);
+        for never in ["0 9 30 2 *", "0 9 31 4 *", "0 9 31 11 *"] {
+            let spec = CronSpec::parse(never).unwrap();
+            let err = spec.first_within_horizon(Tz::UTC, now).unwrap_err();
+            assert!(err.contains("never fires"), "{never}: {err}");
+        }
+        // 29 February comes in 2028: rare, but within the horizon.
+        let leap = CronSpec::parse("0 9 29 2 *").unwrap();
+        assert_eq!(
+            leap.first_within_horizon(Tz::UTC, now).unwrap(),
+            utc(2028, 2, 29, 9, 0)
+        );
+    }
+
+    #[test]
+    fn schedules_that_post_at_the_same_moment_are_found() {
+        let now = utc(2026, 11, 30, 4, 0);
+        let london = chrono_tz::Europe::London;
+        let daily = CronSpec::parse("daily 09:00").unwrap();
+        let cron = CronSpec::parse("0 9 * * *").unwrap();
+        let weekdays = CronSpec::parse("weekdays 09:00").unwrap();
+        let later = CronSpec::parse("daily 09:01").unwrap();
+        let every_minute = CronSpec::parse("* * * * *").unwrap();
+        assert_eq!(
+            daily.first_shared_time(london, &cron, london, now),
+            Some(utc(2026, 11, 30, 9, 0))
+        );
+        assert_eq!(
+            weekdays.first_shared_time(london, &daily, london, utc(2026, 12, 5, 10, 0)),
+            Some(utc(2026, 12, 7, 9, 0)),
+            "Monday"
+        );
+        // London is UTC in winter only: they meet in the winter that comes.
+        assert_eq!(
+            daily.first_shared_time(Tz::UTC, &daily, london, utc(2027, 4, 1, 0, 0)),
+            Some(utc(2027, 10, 31, 9, 0))
+        );
+        assert_eq!(daily.first_shared_time(london, &later, london, now), None);
+        let new_york = chrono_tz::America::New_York;
+        assert_eq!(daily.first_shared_time(london, &daily, new_york, now), None);
+        assert_eq!(
+            every_minute.first_shared_time(Tz::UTC, &later, new_york, now),
+            Some(utc(2026, 11, 30, 14, 1))
+        );
     }
 
     #[test]
@@ -196,12 +554,85 @@ mod tests {
     }
 
     #[test]
-    fn zones_are_checked() {
-        assert_eq!(parse_zone("Europe/Berlin").unwrap(), Berlin);
+    fn zones_are_read_in_any_case_as_canonical_names() {
+        for (text, zone) in [
+            ("Europe/Berlin", Berlin),
+            ("europe/berlin", Berlin),
+            ("EUROPE/BERLIN", Berlin),
+            ("america/new_york", chrono_tz::America::New_York),
+            ("utc", Tz::UTC),
+            ("UTC", Tz::UTC),
+            ("Z", Tz::UTC),
+            ("gmt", Tz::UTC),
+            ("etc/utc", Tz::UTC),
+        ] {
+            assert_eq!(parse_zone(text).unwrap(), zone, "{text}");
+        }
+        assert_eq!(parse_zone("europe/berlin").unwrap().name(), "Europe/Berlin");
+        let unknown = parse_zone("Mars/Olympus").unwrap_err();
         assert!(
-            parse_zone("Mars/Olympus")
-                .unwrap_err()
-                .contains("Europe/Berlin")
+            unknown.contains("time zone \u{201c}Mars/Olympus\u{201d}"),
+            "{unknown}"
         );
+        assert!(unknown.contains("Europe/Berlin"), "{unknown}");
+        for (abbreviation, meant) in [
+            ("EST", "America/New_York"),
+            ("pst", "America/Los_Angeles"),
+            ("CET", "Europe/Berlin"),
+            ("IST", "Asia/Kolkata"),
+        ] {
+            let err = parse_zone(abbreviation).unwrap_err();
+            assert!(err.contains("abbreviation") && err.contains(meant), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_tz_variable_is_read_with_the_same_rules() {
+        assert_eq!(zone_from_tz_variable(":Europe/Berlin").unwrap(), Berlin);
+        assert_eq!(
+            zone_from_tz_variable("/usr/share/zoneinfo/europe/berlin").unwrap(),
+            Berlin
+        );
+        assert_eq!(zone_from_tz_variable("utc").unwrap(), Tz::UTC);
+        assert!(zone_from_tz_variable("CET-1CEST,M3.5.0,M10.5.0/3").is_err());
+        assert!(zone_from_tz_variable("Nowhere/Special").is_err());
+    }
+
+    #[test]
+    fn a_day_starts_at_its_first_existing_minute() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            start_of_day(day(2026, 12, 1), chrono_tz::America::Los_Angeles),
+            utc(2026, 12, 1, 8, 0)
+        );
+        // Clocks skip from 00:00 to 01:00 on these days, so the day starts at 01:00.
+        assert_eq!(
+            start_of_day(day(2026, 3, 29), chrono_tz::Asia::Beirut),
+            utc(2026, 3, 28, 22, 0)
+        );
+        assert_eq!(
+            start_of_day(day(2026, 3, 8), chrono_tz::America::Havana),
+            utc(2026, 3, 8, 5, 0)
+        );
+        assert_eq!(
+            start_of_day(day(2018, 11, 4), chrono_tz::America::Sao_Paulo),
+            utc(2018, 11, 4, 3, 0)
+        );
+        // Samoa skipped 30 December 2011 altogether: that day starts when the 31st does.
+        assert_eq!(
+            start_of_day(day(2011, 12, 30), chrono_tz::Pacific::Apia),
+            start_of_day(day(2011, 12, 31), chrono_tz::Pacific::Apia)
+        );
+    }
+
+    #[test]
+    fn dates_are_read_within_the_years_kept() {
+        assert_eq!(
+            parse_date("2026-12-24").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()
+        );
+        assert!(parse_date("24.12.2026").unwrap_err().contains("2026-12-24"));
+        assert!(parse_date("99999-01-01").is_err());
+        assert!(parse_date("1900-01-01").unwrap_err().contains("1970"));
     }
 }

@@ -4,8 +4,14 @@
 //! transaction: the occurrences are recorded, the schedules move to their next time), then
 //! leases the pending deliveries (new ones, ones a crash left behind, failed ones due for a
 //! retry), asks the core to compose each occurrence's message for its purpose and target, and
-//! sends it through the core's router. Between ticks it sleeps until the next due
-//! time, or until a schedule changes.
+//! sends it through the core's router; a delivery is marked sent only once the router says it
+//! went out. Between ticks it sleeps until the next due time (at most [`TICK`]), or until a
+//! schedule changes.
+//!
+//! One catch-up rule covers every gap between ticks, whether the process was down or a
+//! virtual clock jumped ([`Scheduler::advance`]): of the occurrences missed, only the latest
+//! may still be sent, and only if it is no later than the grace window; the others are
+//! recorded as skipped. Lateness up to one [`TICK`] is on time.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -13,9 +19,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::Notify;
 
-use crate::core::when::{CronSpec, parse_zone};
+use crate::core::{
+    scheduled::held_back,
+    when::{CronSpec, parse_zone},
+};
 use crate::{
-    clock::{Clock, VirtualClock},
+    clock::{Clock, ClockError, VirtualClock},
     core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
     storage::{
         ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, QuietPeriod,
@@ -32,12 +41,34 @@ const MAX_RECORDED_MISSES: usize = 50;
 /// Waits between attempts at a failing send; after the last, the delivery is given up.
 const RETRY_BACKOFF_MINUTES: [i64; 4] = [1, 5, 15, 60];
 
+/// The longest a running scheduler sleeps between ticks: an occurrence handled this late is
+/// on time, whatever the grace window.
+pub const TICK: Duration = Duration::from_secs(60);
+
+/// The smallest grace window that can work: one [`TICK`].
+pub const MIN_GRACE: Duration = TICK;
+
+/// The largest grace window: a scheduler that was down longer does not look further back.
+pub const MAX_GRACE: Duration = Duration::from_secs(LOOKBACK_DAYS as u64 * 24 * 3600);
+
+/// Why [`Scheduler::advance`] did not move the clock or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum AdvanceError {
+    /// The clock refused the target (earlier than now, or after the last time allowed).
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    /// The tick at the target failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 /// Tuning for a scheduler.
 #[derive(Debug, Clone)]
 pub struct SchedulerOptions {
     /// Names this scheduler in leases; unique per process.
     pub owner: String,
-    /// How late a missed occurrence may still be sent.
+    /// How late a missed occurrence may still be sent; lateness up to one [`TICK`] is on
+    /// time even when this is shorter.
     pub grace: chrono::Duration,
     /// How long a lease protects a send in progress.
     pub lease: chrono::Duration,
@@ -123,6 +154,13 @@ impl Scheduler {
         let storage = self.coach.storage();
         let schedule = &delivery.schedule;
         let owner = &self.options.owner;
+        if now - delivery.occurrence > self.latest_send() {
+            // Left pending by a crash or a failed attempt, then an outage or a clock jump.
+            storage
+                .mark_too_late(delivery.id, owner, "missed by more than the grace window")
+                .await?;
+            return Ok(false);
+        }
         let outgoing = match self.coach.compose(&delivery).await {
             Ok(outgoing) => outgoing,
             Err(err) => {
@@ -179,6 +217,13 @@ impl Scheduler {
                 Ok(false)
             }
         }
+    }
+
+    /// How late a claimed delivery may still go out: the grace window (at least a tick), plus
+    /// the time its retries and a lease taken over from a crash may take.
+    fn latest_send(&self) -> chrono::Duration {
+        let retries: i64 = RETRY_BACKOFF_MINUTES.iter().sum();
+        on_time_window(self.options.grace) + chrono::Duration::minutes(retries) + self.options.lease
     }
 
     /// Tells the person who set the schedule, once per run of failures. When their direct
@@ -240,8 +285,8 @@ impl Scheduler {
             // replicas' changes are noticed without polling hard.
             let sleep = next
                 .map(|next| (next - clock.now()).to_std().unwrap_or(Duration::ZERO))
-                .unwrap_or(Duration::from_secs(60))
-                .min(Duration::from_secs(60));
+                .unwrap_or(TICK)
+                .min(TICK);
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 () = wake.notified() => {}
@@ -250,33 +295,30 @@ impl Scheduler {
         }
     }
 
-    /// Moves a virtual clock to `target`, running every tick that falls due on the way, in
-    /// order. This is how the console and the tests make time pass.
+    /// Moves a virtual clock to `target` and runs one tick there. A jump of the clock is a
+    /// gap like any other: the catch-up rule applies (per schedule, only the latest missed
+    /// occurrence, and only within the grace window), so a jump of a year costs one tick and
+    /// sends at most one nudge per schedule. This is how the console makes time pass; to see
+    /// every occurrence, move the clock in steps no longer than the grace window.
+    ///
+    /// # Errors
+    /// [`AdvanceError::Clock`] when `target` is before the clock's time or after
+    /// [`crate::clock::latest`] (the clock does not move); [`AdvanceError::Storage`] when the
+    /// tick fails.
     pub async fn advance(
         &self,
         clock: &VirtualClock,
         target: DateTime<Utc>,
-    ) -> Result<TickReport, StorageError> {
-        let mut total = TickReport::default();
-        loop {
-            let now = clock.now();
-            let report = self.tick(now).await?;
-            total.sent += report.sent;
-            total.failed += report.failed;
-            match self.coach.storage().next_wake().await? {
-                Some(next) if next > now && next <= target => {
-                    clock.set(next).expect("next is later than now");
-                }
-                _ => break,
-            }
-        }
-        if clock.set(target).is_ok() {
-            let report = self.tick(target).await?;
-            total.sent += report.sent;
-            total.failed += report.failed;
-        }
-        Ok(total)
+    ) -> Result<TickReport, AdvanceError> {
+        clock.set(target)?;
+        Ok(self.tick(target).await?)
     }
+}
+
+/// How late an occurrence may be and still be sent: the grace window, but never less than one
+/// [`TICK`].
+fn on_time_window(grace: chrono::Duration) -> chrono::Duration {
+    grace.max(chrono::Duration::from_std(TICK).expect("a minute fits"))
 }
 
 /// Parsed cron patterns and computed next times, shared by the schedules of one tick: many
@@ -367,18 +409,12 @@ pub fn plan(
         .map(|&occurrence| PlannedDelivery {
             occurrence,
             state: DeliveryState::Skipped,
-            note: Some("missed: no scheduler was running".into()),
+            note: Some("missed: no scheduler was running, or the clock jumped".into()),
         })
         .collect();
-    let skip_reason = if schedule.is_paused_at(latest) {
-        Some("paused")
-    } else if is_quiet(schedule, zone, latest, quiet) {
-        Some("quiet day")
-    } else if now - latest > grace {
-        Some("missed by more than the grace window")
-    } else {
-        None
-    };
+    let skip_reason = held_back(schedule, zone, latest, quiet).or_else(|| {
+        (now - latest > on_time_window(grace)).then_some("missed by more than the grace window")
+    });
     deliveries.push(PlannedDelivery {
         occurrence: latest,
         state: if skip_reason.is_some() {
@@ -393,16 +429,4 @@ pub fn plan(
         next_due,
         deliveries,
     }
-}
-
-fn is_quiet(
-    schedule: &Schedule,
-    zone: Tz,
-    at: DateTime<Utc>,
-    quiet: &[(ChannelAddress, QuietPeriod)],
-) -> bool {
-    let day = at.with_timezone(&zone).date_naive();
-    quiet.iter().any(|(channel, period)| {
-        *channel == schedule.channel && period.first_day <= day && day <= period.last_day
-    })
 }

@@ -287,6 +287,29 @@ impl Storage {
         })?)
     }
 
+    /// Gives up a leased delivery that has become too late to send (after a long outage or a
+    /// jump of the clock): it is recorded as skipped with `note`, if `owner` still holds the
+    /// lease.
+    pub async fn mark_too_late(
+        &self,
+        id: i64,
+        owner: &str,
+        note: &str,
+    ) -> Result<(), StorageError> {
+        const SQL: &str = "UPDATE deliveries SET state = 'skipped', note = $3, lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'pending' AND lease_owner = $2";
+        with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(owner)
+                .bind(note)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
     /// Records a failed attempt: with `retry_at` the delivery stays pending until then;
     /// without, it is given up as failed.
     pub async fn mark_attempt_failed(
@@ -331,25 +354,6 @@ impl Storage {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         })
-    }
-
-    /// The content items sent (or being sent) to a channel, oldest first.
-    pub async fn channel_history(
-        &self,
-        channel: &super::ChannelAddress,
-    ) -> Result<Vec<String>, StorageError> {
-        const SQL: &str = "SELECT d.slug FROM deliveries d JOIN schedules s ON s.id = d.schedule_id
-             WHERE s.platform = $1 AND s.workspace = $2 AND s.channel = $3
-               AND d.slug IS NOT NULL AND d.state IN ('pending', 'sent')
-             ORDER BY d.occurrence, d.id";
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, String>(SQL)
-                .bind(channel.platform.as_str())
-                .bind(&channel.workspace)
-                .bind(&channel.channel)
-                .fetch_all(pool)
-                .await
-        })?)
     }
 
     /// The delivery a platform message belongs to, for replies in its thread.

@@ -227,6 +227,27 @@ impl Storage {
         })?)
     }
 
+    /// Pauses (or with `paused = false`, resumes) one schedule; `until` ends the pause by
+    /// itself. Returns whether the schedule exists and was not removed.
+    pub async fn set_schedule_paused(
+        &self,
+        id: i64,
+        paused: bool,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<bool, StorageError> {
+        const SQL: &str = "UPDATE schedules SET paused = $2, paused_until = $3
+             WHERE id = $1 AND removed_at IS NULL";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(paused)
+                .bind(until)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })?)
+    }
+
     /// Removes a schedule: it fires no more, and its history stays.
     pub async fn remove_schedule(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
         const SQL: &str = "UPDATE schedules SET removed_at = $2, next_due = NULL WHERE id = $1 AND removed_at IS NULL";

@@ -307,7 +307,12 @@ fn a_week_of_nudges_prints_in_order(env: &[(&str, &str)]) {
     let output = shiftcoach(
         &["console", "--json"],
         env,
-        "/clock 2031-03-26T06:00Z\n/nudges set here weekdays 09:00 Europe/Berlin\n/clock +7d\n",
+        // A week passes an hour at a time: a jump of the clock is a gap like downtime, and
+        // only the latest missed nudge within the grace window would go out.
+        &format!(
+            "/clock 2031-03-26T06:00Z\n/nudges set here weekdays 09:00 Europe/Berlin\n{}",
+            "/clock +1h\n".repeat(7 * 24)
+        ),
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let lines = json_lines(&output);
@@ -497,4 +502,72 @@ fn files_are_private_exports_never_collide_and_delete_removes_them() {
             "{needle} is still in the database file"
         );
     }
+
+/// The zone stored for the console user `ada`, read straight from the database.
+async fn stored_zone(url: &shiftcoach::config::DatabaseUrl) -> Option<String> {
+    use shiftcoach::storage::{ConnectOptions, Identity, Platform, Storage};
+    let storage = Storage::connect(url, ConnectOptions::default())
+        .await
+        .unwrap();
+    let identity = Identity::new(Platform::Console, "local", "ada");
+    let user = storage
+        .upsert_user(&identity, "ada", None, chrono::Utc::now())
+        .await
+        .unwrap();
+    let zone = storage.user_zone(user).await.unwrap();
+    storage.close().await;
+    zone
+}
+
+async fn a_bad_tz_is_reported_and_the_stored_zone_kept(
+    env: &[(&str, &str)],
+    url: &shiftcoach::config::DatabaseUrl,
+) {
+    let with_tz = |tz: &'static str| {
+        let mut env = env.to_vec();
+        env.push(("TZ", tz));
+        shiftcoach(&["console"], &env, "/help\n")
+    };
+    let first = with_tz("Asia/Tokyo");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(!stderr(&first).contains("warning"), "{}", stderr(&first));
+    assert_eq!(stored_zone(url).await.as_deref(), Some("Asia/Tokyo"));
+    for bad in ["Nowhere/Special", "EST", "CET-1CEST,M3.5.0,M10.5.0/3"] {
+        let output = with_tz(bad);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let warning = stderr(&output);
+        assert!(
+            warning.contains(&format!("warning: TZ={bad} is not used")),
+            "{warning}"
+        );
+        assert_eq!(
+            stored_zone(url).await.as_deref(),
+            Some("Asia/Tokyo"),
+            "TZ={bad} must not replace the stored zone"
+        );
+    }
+    // Any case, and the `:` form, give the canonical name.
+    with_tz(":asia/kolkata");
+    assert_eq!(stored_zone(url).await.as_deref(), Some("Asia/Kolkata"));
+}
+
+#[tokio::test]
+async fn a_bad_tz_is_reported_and_the_stored_zone_kept_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let url = shiftcoach::config::DatabaseUrl::sqlite_in(dir.path());
+    a_bad_tz_is_reported_and_the_stored_zone_kept(&[(key, &value)], &url).await;
+}
+
+#[tokio::test]
+async fn a_bad_tz_is_reported_and_the_stored_zone_kept_on_postgres() {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let parsed = shiftcoach::config::DatabaseUrl::parse(&url).unwrap();
+    a_bad_tz_is_reported_and_the_stored_zone_kept(
+        &[(key, &value), ("DATABASE_URL", &url)],
+        &parsed,
+    )
+    .await;
 }

@@ -34,6 +34,18 @@ on_both_backends!(
     only_admins_manage_nudges,
     an_admin_who_blocks_dms_sees_the_notice_with_their_next_command,
     the_running_scheduler_wakes_when_a_schedule_changes,
+    each_schedule_keeps_its_own_mix_and_preview_is_what_goes_out_next,
+    words_are_read_whole_and_errors_name_the_wrong_part,
+    a_schedule_that_never_fires_is_refused_and_next_is_never_empty,
+    a_schedule_that_posts_with_another_in_the_channel_is_refused,
+    a_pause_date_is_a_day_in_each_schedules_zone,
+    a_pause_until_a_day_whose_midnight_is_skipped_starts_at_its_first_minute,
+    status_lists_only_times_that_will_be_sent,
+    lateness_within_a_tick_is_on_time,
+    a_clock_jump_follows_the_catch_up_rule,
+    a_nudge_left_pending_before_a_jump_is_not_sent_late,
+    times_that_could_not_be_stored_are_refused,
+    zones_are_read_in_any_case_and_stored_canonically,
 );
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -145,6 +157,10 @@ impl World {
     }
 
     fn with_owner(db: TestDb, start: DateTime<Utc>, owner: &str) -> Self {
+        Self::with_options(db, start, options(owner))
+    }
+
+    fn with_options(db: TestDb, start: DateTime<Utc>, options: SchedulerOptions) -> Self {
         let clock = VirtualClock::starting_at(start);
         let postman = Arc::new(RecordingPostman::default());
         *postman.clock.lock().unwrap() = Some(clock.clone());
@@ -157,7 +173,7 @@ impl World {
             )
             .with_postman(postman.clone()),
         );
-        let scheduler = Scheduler::new(coach.clone(), options(owner));
+        let scheduler = Scheduler::new(coach.clone(), options);
         Self {
             storage: db.storage.clone(),
             coach,
@@ -193,7 +209,22 @@ impl World {
         out.remove(0)
     }
 
+    /// Lets time pass up to `target` with the scheduler running: it ticks at every due time
+    /// on the way, as a running scheduler wakes for each.
     async fn advance_to(&self, target: DateTime<Utc>) {
+        loop {
+            let now = self.clock.now();
+            self.scheduler.tick(now).await.unwrap();
+            match self.storage.next_wake().await.unwrap() {
+                Some(next) if next > now && next <= target => self.clock.set(next).unwrap(),
+                _ => break,
+            }
+        }
+        self.jump_to(target).await;
+    }
+
+    /// Jumps the clock to `target` (the console's `/clock`): one tick there.
+    async fn jump_to(&self, target: DateTime<Utc>) {
         self.scheduler.advance(&self.clock, target).await.unwrap();
     }
 
@@ -378,17 +409,15 @@ async fn rotation_shows_every_item_before_repeating_and_survives_a_restart(db: T
     );
 
     // A fresh coach and scheduler on the same database pick exactly what the old one would.
-    let before = w.coach.pick_nudge(&channel(), "models").await.unwrap();
+    let schedule = w.storage.channel_schedules(&channel()).await.unwrap()[0].clone();
+    let before = w.coach.pick_nudge(&schedule).await.unwrap();
     let restarted = Coach::new(
         w.storage.clone(),
         crate::support::catalog(),
         Arc::new(w.clock.clone()),
         CoachSettings::default(),
     );
-    assert_eq!(
-        restarted.pick_nudge(&channel(), "models").await.unwrap(),
-        before
-    );
+    assert_eq!(restarted.pick_nudge(&schedule).await.unwrap(), before);
     w.advance_to(utc(2026, 7, 1, 0, models as u32 + 1)).await;
     let next = w.postman.nudges().last().unwrap().0.clone();
     assert_eq!(next, before);
@@ -740,4 +769,549 @@ async fn an_admin_who_blocks_dms_sees_the_notice_with_their_next_command(db: Tes
         .run("admin", true, InteractionKind::command("help", ""))
         .await;
     assert_eq!(after.len(), 1, "gone once delivered");
+}
+
+/// The nudges' slugs, in the order they were sent.
+fn sent_slugs(w: &World) -> Vec<String> {
+    w.postman
+        .nudges()
+        .into_iter()
+        .map(|(slug, _)| slug)
+        .collect()
+}
+
+fn kind_of(slug: &str) -> shiftcoach::content::Kind {
+    crate::support::catalog().get(slug).unwrap().kind
+}
+
+/// The kinds of what a schedule sent, in order.
+async fn sent_kinds(w: &World, schedule: i64) -> Vec<shiftcoach::content::Kind> {
+    w.storage
+        .schedule_deliveries(schedule)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.state == DeliveryState::Sent)
+        .map(|d| kind_of(&d.slug.unwrap()))
+        .collect()
+}
+
+/// Runs `/nudges <args>` as the admin in C1 and returns the answer, checking its kind.
+async fn nudges(w: &World, args: &str, kind: OutgoingKind) -> Outgoing {
+    let out = w.command(&format!("nudges {args}")).await;
+    assert_eq!(out.kind, kind, "/nudges {args}: {}", out.message.body);
+    out
+}
+
+async fn each_schedule_keeps_its_own_mix_and_preview_is_what_goes_out_next(db: TestDb) {
+    use shiftcoach::content::Kind;
+    let w = World::new(db, utc(2026, 11, 30, 6, 0));
+    nudges(&w, "set here daily 09:00 UTC", OutgoingKind::Reply).await;
+    nudges(
+        &w,
+        "set here daily 08:30 UTC reflections",
+        OutgoingKind::Reply,
+    )
+    .await;
+    nudges(
+        &w,
+        "set here weekdays 12:15 UTC scenarios,models",
+        OutgoingKind::Reply,
+    )
+    .await;
+    // Every preview is what goes out next, whichever schedule that is.
+    for step in 0..24 {
+        let preview = nudges(&w, "preview", OutgoingKind::Reply).await;
+        let shown = preview.message.slug.clone().unwrap();
+        let before = w.postman.nudges().len();
+        let next = w.storage.next_wake().await.unwrap().unwrap();
+        w.advance_to(next).await;
+        let sent = sent_slugs(&w);
+        assert_eq!(sent.len(), before + 1, "step {step}: one nudge");
+        assert_eq!(
+            sent.last(),
+            Some(&shown),
+            "step {step}: preview is what was sent"
+        );
+    }
+    // A preview of a named schedule is what that schedule sends next, here through "now"
+    // (a minute later, so that "now" is not one of the schedules' own times).
+    w.jump_to(w.clock.now() + chrono::Duration::minutes(1))
+        .await;
+    let preview = nudges(&w, "preview 3", OutgoingKind::Reply).await;
+    nudges(&w, "now 3", OutgoingKind::Reply).await;
+    w.advance_to(w.clock.now()).await;
+    assert_eq!(sent_slugs(&w).last(), preview.message.slug.as_ref());
+
+    let schedules = w.storage.channel_schedules(&channel()).await.unwrap();
+    let kinds = |i: usize| sent_kinds(&w, schedules[i].id);
+    let a = kinds(0).await;
+    assert!(a.len() >= 8, "{a:?}");
+    for (i, kind) in a.iter().enumerate() {
+        let expected = [Kind::Model, Kind::Reflection][i % 2];
+        assert_eq!(*kind, expected, "schedule 1 alternates its own mix: {a:?}");
+    }
+    let b = kinds(1).await;
+    assert!(
+        b.len() >= 8 && b.iter().all(|kind| *kind == Kind::Reflection),
+        "{b:?}"
+    );
+    let c = kinds(2).await;
+    assert!(c.len() >= 4, "{c:?}");
+    for (i, kind) in c.iter().enumerate() {
+        let expected = [Kind::Scenario, Kind::Model][i % 2];
+        assert_eq!(*kind, expected, "schedule 3 alternates its own mix: {c:?}");
+    }
+}
+
+async fn words_are_read_whole_and_errors_name_the_wrong_part(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 6, 0));
+    for (args, named) in [
+        (
+            "set monthly 09:00 UTC",
+            "\u{201c}monthly\u{201d} is not a day",
+        ),
+        (
+            "set sundae 09:00 UTC",
+            "\u{201c}sundae\u{201d} is not a day",
+        ),
+        ("set daily 09:00 EST", "America/New_York"),
+        ("set daily 09:00 EST", "time zone \u{201c}EST\u{201d}"),
+        (
+            "set daily 09:00 Europe/Parris",
+            "time zone \u{201c}Europe/Parris\u{201d}",
+        ),
+        (
+            "set daily 09:00 UTC modelz",
+            "\u{201c}modelz\u{201d} is neither",
+        ),
+        (
+            "set daily 09:00 UTC models,reflectionz",
+            "\u{201c}reflectionz\u{201d} is not something",
+        ),
+        ("set daily 9h UTC", "\u{201c}9h\u{201d} is not a time"),
+        (
+            "set heretic daily 09:00",
+            "\u{201c}heretic\u{201d} is not a day",
+        ),
+        ("pauses", "There is no /nudges pauses"),
+        ("status now", "\u{201c}now\u{201d} was left over"),
+    ] {
+        let out = nudges(&w, args, OutgoingKind::Error).await;
+        assert!(
+            out.message.body.contains(named),
+            "{args}: {}",
+            out.message.body
+        );
+    }
+    assert!(
+        w.storage
+            .channel_schedules(&channel())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    nudges(&w, "set here daily 09:00 UTC", OutgoingKind::Reply).await;
+    for (args, named) in [
+        (
+            "pause untill 2026-12-05",
+            "\u{201c}untill\u{201d} is not something",
+        ),
+        ("pause until", "pause until 2026-12-24"),
+        ("pause until 05/12/2026", "write it as 2026-12-24"),
+        ("preview 7", "\u{201c}7\u{201d} is not a schedule number"),
+    ] {
+        let out = nudges(&w, args, OutgoingKind::Error).await;
+        assert!(
+            out.message.body.contains(named),
+            "{args}: {}",
+            out.message.body
+        );
+    }
+    let schedule = &w.storage.channel_schedules(&channel()).await.unwrap()[0];
+    assert!(!schedule.paused, "no pause was stored");
+    // Whole words in any case are fine.
+    nudges(&w, "PAUSE UNTIL 2026-12-05", OutgoingKind::Reply).await;
+    nudges(&w, "Resume", OutgoingKind::Reply).await;
+}
+
+async fn a_schedule_that_never_fires_is_refused_and_next_is_never_empty(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 6, 0));
+    for never in [
+        "0 9 30 2 * UTC",
+        "0 9 31 4 * UTC",
+        "0 9 31 6 * Europe/Berlin",
+    ] {
+        let out = nudges(&w, &format!("set here {never}"), OutgoingKind::Error).await;
+        assert!(
+            out.message.body.contains("never fires"),
+            "{never}: {}",
+            out.message.body
+        );
+        assert!(!out.message.body.contains("Next: ."));
+    }
+    assert!(
+        w.storage
+            .channel_schedules(&channel())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Rare is not never: 29 February comes in 2028.
+    let leap = nudges(&w, "set here 0 9 29 2 * UTC", OutgoingKind::Reply).await;
+    assert!(
+        leap.message
+            .body
+            .contains("Next: Tue 29 Feb 2028 09:00 UTC"),
+        "{}",
+        leap.message.body
+    );
+    nudges(&w, "pause", OutgoingKind::Reply).await;
+    let status = nudges(&w, "status", OutgoingKind::Reply).await;
+    assert!(
+        status.message.body.contains("next: none while paused"),
+        "{}",
+        status.message.body
+    );
+    assert!(!status.message.body.contains("next: \n") && !status.message.body.ends_with("next: "));
+}
+
+async fn a_schedule_that_posts_with_another_in_the_channel_is_refused(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 6, 0));
+    nudges(
+        &w,
+        "set here daily 09:00 Europe/London",
+        OutgoingKind::Reply,
+    )
+    .await;
+    for same in [
+        "daily 09:00 Europe/London",
+        "0 9 * * * Europe/London",
+        "every day 9am europe/london reflections",
+        "weekdays 09:00 Europe/London scenarios",
+        // London is on UTC in winter: these two meet every winter day.
+        "daily 09:00 UTC",
+    ] {
+        let out = nudges(&w, &format!("set here {same}"), OutgoingKind::Error).await;
+        let body = &out.message.body;
+        assert!(body.contains("already has schedule 1"), "{same}: {body}");
+        assert!(
+            body.contains("daily 09:00") && body.contains("/nudges remove 1"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        w.storage.channel_schedules(&channel()).await.unwrap().len(),
+        1
+    );
+    // A minute apart, another zone that never meets it, or another channel: fine.
+    nudges(
+        &w,
+        "set here daily 09:01 Europe/London",
+        OutgoingKind::Reply,
+    )
+    .await;
+    nudges(
+        &w,
+        "set here daily 09:00 America/New_York",
+        OutgoingKind::Reply,
+    )
+    .await;
+    nudges(
+        &w,
+        "set #other daily 09:00 Europe/London",
+        OutgoingKind::Reply,
+    )
+    .await;
+    // Replacing it works as the refusal says.
+    nudges(&w, "remove 1", OutgoingKind::Reply).await;
+    nudges(&w, "set here 0 9 * * * Europe/London", OutgoingKind::Reply).await;
+    w.advance_to(utc(2026, 12, 1, 9, 30)).await;
+    let here: Vec<DateTime<Utc>> = w
+        .postman
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(o, _, _)| o.to == shiftcoach::core::Destination::Channel("C1".into()))
+        .map(|(_, at, _)| *at)
+        .collect();
+    assert_eq!(here.len(), 5, "{here:?}");
+    assert_eq!(
+        here.iter().collect::<HashSet<_>>().len(),
+        5,
+        "never two at once: {here:?}"
+    );
+}
+
+async fn a_pause_date_is_a_day_in_each_schedules_zone(db: TestDb) {
+    // 04:00 UTC on 30 November is still 29 November, 20:00, in Los Angeles.
+    let w = World::new(db, utc(2026, 11, 30, 4, 0));
+    nudges(
+        &w,
+        "set here daily 09:00 America/Los_Angeles",
+        OutgoingKind::Reply,
+    )
+    .await;
+    let passed = nudges(&w, "pause until 2026-11-28", OutgoingKind::Error).await;
+    assert!(
+        passed
+            .message
+            .body
+            .contains("2026-11-28 has passed in America/Los_Angeles"),
+        "{}",
+        passed.message.body
+    );
+    let today = nudges(&w, "pause until 2026-11-29", OutgoingKind::Error).await;
+    assert!(
+        today
+            .message
+            .body
+            .contains("is today in America/Los_Angeles"),
+        "{}",
+        today.message.body
+    );
+    assert!(today.message.body.contains("/nudges skip 2026-11-29"));
+    let paused = nudges(&w, "pause until 2026-12-01", OutgoingKind::Reply).await;
+    let body = &paused.message.body;
+    assert!(
+        body.contains("quiet until Tue 01 Dec 2026 00:00 PST"),
+        "{body}"
+    );
+    assert!(body.contains("next: Tue 01 Dec 2026 09:00 PST"), "{body}");
+    let schedule = &w.storage.channel_schedules(&channel()).await.unwrap()[0];
+    assert_eq!(schedule.paused_until, Some(utc(2026, 12, 1, 8, 0)));
+    w.advance_to(utc(2026, 12, 2, 20, 0)).await;
+    let at: Vec<DateTime<Utc>> = w.postman.nudges().into_iter().map(|(_, at)| at).collect();
+    // 30 November (17:00 UTC) is paused; 1 and 2 December are not.
+    assert_eq!(at, vec![utc(2026, 12, 1, 17, 0), utc(2026, 12, 2, 17, 0)]);
+
+    // Two schedules in two zones: each is paused until the day starts in its own zone.
+    nudges(&w, "set here daily 10:00 Asia/Tokyo", OutgoingKind::Reply).await;
+    nudges(&w, "pause until 2026-12-05", OutgoingKind::Reply).await;
+    let schedules = w.storage.channel_schedules(&channel()).await.unwrap();
+    assert_eq!(schedules[0].paused_until, Some(utc(2026, 12, 5, 8, 0)));
+    assert_eq!(schedules[1].paused_until, Some(utc(2026, 12, 4, 15, 0)));
+}
+
+async fn a_pause_until_a_day_whose_midnight_is_skipped_starts_at_its_first_minute(db: TestDb) {
+    // Beirut moves from 00:00 to 01:00 on Sunday 29 March 2026; Havana on Sunday 8 March.
+    let w = World::new(db, utc(2026, 3, 6, 12, 0));
+    nudges(&w, "set here daily 09:00 Asia/Beirut", OutgoingKind::Reply).await;
+    nudges(
+        &w,
+        "set #havana daily 09:00 America/Havana",
+        OutgoingKind::Reply,
+    )
+    .await;
+    let paused = nudges(&w, "pause until 2026-03-29", OutgoingKind::Reply).await;
+    assert!(
+        paused
+            .message
+            .body
+            .contains("quiet until Sun 29 Mar 2026 01:00 EEST"),
+        "{}",
+        paused.message.body
+    );
+    let out = w.command("nudges pause #havana until 2026-03-08").await;
+    assert_eq!(out.kind, OutgoingKind::Reply, "{}", out.message.body);
+    assert!(
+        out.message
+            .body
+            .contains("quiet until Sun 08 Mar 2026 01:00 CDT"),
+        "{}",
+        out.message.body
+    );
+    let schedules = w.storage.channel_schedules(&channel()).await.unwrap();
+    assert_eq!(schedules[0].paused_until, Some(utc(2026, 3, 28, 22, 0)));
+    w.advance_to(utc(2026, 3, 29, 12, 0)).await;
+    // The Havana nudges from 8 March, and Beirut's on 29 March (06:00 UTC) only.
+    let beirut: Vec<DateTime<Utc>> = w
+        .postman
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(o, _, _)| o.to == shiftcoach::core::Destination::Channel("C1".into()))
+        .map(|(_, at, _)| *at)
+        .collect();
+    assert_eq!(beirut, vec![utc(2026, 3, 29, 6, 0)]);
+    let havana = w.postman.nudges().len() - beirut.len();
+    assert_eq!(havana, 21, "8 to 28 March in Havana");
+}
+
+async fn status_lists_only_times_that_will_be_sent(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 4, 0));
+    nudges(
+        &w,
+        "set here daily 09:00 America/Los_Angeles",
+        OutgoingKind::Reply,
+    )
+    .await;
+    nudges(&w, "skip 2026-12-02..2026-12-03", OutgoingKind::Reply).await;
+    nudges(&w, "pause until 2026-12-01", OutgoingKind::Reply).await;
+    let status = nudges(&w, "status", OutgoingKind::Reply).await;
+    let body = &status.message.body;
+    assert!(
+        body.contains(
+            "next: Tue 01 Dec 2026 09:00 PST, Fri 04 Dec 2026 09:00 PST, Sat 05 Dec 2026 09:00 PST"
+        ),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Mon 30 Nov") && !body.contains("Wed 02 Dec"),
+        "{body}"
+    );
+    w.advance_to(utc(2026, 12, 6, 0, 0)).await;
+    let days: Vec<u32> = w
+        .postman
+        .nudges()
+        .into_iter()
+        .map(|(_, at)| chrono::Datelike::day(&at))
+        .collect();
+    assert_eq!(days, vec![1, 4, 5], "what status said");
+}
+
+async fn lateness_within_a_tick_is_on_time(db: TestDb) {
+    let start = utc(2026, 11, 30, 8, 0);
+    let mut opts = options("tight");
+    opts.grace = chrono::Duration::zero();
+    let w = World::with_options(db, start, opts);
+    nudges(&w, "set here daily 09:00 UTC", OutgoingKind::Reply).await;
+    // A tick that comes a millisecond, then 59 s, late is on time even with no grace.
+    w.jump_to(utc(2026, 11, 30, 9, 0) + chrono::Duration::milliseconds(1))
+        .await;
+    w.jump_to(utc(2026, 12, 1, 9, 0) + chrono::Duration::seconds(60))
+        .await;
+    assert_eq!(w.postman.nudges().len(), 2);
+    // More than a tick late, with less grace than that, is missed.
+    w.jump_to(utc(2026, 12, 2, 9, 1) + chrono::Duration::milliseconds(1))
+        .await;
+    assert_eq!(w.postman.nudges().len(), 2);
+    let states = w.states().await;
+    assert_eq!(states[2].1, DeliveryState::Skipped);
+    assert!(states[2].2.as_deref().unwrap().contains("grace"));
+}
+
+async fn a_clock_jump_follows_the_catch_up_rule(db: TestDb) {
+    let start = utc(2026, 11, 30, 6, 0);
+    let w = World::new(db, start);
+    nudges(&w, "set here * * * * * UTC models", OutgoingKind::Reply).await;
+    // A year in one jump: one tick, and only the latest occurrence goes out.
+    let report = w
+        .scheduler
+        .advance(&w.clock, utc(2027, 11, 30, 6, 0))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (1, 0));
+    assert_eq!(w.postman.nudges().len(), 1);
+    let states = w.states().await;
+    let sent: Vec<_> = states
+        .iter()
+        .filter(|s| s.1 == DeliveryState::Sent)
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, utc(2027, 11, 30, 6, 0));
+    assert!(
+        states
+            .iter()
+            .filter(|s| s.1 != DeliveryState::Sent)
+            .all(|s| s.1 == DeliveryState::Skipped && s.2.as_deref().unwrap().contains("missed")),
+        "every other occurrence is recorded as missed, none as sent"
+    );
+    // The next jump, of a month, again sends one.
+    w.jump_to(utc(2027, 12, 30, 6, 0)).await;
+    assert_eq!(w.postman.nudges().len(), 2);
+}
+
+async fn a_nudge_left_pending_before_a_jump_is_not_sent_late(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 8, 0));
+    nudges(&w, "set here daily 09:00 UTC", OutgoingKind::Reply).await;
+    *w.postman.failures.lock().unwrap() = vec![SendError::Transient("503 unavailable".into())];
+    w.advance_to(utc(2026, 11, 30, 9, 0)).await;
+    assert!(
+        w.postman.nudges().is_empty(),
+        "the first try failed; a retry is pending"
+    );
+    // The clock jumps a month, to exactly the next morning's time.
+    w.jump_to(utc(2026, 12, 30, 9, 0)).await;
+    let nudges_sent = w.postman.nudges();
+    assert_eq!(nudges_sent.len(), 1, "{nudges_sent:?}");
+    assert_eq!(nudges_sent[0].1, utc(2026, 12, 30, 9, 0));
+    let states = w.states().await;
+    assert_eq!(states[0].0, utc(2026, 11, 30, 9, 0));
+    assert_eq!(states[0].1, DeliveryState::Skipped, "not sent a month late");
+    assert!(states[0].2.as_deref().unwrap().contains("grace"));
+    assert_eq!(states.last().unwrap().1, DeliveryState::Sent);
+}
+
+async fn times_that_could_not_be_stored_are_refused(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 8, 0));
+    nudges(&w, "set here daily 09:00 UTC", OutgoingKind::Reply).await;
+    let far = Utc.with_ymd_and_hms(4000, 1, 1, 0, 0, 0).unwrap();
+    let err = w.scheduler.advance(&w.clock, far).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot go past 3999-12-31T23:59:59Z"),
+        "{err}"
+    );
+    assert_eq!(
+        w.clock.now(),
+        utc(2026, 11, 30, 8, 0),
+        "the clock did not move"
+    );
+    for args in [
+        "pause until 4000-01-01",
+        "skip 2026-12-01..4000-01-01",
+        "skip 1969-12-31",
+    ] {
+        let out = nudges(&w, args, OutgoingKind::Error).await;
+        assert!(
+            out.message.body.contains("1970 to 3999"),
+            "{args}: {}",
+            out.message.body
+        );
+    }
+    nudges(&w, "pause until 99999-01-01", OutgoingKind::Error).await;
+    nudges(&w, "skip 99999-01-01", OutgoingKind::Error).await;
+    assert!(!w.storage.channel_schedules(&channel()).await.unwrap()[0].paused);
+    // The latest time allowed is stored and read back, with the schedule's next time.
+    let latest = shiftcoach::clock::latest();
+    w.jump_to(latest).await;
+    nudges(&w, "pause until 3999-12-31", OutgoingKind::Error).await;
+    let schedule = &w.storage.channel_schedules(&channel()).await.unwrap()[0];
+    assert_eq!(
+        schedule.next_due,
+        Some(Utc.with_ymd_and_hms(4000, 1, 1, 9, 0, 0).unwrap())
+    );
+    nudges(&w, "status", OutgoingKind::Reply).await;
+}
+
+async fn zones_are_read_in_any_case_and_stored_canonically(db: TestDb) {
+    let w = World::new(db, utc(2026, 11, 30, 6, 0));
+    nudges(&w, "set here daily 09:00 utc", OutgoingKind::Reply).await;
+    nudges(&w, "set #b daily 09:00 europe/berlin", OutgoingKind::Reply).await;
+    nudges(&w, "set #c daily 09:00 Z", OutgoingKind::Reply).await;
+    nudges(
+        &w,
+        "set #d daily 09:00 AMERICA/NEW_YORK",
+        OutgoingKind::Reply,
+    )
+    .await;
+    let zone = |name: &str| {
+        let address = ChannelAddress {
+            channel: name.into(),
+            ..channel()
+        };
+        let storage = w.storage.clone();
+        async move {
+            storage.channel_schedules(&address).await.unwrap()[0]
+                .zone
+                .clone()
+        }
+    };
+    assert_eq!(zone("C1").await, "UTC");
+    assert_eq!(zone("b").await, "Europe/Berlin");
+    assert_eq!(zone("c").await, "UTC");
+    assert_eq!(zone("d").await, "America/New_York");
 }
