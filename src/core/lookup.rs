@@ -140,18 +140,22 @@ async fn show_named_or_new(
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// A random item of `kind` the user has not been shown, or the one they saw longest ago.
+/// A random item of `kind` the user has not been shown, or else the one they saw longest ago
+/// (the least often among those seen at the same moment).
 async fn pick_unseen<'a>(
     ctx: &'a Context<'_>,
     kind: Kind,
 ) -> Result<(&'a Item, Option<String>), CoreError> {
     let catalog = ctx.coach.catalog();
+    // When each was last seen and how often: several views can share one instant (a burst
+    // of commands, a paused virtual clock), so the count breaks ties and the rotation goes on.
     let seen: HashMap<String, _> = ctx
         .coach
         .storage()
-        .seen_items(ctx.user)
+        .content_views(ctx.user)
         .await?
         .into_iter()
+        .map(|(slug, _first, last, times)| (slug, (last, times)))
         .collect();
     let pool: Vec<&Item> = catalog.of_kind(kind).collect();
     let unseen: Vec<&Item> = pool

@@ -37,6 +37,9 @@ on_both_backends!(
     a_delete_confirmation_works_once_and_only_while_it_is_the_latest,
     a_discord_person_has_one_journal_across_servers_and_direct_messages,
     unknown_and_malformed_button_ids_get_a_clear_answer,
+    invisible_text_is_never_stored_whatever_way_it_arrives,
+    arguments_read_quotes_the_same_way_in_every_command,
+    a_refused_form_can_be_written_again,
 );
 
 struct Harness {
@@ -382,6 +385,17 @@ async fn model_without_a_name_does_not_repeat_until_all_are_seen(db: TestDb) {
     }
     let again = h.command("ada", "model", "").await;
     assert!(again.message.body.contains("You have seen all"));
+    // Afterwards it rotates through them all again, even with the clock standing still (all
+    // were seen at the same instant), rather than showing the same one each time.
+    let mut second_round = std::collections::HashSet::from([again.message.slug.clone().unwrap()]);
+    for _ in 1..total {
+        let out = h.command("ada", "model", "").await;
+        assert!(
+            second_round.insert(out.message.slug.clone().unwrap()),
+            "the second round repeated {:?}",
+            out.message.slug
+        );
+    }
 }
 
 async fn model_by_name_accepts_slugs_titles_and_typos(db: TestDb) {
@@ -632,4 +646,109 @@ async fn unknown_and_malformed_button_ids_get_a_clear_answer(db: TestDb) {
         assert_eq!(out[0].kind, OutgoingKind::Error, "{id}");
         assert!(out[0].message.body.contains("expired"), "{id}");
     }
+}
+
+async fn invisible_text_is_never_stored_whatever_way_it_arrives(db: TestDb) {
+    let h = Harness::new(db);
+    let blanks = [
+        "\u{200B}",
+        " \u{200B}\u{200D} ",
+        "\u{FEFF}",
+        "\u{2060}\u{00A0}",
+        "\u{3164}",
+        "\u{2800}",
+    ];
+    for blank in blanks {
+        let out = h.command("ada", "reflect", blank).await;
+        // An argument of invisible characters alone opens the form, like /reflect alone.
+        assert!(
+            out.message.form.is_some() || out.kind == OutgoingKind::Error,
+            "{blank:?}"
+        );
+        let form = h.command("ada", "reflect", "").await.message.form.unwrap();
+        let answer = h.fill_form("ada", form, blank).await;
+        assert_eq!(answer[0].kind, OutgoingKind::Error, "{blank:?}");
+        let dm = h
+            .send(
+                "ada",
+                InteractionKind::Message {
+                    text: blank.into(),
+                    thread: None,
+                    direct: true,
+                },
+            )
+            .await;
+        assert_eq!(dm[0].kind, OutgoingKind::Error, "{blank:?}");
+    }
+    let scenario = h.command("ada", "scenario", "ransomware-2am").await;
+    let answer = h
+        .fill_form("ada", scenario.message.form.unwrap(), "\u{200B}\u{200B}")
+        .await;
+    assert_eq!(answer[0].kind, OutgoingKind::Error);
+    assert_eq!(h.stored_count("ada").await, 0, "nothing blank was stored");
+    // Invisible characters around real words are trimmed; inside, they are kept.
+    h.command("ada", "reflect", "\u{200B}ok 👩\u{200D}💻\u{FEFF}")
+        .await;
+    let journal = h.command("ada", "journal", "").await;
+    assert_eq!(journal.message.fields[0].value, "ok 👩\u{200D}💻");
+}
+
+async fn arguments_read_quotes_the_same_way_in_every_command(db: TestDb) {
+    let h = Harness::new(db);
+    for (command, quoted, plain) in [
+        ("shift", "\"3\"", "3"),
+        ("shift", "\u{201C}identity\u{201D}", "identity"),
+        ("model", "'pre-mortem'", "pre-mortem"),
+        ("model", "\"pre mortem\"", "pre mortem"),
+        ("scenario", "\"ransomware-2am\"", "ransomware-2am"),
+        (
+            "framework",
+            "\"the board wants a number for our ransomware risk\"",
+            "the board wants a number for our ransomware risk",
+        ),
+    ] {
+        let a = h.command("ada", command, quoted).await;
+        let b = h.command("ada", command, plain).await;
+        assert_eq!(
+            a.kind,
+            OutgoingKind::Reply,
+            "/{command} {quoted}: {}",
+            a.message.body
+        );
+        assert_eq!(a.message.slug, b.message.slug, "/{command} {quoted}");
+    }
+    h.command("ada", "reflect", "one").await;
+    h.command("ada", "reflect", "two").await;
+    let journal = h.command("ada", "journal", "\"1\"").await;
+    assert_eq!(
+        journal.kind,
+        OutgoingKind::Reply,
+        "{}",
+        journal.message.body
+    );
+    assert_eq!(journal.message.fields.len(), 1);
+    // A reflection keeps its quotes: they are the person's words.
+    h.command("ada", "reflect", "\"quoted\" words").await;
+    let journal = h.command("ada", "journal", "1").await;
+    assert_eq!(journal.message.fields[0].value, "\"quoted\" words");
+}
+
+async fn a_refused_form_can_be_written_again(db: TestDb) {
+    let h = Harness::new(db);
+    let form = h.command("ada", "reflect", "").await.message.form.unwrap();
+    let long = "word ".repeat(1000);
+    for refused_text in ["\u{200B}", long.as_str()] {
+        let refused = h.fill_form("ada", form.clone(), refused_text).await;
+        assert_eq!(refused[0].kind, OutgoingKind::Error);
+        // The refusal offers the same form again, and pressing it opens it.
+        let again = &refused[0].message.buttons;
+        assert_eq!(again.len(), 1, "{:?}", refused[0].message);
+        assert_eq!(again[0].action, form.id);
+        let reopened = h.send("ada", press(&again[0].action)).await;
+        assert_eq!(
+            reopened[0].message.form.as_ref().map(|f| &f.id),
+            Some(&form.id)
+        );
+    }
+    assert_eq!(h.stored_count("ada").await, 0);
 }

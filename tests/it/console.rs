@@ -502,6 +502,7 @@ fn files_are_private_exports_never_collide_and_delete_removes_them() {
             "{needle} is still in the database file"
         );
     }
+}
 
 /// The zone stored for the console user `ada`, read straight from the database.
 async fn stored_zone(url: &shiftcoach::config::DatabaseUrl) -> Option<String> {
@@ -570,4 +571,94 @@ async fn a_bad_tz_is_reported_and_the_stored_zone_kept_on_postgres() {
         &parsed,
     )
     .await;
+}
+
+/// The titles (or, for untitled errors and notes, the first words) of every message printed.
+fn titles(output: &Output) -> Vec<String> {
+    json_lines(output)
+        .iter()
+        .map(|line| match line["title"].as_str() {
+            Some(title) => title.to_owned(),
+            None => line["text"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// Every answer belongs to what it answers: a command typed while a form is open leaves the
+/// form open, a refused answer leaves it open too, a reply to a scenario nudge gets the
+/// debrief, and a new run answers the nudge an earlier run posted.
+fn answers_belong_to_what_they_answer(env: &[(&str, &str)]) {
+    let first = shiftcoach(
+        &["console", "--json"],
+        env,
+        "/nudges set daily 08:30 Europe/Berlin scenarios\n/nudges now\n\
+         /scenario budget-cut\n/journal\nI would cut tooling first\n\
+         /reflect\n\u{200B}\nmy notes, second try\n",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let lines = json_lines(&first);
+    let shown = titles(&first);
+    // The scenario's form stayed open through /journal and got the answer and its debrief.
+    let debrief = shown
+        .iter()
+        .position(|t| t.starts_with("Debrief: The CFO wants"))
+        .unwrap_or_else(|| panic!("no budget-cut debrief: {shown:?}"));
+    assert!(
+        shown[..debrief].iter().any(|t| t.starts_with("Still open")),
+        "{shown:?}"
+    );
+    // A blank answer is refused and the form stays open; the next line is kept.
+    let refused = lines
+        .iter()
+        .position(|l| {
+            l["kind"] == "error" && l["text"].as_str().unwrap().contains("nothing to save")
+        })
+        .unwrap_or_else(|| panic!("blank text refused: {shown:?}"));
+    assert!(
+        shown[refused + 1..]
+            .iter()
+            .any(|t| t.contains("is still open"))
+    );
+    assert!(
+        shown.last().unwrap().starts_with("Reflection saved"),
+        "{shown:?}"
+    );
+
+    // A new run: a plain line answers the scenario nudge the first run posted.
+    let second = shiftcoach(
+        &["console", "--json"],
+        env,
+        "I would talk to them this week\n/journal\n",
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    let shown = titles(&second);
+    assert!(shown[0].starts_with("Debrief: "), "{shown:?}");
+    let journal = &json_lines(&second)[1];
+    let fields = journal["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 3, "{journal}");
+    assert_eq!(fields[0]["value"], "I would talk to them this week");
+    assert_eq!(fields[1]["value"], "my notes, second try");
+    assert_eq!(fields[2]["value"], "I would cut tooling first");
+    assert!(
+        fields[2]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("on The CFO wants 20% off the security budget"),
+        "{journal}"
+    );
+}
+
+#[test]
+fn answers_belong_to_what_they_answer_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    answers_belong_to_what_they_answer(&[(key, &value)]);
+}
+
+#[tokio::test]
+async fn answers_belong_to_what_they_answer_on_postgres() {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    answers_belong_to_what_they_answer(&[(key, &value), ("DATABASE_URL", &url)]);
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     state_values_are_replaced_not_duplicated,
     views_are_counted_once_per_item_with_the_latest_time,
     deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
+    a_shared_clock_only_moves_forward,
 );
 
 fn identity(external_id: &str) -> Identity {
@@ -366,4 +367,25 @@ async fn deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own(db
         }
         assert!(files >= 1);
     }
+}
+
+async fn a_shared_clock_only_moves_forward(db: TestDb) {
+    // Two consoles on one data folder: the later time wins, whichever writes last.
+    let early = Utc.with_ymd_and_hms(2026, 11, 30, 4, 0, 0).unwrap();
+    let late = Utc.with_ymd_and_hms(2027, 11, 30, 4, 0, 0).unwrap();
+    let key = "console.clock";
+    assert_eq!(
+        db.storage.advance_state_time(key, early).await.unwrap(),
+        early
+    );
+    assert_eq!(
+        db.storage.advance_state_time(key, late).await.unwrap(),
+        late
+    );
+    assert_eq!(
+        db.storage.advance_state_time(key, early).await.unwrap(),
+        late
+    );
+    let stored = db.storage.state(key).await.unwrap().unwrap();
+    assert!(stored.starts_with("2027-11-30T04:00:00"), "{stored}");
 }

@@ -280,6 +280,22 @@ mod tests {
     use crate::core::{Button, Field, FormInput};
     use serde_json::Value;
 
+    #[test]
+    fn splitting_never_cuts_inside_an_emoji_sequence() {
+        let family = "👩\u{200D}👩\u{200D}👧\u{200D}👦";
+        let text = family.repeat(40);
+        // Limits at least one grapheme long (a single grapheme longer than the limit has to be
+        // cut by characters; no platform limit is that small).
+        for max in [7, 10, 13, 100] {
+            let pieces = split(&text, max);
+            assert_eq!(pieces.concat(), text, "nothing lost at {max}");
+            for piece in &pieces {
+                assert!(piece.chars().count() <= max);
+                assert_eq!(piece.len() % family.len(), 0, "{max}: {piece:?}");
+            }
+        }
+    }
+
     fn json<T: serde::Serialize>(value: &T) -> Value {
         serde_json::to_value(value).unwrap()
     }
