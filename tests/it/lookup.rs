@@ -1,6 +1,7 @@
-//! Lookup relevance on a labelled query set (`tests/data/lookup-queries.toml`): queries written
+//! Lookup relevance on labelled query sets (`tests/data/lookup-queries*.toml`): queries written
 //! the way people type, each with the slugs that are a good answer. Reports top-1 and top-3
-//! hit rates and holds top-3 at 90 % or better.
+//! hit rates; holds top-3 at 90 % or better on the first two sets, and top-3 at 95 % and top-1
+//! at 80 % on the chat-phrased set (written before the ranking was tuned for it).
 
 use serde::Deserialize;
 use shiftcoach::content::Kind;
@@ -87,6 +88,19 @@ fn held_out_queries_find_an_accepted_answer_in_the_top_three() {
     assert!(
         top3 >= 0.9,
         "top-3 hit rate {:.1} % is under 90 %:\n{}",
+        top3 * 100.0,
+        misses.join("\n")
+    );
+}
+
+#[test]
+fn chat_phrased_queries_rank_an_accepted_answer_first() {
+    let (n, top1, top3, misses) = evaluate("lookup-queries-chat.toml");
+    assert!(n >= 60, "{n} labelled queries");
+    assert!(
+        top3 >= 0.95 && top1 >= 0.8,
+        "top-1 {:.1} %, top-3 {:.1} % (want 80 % and 95 %):\n{}",
+        top1 * 100.0,
         top3 * 100.0,
         misses.join("\n")
     );
