@@ -52,10 +52,18 @@ impl Field {
 #[derive(Debug, Clone)]
 pub struct Hit<'a> {
     pub item: &'a Item,
+    /// Relevance; [`NAMED_SCORE`] when the query named the item outright.
     pub score: f32,
+    /// The share of the query's words (0 to 1) this item matched, directly or through a
+    /// synonym; 1 for an item named outright.
+    pub coverage: f32,
     /// One line saying why it matched.
     pub reason: String,
 }
+
+/// The score of an item the query names outright (its slug, its title, or a shift's number):
+/// above any relevance score, so it always comes first.
+pub const NAMED_SCORE: f32 = 1000.0;
 
 /// The inverted index over a catalog.
 #[derive(Debug)]
@@ -162,8 +170,19 @@ impl LookupIndex {
         kinds: &[Kind],
         limit: usize,
     ) -> Vec<Hit<'a>> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if let Some(item) = named(items, situation, kinds) {
+            return vec![Hit {
+                item,
+                score: NAMED_SCORE,
+                coverage: 1.0,
+                reason: "named in the question".into(),
+            }];
+        }
         let query = self.analyzer.query(situation);
-        if query.is_empty() || limit == 0 {
+        if query.is_empty() {
             return Vec::new();
         }
         let typed: Vec<usize> = (0..query.len())
@@ -202,27 +221,113 @@ impl LookupIndex {
             }
         }
         let typed_terms = concepts.max(1) as f32;
-        let mut ranked: Vec<(usize, f32)> = scores
+        let mut ranked: Vec<(usize, f32, f32)> = scores
             .iter()
             .enumerate()
             .filter(|(doc, score)| **score > 0.0 && kinds.contains(&items[*doc].kind))
             .map(|(doc, score)| {
-                let coverage = matched[doc].count_ones() as f32 / typed_terms;
-                (doc, score * (0.5 + 0.5 * coverage.min(1.0)))
+                let coverage = (matched[doc].count_ones() as f32 / typed_terms).min(1.0);
+                (doc, score * (0.5 + 0.5 * coverage), coverage)
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(limit);
         ranked
             .into_iter()
-            .map(|(doc, score)| Hit {
+            .map(|(doc, score, coverage)| Hit {
                 item: &items[doc],
                 score,
+                coverage,
                 reason: self.reason(doc, &items[doc], &query),
             })
             .collect()
     }
 }
+
+/// The item of `kinds` that `text` names outright: a shift by its number (when shifts are
+/// asked for), or any item by its slug or title.
+fn named<'a>(items: &'a [Item], text: &str, kinds: &[Kind]) -> Option<&'a Item> {
+    let of_kinds = || items.iter().filter(|item| kinds.contains(&item.kind));
+    if kinds.contains(&Kind::Shift)
+        && let Some(n) = shift_number(text)
+        && let Some(item) =
+            of_kinds().find(|item| item.kind == Kind::Shift && item.number == Some(n))
+    {
+        return Some(item);
+    }
+    let text = text.trim().trim_start_matches('/').trim().to_lowercase();
+    let squashed = text.replace([' ', '_'], "-");
+    of_kinds().find(|item| item.slug == squashed || item.title.to_lowercase() == text)
+}
+
+/// The number a short text gives for a shift: `2`, `two`, `second`, `2nd`, `shift 2`, `the
+/// second shift`, `number two please`, `the third one`. A longer text counts only when the
+/// number sits next to the word shift (`tell me about shift two`), so a situation that merely
+/// contains a number (`a team of three`) names no shift.
+pub fn shift_number(text: &str) -> Option<u8> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let is_shift = |word: &str| word == "shift" || word == "shifts";
+    for (i, word) in words.iter().enumerate() {
+        if !is_shift(word) {
+            continue;
+        }
+        let next = words.get(i + 1).and_then(|w| number_word(w));
+        let before = i.checked_sub(1).and_then(|j| number_word(words[j]));
+        if let Some(n) = next.or(before.filter(|_| words[i - 1] != "one")) {
+            return Some(n);
+        }
+    }
+    let numbers: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|word| number_word(word).is_some())
+        .collect();
+    // "one" is a filler next to another number ("the third one").
+    let numbers: Vec<&str> = if numbers.len() > 1 {
+        numbers.into_iter().filter(|word| *word != "one").collect()
+    } else {
+        numbers
+    };
+    let other_words = words
+        .iter()
+        .filter(|word| number_word(word).is_none() && !NUMBER_FILLERS.contains(word))
+        .count();
+    match numbers.as_slice() {
+        [number] if other_words == 0 => number_word(number),
+        _ => None,
+    }
+}
+
+/// A number written as digits, a word, or an ordinal (`3`, `three`, `third`, `3rd`).
+fn number_word(word: &str) -> Option<u8> {
+    const WORDS: [&str; 10] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    const ORDINALS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    let position = |list: &[&str]| list.iter().position(|w| *w == word);
+    if let Some(i) = position(&WORDS).or_else(|| position(&ORDINALS)) {
+        return u8::try_from(i + 1).ok();
+    }
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| word.strip_suffix(suffix))
+        .unwrap_or(word);
+    digits.parse::<u8>().ok().filter(|_| digits.len() <= 2)
+}
+
+/// Words that may surround a shift's number without making the text a situation.
+const NUMBER_FILLERS: &[&str] = &[
+    "shift", "shifts", "the", "a", "number", "no", "nr", "num", "please", "pls", "plz", "show",
+    "me", "open", "tell", "about", "one", "ok", "okay", "thanks", "thx", "hey", "hi", "go", "to",
+    "i", "want", "see", "read", "give", "can", "you", "what", "is", "was", "on", "s",
+];
 
 /// Turns text into search terms.
 struct Analyzer {
@@ -233,6 +338,8 @@ struct Analyzer {
     stop_words: HashSet<&'static str>,
     /// stemmed term → stemmed synonyms.
     synonyms: HashMap<String, Vec<String>>,
+    /// stemmed term → weight in a query, for the words of [`EMPHASIS`].
+    emphasis: HashMap<String, f32>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -275,7 +382,14 @@ impl Analyzer {
             list.sort();
             list.dedup();
         }
+        let emphasis = EMPHASIS
+            .iter()
+            .flat_map(|(words, weight)| {
+                stem_all(words).into_iter().map(move |stem| (stem, *weight))
+            })
+            .collect();
         Self {
+            emphasis,
             stemmer,
             phrases,
             replacements: PHRASES.iter().map(|(_, to)| *to).collect(),
@@ -298,9 +412,14 @@ impl Analyzer {
     /// Like [`Self::terms`], remembering stems in `cache` (indexing stems the same words many
     /// times).
     fn terms_cached(&self, text: &str, cache: &mut HashMap<String, String>) -> Vec<String> {
-        self.normalise(text)
+        let normalised = self.normalise(text);
+        let words: Vec<&str> = normalised
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty() && !self.stop_words.contains(word))
+            .filter(|word| !word.is_empty())
+            .collect();
+        roles_in_context(pulled_in(words))
+            .into_iter()
+            .filter(|word| !self.stop_words.contains(word))
             .map(|word| match cache.get(word) {
                 Some(stem) => stem.clone(),
                 None => {
@@ -343,14 +462,15 @@ impl Analyzer {
         let mut out: Vec<QueryTerm> = Vec::new();
         for term in self.terms(text) {
             if !out.iter().any(|(t, _, _)| *t == term) {
-                out.push((term, 1.0, true));
+                let weight = self.emphasis.get(&term).copied().unwrap_or(1.0);
+                out.push((term, weight, true));
             }
         }
-        let typed: Vec<String> = out.iter().map(|(t, _, _)| t.clone()).collect();
-        for term in &typed {
+        let typed: Vec<(String, f32)> = out.iter().map(|(t, w, _)| (t.clone(), *w)).collect();
+        for (term, weight) in &typed {
             for synonym in self.synonyms.get(term).into_iter().flatten() {
                 if !out.iter().any(|(t, _, _)| t == synonym) {
-                    out.push((synonym.clone(), SYNONYM_WEIGHT, false));
+                    out.push((synonym.clone(), weight * SYNONYM_WEIGHT, false));
                 }
             }
         }
@@ -371,6 +491,101 @@ impl Analyzer {
             .unwrap_or(index)
     }
 }
+
+/// Reads "pulled into", "dragged me back into", "keeps sucking me in" as being drawn into
+/// hands-on work (`weeds`), whatever the work is: a verb of pulling followed within three words
+/// by `into`, `in` or `back`.
+fn pulled_in(mut words: Vec<&str>) -> Vec<&str> {
+    const VERBS: &[&str] = &[
+        "pull", "pulls", "pulled", "pulling", "drag", "drags", "dragged", "dragging", "suck",
+        "sucks", "sucked", "sucking", "draw", "draws", "drawn", "drawing", "rope", "roped",
+    ];
+    for i in 0..words.len() {
+        if VERBS.contains(&words[i])
+            && words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|next| matches!(*next, "into" | "in" | "back"))
+        {
+            words[i] = "weeds";
+        }
+    }
+    words
+}
+
+/// Reads a job title after a word about careers or a new role as that move, not as the
+/// person's audience: in "promoted to director" or "become a CISO" the director or CISO is
+/// where the person is going, not the board or the executives they report to.
+fn roles_in_context(words: Vec<&str>) -> Vec<&str> {
+    /// How many words after a career word a job title still belongs to it.
+    const REACH: usize = 5;
+    let mut context: Option<(&str, usize)> = None;
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        if let Some(concept) = CAREER_MARKERS
+            .iter()
+            .find(|(marker, _)| *marker == word)
+            .map(|(_, concept)| *concept)
+        {
+            context = Some((concept, REACH));
+            out.push(word);
+            continue;
+        }
+        match context {
+            Some((concept, _)) if ROLE_WORDS.contains(&word) => {
+                out.push(concept);
+                context = Some((concept, REACH));
+            }
+            Some((concept, left)) => {
+                out.push(word);
+                context = (left > 1).then_some((concept, left - 1));
+            }
+            None => out.push(word),
+        }
+    }
+    out
+}
+
+/// Words that open a career move, and the concept a job title after them stands for. (A new
+/// role, `newrole`, keeps its title: "new manager" is what the new-manager items are about.)
+const CAREER_MARKERS: &[(&str, &str)] = &[
+    ("promoted", "career"),
+    ("promotion", "career"),
+    ("promote", "career"),
+    ("career", "career"),
+    ("become", "career"),
+    ("becoming", "career"),
+    ("jump", "career"),
+    ("ladder", "career"),
+    ("offer", "career"),
+    ("offered", "career"),
+    ("apply", "career"),
+    ("applying", "career"),
+];
+
+/// Job titles, which name an audience ("my director wants...") unless a career word comes
+/// first.
+const ROLE_WORDS: &[&str] = &[
+    "director",
+    "directors",
+    "vp",
+    "svp",
+    "evp",
+    "ciso",
+    "cso",
+    "cio",
+    "cto",
+    "head",
+    "manager",
+    "lead",
+    "leader",
+    "executive",
+    "exec",
+    "chief",
+    "principal",
+    "senior",
+    "officer",
+];
 
 impl LookupIndex {
     /// One line on why an item matched: its closest described situation, else matching tags,
@@ -546,11 +761,91 @@ const PHRASES: &[(&str, &str)] = &[
     ("first 90", "newrole"),
     ("just promoted", "newrole"),
     ("got promoted", "newrole"),
+    ("was promoted", "newrole"),
+    ("been promoted", "newrole"),
+    ("newly promoted", "newrole"),
+    ("recently promoted", "newrole"),
+    ("new manager", "newrole manager"),
+    ("first time manager", "newrole manager"),
+    ("first-time manager", "newrole manager"),
+    // The board is a body; a director on it is not the director someone reports to.
+    ("board of directors", "board"),
+    ("board meeting", "board"),
+    ("directors meeting", "board"),
+    ("board members", "board"),
+    ("board member", "board"),
+    ("audit committee", "board"),
+    ("non-exec", "nonexecutive"),
+    // Ending up in hands-on work, whatever the work is (being pulled or dragged into it is
+    // read word by word, see `pulled_in`).
+    ("ending up back in", "weeds"),
+    ("end up back in", "weeds"),
+    ("ending up doing", "weeds"),
+    ("end up doing", "weeds"),
+    ("do everything myself", "weeds"),
+    ("doing everything myself", "weeds"),
+    ("do it all myself", "weeds"),
+    ("doing it all myself", "weeds"),
+    ("fix it myself", "weeds"),
+    ("fixing it myself", "weeds"),
+    // Everything waiting on one person.
+    ("goes through me", "selfbottleneck"),
+    ("go through me", "selfbottleneck"),
+    ("runs through me", "selfbottleneck"),
+    ("routes through me", "selfbottleneck"),
+    ("waiting on me", "selfbottleneck"),
+    ("waits on me", "selfbottleneck"),
+    ("wait on me", "selfbottleneck"),
+    ("waiting for me", "selfbottleneck"),
+    ("waits for me", "selfbottleneck"),
+    ("wait for me", "selfbottleneck"),
+    ("without me", "selfbottleneck"),
+    ("single point of failure", "selfbottleneck"),
+    // Meeting someone for the first time.
+    ("first meeting", "introduce"),
+    ("introduce myself", "introduce"),
+    // Deciding.
+    ("make a call", "decide"),
+    ("make the call", "decide"),
+    ("makes the call", "decide"),
+    ("making the call", "decide"),
+    ("make that call", "decide"),
+    ("call the shots", "decide"),
+    ("one-pager", "one page"),
+    ("one pager", "one page"),
+    ("write-up", "writeup"),
+    ("write up", "writeup"),
+    // Aiming for a role.
+    ("want to be a", "become a"),
+    ("wanna be a", "become a"),
+    ("aspire to be", "become"),
+    ("step up to", "become"),
+    ("move up to", "become"),
+    ("make it to", "become"),
+    // When something happens says nothing about what it is.
+    ("next week", " "),
+    ("this week", " "),
+    ("last week", " "),
+    ("next month", " "),
+    ("this month", " "),
+    ("last month", " "),
+    ("next year", " "),
+    ("this year", " "),
+    ("last year", " "),
+    ("tomorrow", " "),
+    ("tonight", " "),
+    ("yesterday", " "),
+    ("today", " "),
+    // Breadth.
+    ("bit about everything", "generalist"),
+    ("bit of everything", "generalist"),
+    ("little of everything", "generalist"),
+    ("jack of all trades", "generalist"),
 ];
 
 /// Words that mean the same thing for lookup; every word stands for the others.
 const SYNONYM_GROUPS: &[&[&str]] = &[
-    &["board", "directors", "trustees", "nonexecutive"],
+    &["board", "trustees", "nonexecutive"],
     &[
         "exec",
         "execs",
@@ -610,7 +905,6 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "prioritization",
         "priorities",
         "backlog",
-        "triage",
         "rank",
     ],
     &["delegate", "delegation", "handoff", "handover", "offload"],
@@ -642,7 +936,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "tolerate",
     ],
     &["escalate", "escalation", "notify", "alert", "flag"],
-    &["manager", "boss", "supervisor"],
+    &["manager", "boss", "supervisor", "director"],
     &["hire", "hiring", "recruit", "recruiting", "interview"],
     &[
         "resign",
@@ -686,7 +980,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "regulation",
     ],
     &[
-        "decide", "decision", "choose", "choice", "dilemma", "tradeoff",
+        "decide", "decision", "choose", "choice", "dilemma", "tradeoff", "pick", "select",
     ],
     &[
         "uncertain",
@@ -725,8 +1019,12 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "memo",
         "email",
         "write",
+        "writeup",
     ],
-    &["newrole", "onboarding", "promoted", "promotion"],
+    &["newrole", "onboarding"],
+    &["career", "promotion", "promoted", "promote", "ladder"],
+    &["introduce", "introduction", "intro", "introducing"],
+    &["breadth", "broad", "broader", "generalist", "wider"],
     &["oneonone", "checkin"],
     &[
         "pushback", "refuse", "decline", "reject", "deny", "veto", "block", "no",
@@ -775,7 +1073,6 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
     &["urgent", "important", "overloaded", "swamped", "busy"],
     &["customer", "customers", "client", "clients"],
     &["team", "staff", "engineers", "reports"],
-    &["meeting", "agenda"],
     &["insurance", "insurer", "transfer"],
     &["outage", "downtime", "disruption"],
     &[
@@ -819,6 +1116,40 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
     &["policy", "policies", "standard", "rule", "rules"],
 ];
 
+/// Words that say more about what a person needs than the rest of their sentence, and their
+/// weight in a query (other words weigh 1). Who a message or meeting is for decides which
+/// template fits ("the board" over "meeting"); being pulled into hands-on work or aiming for a
+/// role is the point of a sentence whatever work or role it names.
+const EMPHASIS: &[(&[&str], f32)] = &[
+    (
+        &[
+            "board",
+            "trustees",
+            "nonexecutive",
+            "ceo",
+            "cfo",
+            "cto",
+            "coo",
+            "cio",
+            "exec",
+            "execs",
+            "executive",
+            "executives",
+            "csuite",
+            "leadership",
+            "vp",
+            "director",
+            "regulator",
+            "auditor",
+            "auditors",
+            "customer",
+            "customers",
+        ],
+        2.0,
+    ),
+    (&["weeds", "selfbottleneck", "career", "newrole"], 2.0),
+];
+
 /// One-way implications: the first word also suggests the others, not the reverse.
 const IMPLIES: &[(&str, &[&str])] = &[
     ("ransomware", &["incident", "breach", "recovery"]),
@@ -828,12 +1159,18 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("layoffs", &["budget", "team"]),
     ("cut", &["budget"]),
     ("cuts", &["budget"]),
+    ("trim", &["cut", "budget"]),
+    ("slash", &["cut", "budget"]),
     ("secure", &["risk"]),
     ("quarterly", &["board", "metrics"]),
     ("newrole", &["identity"]),
     ("upward", &["executive", "communication"]),
     ("upwards", &["executive", "communication"]),
     ("unresponsive", &["escalation"]),
+    ("weeds", &["delegation"]),
+    ("handson", &["delegation"]),
+    ("selfbottleneck", &["delegation", "heroes", "bottleneck"]),
+    ("triage", &["alerts", "incident"]),
 ];
 
 /// Words too common to help ranking.
