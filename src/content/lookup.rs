@@ -61,6 +61,55 @@ pub struct Hit<'a> {
     pub reason: String,
 }
 
+/// How sure a lookup is that its best hit answers the question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// The best hit can be presented as the answer.
+    Clear,
+    /// Something matched, but not well enough to present as the answer: offer the closest
+    /// few as directions instead.
+    Weak,
+    /// Nothing matched at all.
+    None,
+}
+
+/// A best hit scoring at least this much is clear (when it also covers enough of the query).
+/// Calibrated on the shipped catalog: every labelled query's best hit scores 4.7 or more, and
+/// off-topic questions ("what's for lunch", "which laptop should I buy for gaming") score 4.8
+/// at most, with low coverage.
+pub const CLEAR_SCORE: f32 = 4.5;
+/// Below this share of the query's words matched, the best hit is weak unless it scores twice
+/// [`CLEAR_SCORE`]: it matched a side remark, not the question, unless the remark was telling
+/// ("we already sunk 400k into this SIEM").
+pub const MIN_COVERAGE: f32 = 0.35;
+/// A best hit under [`CLEAR_SCORE`] is still clear when it matched every word typed, scores
+/// at least [`LEAD_SCORE`] and is [`LEAD_RATIO`] times the runner-up: a short question with
+/// one obvious answer (`/scenario mfa`).
+pub const LEAD_SCORE: f32 = 2.5;
+/// See [`LEAD_SCORE`].
+pub const LEAD_RATIO: f32 = 1.5;
+
+/// How sure `hits` (a lookup's results, best first, at least two asked for) are of the first.
+/// Clear when the best scores twice [`CLEAR_SCORE`]; or scores [`CLEAR_SCORE`] and covers
+/// [`MIN_COVERAGE`] of the query; or matched every word, scores [`LEAD_SCORE`] and leads the
+/// runner-up by [`LEAD_RATIO`]. Weak otherwise.
+pub fn confidence(hits: &[Hit<'_>]) -> Confidence {
+    let Some(best) = hits.first() else {
+        return Confidence::None;
+    };
+    let runner_up = hits.get(1).map_or(0.0, |hit| hit.score);
+    let clear = best.score >= 2.0 * CLEAR_SCORE
+        || (best.score >= CLEAR_SCORE && best.coverage >= MIN_COVERAGE)
+        || (best.coverage >= 1.0
+            && best.score >= LEAD_SCORE
+            && best.score >= LEAD_RATIO * runner_up);
+    if clear {
+        Confidence::Clear
+    } else {
+        Confidence::Weak
+    }
+}
+
 /// The score of an item the query names outright (its slug, its title, or a shift's number):
 /// above any relevance score, so it always comes first.
 pub const NAMED_SCORE: f32 = 1000.0;
@@ -804,6 +853,10 @@ const PHRASES: &[(&str, &str)] = &[
     // Meeting someone for the first time.
     ("first meeting", "introduce"),
     ("introduce myself", "introduce"),
+    ("feel like a fraud", "imposter"),
+    ("feel like a fake", "imposter"),
+    ("feel like an imposter", "imposter"),
+    ("feel like an impostor", "imposter"),
     // Deciding.
     ("make a call", "decide"),
     ("make the call", "decide"),
