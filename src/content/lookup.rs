@@ -543,8 +543,46 @@ impl Analyzer {
 
 /// Reads "pulled into", "dragged me back into", "keeps sucking me in" as being drawn into
 /// hands-on work (`weeds`), whatever the work is: a verb of pulling followed within three words
-/// by `into`, `in` or `back`.
+/// by `into`, `in` or `back`. Likewise "myself" after a verb of doing the work ("fixing it
+/// myself", "triage every alert myself").
 fn pulled_in(mut words: Vec<&str>) -> Vec<&str> {
+    const DOING: &[&str] = &[
+        "do",
+        "doing",
+        "did",
+        "fix",
+        "fixing",
+        "fixed",
+        "handle",
+        "handling",
+        "triage",
+        "triaging",
+        "review",
+        "reviewing",
+        "write",
+        "writing",
+        "code",
+        "coding",
+        "run",
+        "running",
+        "investigate",
+        "investigating",
+        "patch",
+        "patching",
+        "answer",
+        "answering",
+        "jump",
+        "jumping",
+    ];
+    for i in 0..words.len() {
+        if words[i] == "myself"
+            && words[i.saturating_sub(5)..i]
+                .iter()
+                .any(|word| DOING.contains(word))
+        {
+            words[i] = "weeds";
+        }
+    }
     const VERBS: &[&str] = &[
         "pull", "pulls", "pulled", "pulling", "drag", "drags", "dragged", "dragging", "suck",
         "sucks", "sucked", "sucking", "draw", "draws", "drawn", "drawing", "rope", "roped",
@@ -609,6 +647,7 @@ const CAREER_MARKERS: &[(&str, &str)] = &[
     ("offer", "career"),
     ("offered", "career"),
     ("apply", "career"),
+    ("reach", "career"),
     ("applying", "career"),
 ];
 
@@ -828,6 +867,15 @@ const PHRASES: &[(&str, &str)] = &[
     // Ending up in hands-on work, whatever the work is (being pulled or dragged into it is
     // read word by word, see `pulled_in`).
     ("ending up back in", "weeds"),
+    ("jumping into", "weeds"),
+    ("jump into", "weeds"),
+    ("jumping on", "weeds"),
+    ("jump on", "weeds"),
+    ("still the one", "selfbottleneck"),
+    ("always the one", "selfbottleneck"),
+    ("only one who", "selfbottleneck"),
+    ("only person who", "selfbottleneck"),
+    ("get to", "reach"),
     ("end up back in", "weeds"),
     ("ending up doing", "weeds"),
     ("end up doing", "weeds"),
@@ -898,7 +946,14 @@ const PHRASES: &[(&str, &str)] = &[
 
 /// Words that mean the same thing for lookup; every word stands for the others.
 const SYNONYM_GROUPS: &[&[&str]] = &[
-    &["board", "trustees", "nonexecutive"],
+    &[
+        "board",
+        "trustees",
+        "nonexecutive",
+        "chair",
+        "chairman",
+        "chairwoman",
+    ],
     &[
         "exec",
         "execs",
@@ -1201,6 +1256,14 @@ const EMPHASIS: &[(&[&str], f32)] = &[
         2.0,
     ),
     (&["weeds", "selfbottleneck", "career", "newrole"], 2.0),
+    // Words about any meeting or document, which say little about which one.
+    (
+        &[
+            "meeting", "meetings", "meet", "bring", "prepare", "prep", "prepping", "first",
+            "cover", "ready",
+        ],
+        0.5,
+    ),
 ];
 
 /// One-way implications: the first word also suggests the others, not the reverse.
