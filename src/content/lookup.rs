@@ -79,9 +79,9 @@ pub enum Confidence {
 }
 
 /// A best hit scoring at least this much is clear (when it also covers enough of the query).
-/// Calibrated on the shipped catalog: every labelled query answered right scores 4.9 or more, and
-/// off-topic questions ("what's for lunch", "which laptop should I buy for gaming") score 4.8
-/// at most, with low coverage.
+/// Calibrated on the shipped catalog: every labelled query answered right scores 4.9 or
+/// more, and off-topic questions ("what's for lunch", "which laptop should I buy for gaming")
+/// score 4.8 at most, with low coverage.
 pub const CLEAR_SCORE: f32 = 4.5;
 /// Below this share of the query's words matched, the best hit is weak unless it scores twice
 /// [`CLEAR_SCORE`]: it matched a side remark, not the question, unless the remark was telling
