@@ -608,55 +608,62 @@ fn pulled_in(mut words: Vec<&str>) -> Vec<&str> {
     words
 }
 
-/// Reads a job title after a word about careers or a new role as that move, not as the
-/// person's audience: in "promoted to director" or "become a CISO" the director or CISO is
-/// where the person is going, not the board or the executives they report to.
+/// Reads a job title as a career move rather than as the person's audience when a career word
+/// comes shortly before it ("promoted to director", "become a CISO") or a word for a job
+/// shortly after it ("the head of security opening", "a CISO role"): the director or CISO is
+/// where the person is going, not the board or the executives they report to. A new role
+/// (`newrole`) keeps its title: "new manager" is what the new-manager items are about.
 fn roles_in_context(words: Vec<&str>) -> Vec<&str> {
     /// How many words after a career word a job title still belongs to it.
     const REACH: usize = 5;
-    let mut context: Option<(&str, usize)> = None;
+    /// How many words after a job title a word for a job still makes it one.
+    const JOB_REACH: usize = 3;
+    let mut left = 0;
     let mut out = Vec::with_capacity(words.len());
-    for word in words {
-        if let Some(concept) = CAREER_MARKERS
-            .iter()
-            .find(|(marker, _)| *marker == word)
-            .map(|(_, concept)| *concept)
-        {
-            context = Some((concept, REACH));
+    for (i, word) in words.iter().copied().enumerate() {
+        if CAREER_MARKERS.contains(&word) {
+            left = REACH;
             out.push(word);
             continue;
         }
-        match context {
-            Some((concept, _)) if ROLE_WORDS.contains(&word) => {
-                out.push(concept);
-                context = Some((concept, REACH));
-            }
-            Some((concept, left)) => {
-                out.push(word);
-                context = (left > 1).then_some((concept, left - 1));
-            }
-            None => out.push(word),
+        let is_role = ROLE_WORDS.contains(&word);
+        let job_follows = || {
+            words[i + 1..]
+                .iter()
+                .take(JOB_REACH)
+                .any(|next| JOB_WORDS.contains(next))
+        };
+        if is_role && (left > 0 || job_follows()) {
+            out.push("career");
+            left = REACH;
+        } else {
+            out.push(word);
+            left = left.saturating_sub(1);
         }
     }
     out
 }
 
-/// Words that open a career move, and the concept a job title after them stands for. (A new
-/// role, `newrole`, keeps its title: "new manager" is what the new-manager items are about.)
-const CAREER_MARKERS: &[(&str, &str)] = &[
-    ("promoted", "career"),
-    ("promotion", "career"),
-    ("promote", "career"),
-    ("career", "career"),
-    ("become", "career"),
-    ("becoming", "career"),
-    ("jump", "career"),
-    ("ladder", "career"),
-    ("offer", "career"),
-    ("offered", "career"),
-    ("apply", "career"),
-    ("reach", "career"),
-    ("applying", "career"),
+/// Words that open a career move.
+const CAREER_MARKERS: &[&str] = &[
+    "promoted",
+    "promotion",
+    "promote",
+    "career",
+    "become",
+    "becoming",
+    "jump",
+    "ladder",
+    "offer",
+    "offered",
+    "apply",
+    "applying",
+    "reach",
+];
+
+/// Words for a job, which make a job title before them a career move.
+const JOB_WORDS: &[&str] = &[
+    "role", "roles", "position", "job", "jobs", "opening", "seat", "track", "title", "level",
 ];
 
 /// Job titles, which name an audience ("my director wants...") unless a career word comes
@@ -884,6 +891,14 @@ const PHRASES: &[(&str, &str)] = &[
     ("only one who", "selfbottleneck"),
     ("only person who", "selfbottleneck"),
     ("get to", "reach"),
+    ("go from", "become"),
+    ("going from", "become"),
+    ("move into", "become"),
+    ("moving into", "become"),
+    ("step into", "become"),
+    ("stepping into", "become"),
+    ("grow into", "become"),
+    ("growing into", "become"),
     ("end up back in", "weeds"),
     ("ending up doing", "weeds"),
     ("end up doing", "weeds"),
@@ -990,6 +1005,8 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "hacked",
         "attack",
         "attacked",
+        "leak",
+        "leaked",
     ],
     &[
         "budget",
