@@ -2,7 +2,12 @@
 //!
 //! BM25F over the item's fields (title, tags and situations weigh most), with Snowball
 //! stemming from `rust-stemmers`, a small stop-word list, phrase normalisation (`1:1`,
-//! `third-party`, ...) and a synonym map for leadership and security vocabulary. The maths is a
+//! `third-party`, ...) and a synonym map for leadership and security vocabulary. Before that,
+//! words are read in context: a job title after a career word is the move, not the audience
+//! ("promoted to director"); being pulled or dragged into work is one concept whatever the work
+//! is; who a message is for weighs double and generic meeting words half. An item named
+//! outright (slug, title, a shift's number in digits, words or ordinals) comes first, and
+//! [`confidence`] says when the best hit is too weak to present as the answer. The maths is a
 //! few lines and the field weights and synonyms are the point, so it is written here rather
 //! than pulled in with a search engine.
 
@@ -52,10 +57,67 @@ impl Field {
 #[derive(Debug, Clone)]
 pub struct Hit<'a> {
     pub item: &'a Item,
+    /// Relevance; [`NAMED_SCORE`] when the query named the item outright.
     pub score: f32,
+    /// The share of the query's words (0 to 1) this item matched, directly or through a
+    /// synonym; 1 for an item named outright.
+    pub coverage: f32,
     /// One line saying why it matched.
     pub reason: String,
 }
+
+/// How sure a lookup is that its best hit answers the question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// The best hit can be presented as the answer.
+    Clear,
+    /// Something matched, but not well enough to present as the answer: offer the closest
+    /// few as directions instead.
+    Weak,
+    /// Nothing matched at all.
+    None,
+}
+
+/// A best hit scoring at least this much is clear (when it also covers enough of the query).
+/// Calibrated on the shipped catalog: every labelled query answered right scores 4.9 or
+/// more, and off-topic questions ("what's for lunch", "which laptop should I buy for gaming")
+/// score 4.8 at most, with low coverage.
+pub const CLEAR_SCORE: f32 = 4.5;
+/// Below this share of the query's words matched, the best hit is weak unless it scores twice
+/// [`CLEAR_SCORE`]: it matched a side remark, not the question, unless the remark was telling
+/// ("we already sunk 400k into this SIEM").
+pub const MIN_COVERAGE: f32 = 0.35;
+/// A best hit under [`CLEAR_SCORE`] is still clear when it matched every word typed, scores
+/// at least [`LEAD_SCORE`] and is [`LEAD_RATIO`] times the runner-up: a short question with
+/// one obvious answer (`/scenario mfa`).
+pub const LEAD_SCORE: f32 = 2.5;
+/// See [`LEAD_SCORE`].
+pub const LEAD_RATIO: f32 = 1.5;
+
+/// How sure `hits` (a lookup's results, best first, at least two asked for) are of the first.
+/// Clear when the best scores twice [`CLEAR_SCORE`]; or scores [`CLEAR_SCORE`] and covers
+/// [`MIN_COVERAGE`] of the query; or matched every word, scores [`LEAD_SCORE`] and leads the
+/// runner-up by [`LEAD_RATIO`]. Weak otherwise.
+pub fn confidence(hits: &[Hit<'_>]) -> Confidence {
+    let Some(best) = hits.first() else {
+        return Confidence::None;
+    };
+    let runner_up = hits.get(1).map_or(0.0, |hit| hit.score);
+    let clear = best.score >= 2.0 * CLEAR_SCORE
+        || (best.score >= CLEAR_SCORE && best.coverage >= MIN_COVERAGE)
+        || (best.coverage >= 1.0
+            && best.score >= LEAD_SCORE
+            && best.score >= LEAD_RATIO * runner_up);
+    if clear {
+        Confidence::Clear
+    } else {
+        Confidence::Weak
+    }
+}
+
+/// The score of an item the query names outright (its slug, its title, or a shift's number):
+/// above any relevance score, so it always comes first.
+pub const NAMED_SCORE: f32 = 1000.0;
 
 /// The inverted index over a catalog.
 #[derive(Debug)]
@@ -162,8 +224,19 @@ impl LookupIndex {
         kinds: &[Kind],
         limit: usize,
     ) -> Vec<Hit<'a>> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if let Some(item) = named(items, situation, kinds) {
+            return vec![Hit {
+                item,
+                score: NAMED_SCORE,
+                coverage: 1.0,
+                reason: "named in the question".into(),
+            }];
+        }
         let query = self.analyzer.query(situation);
-        if query.is_empty() || limit == 0 {
+        if query.is_empty() {
             return Vec::new();
         }
         let typed: Vec<usize> = (0..query.len())
@@ -202,27 +275,116 @@ impl LookupIndex {
             }
         }
         let typed_terms = concepts.max(1) as f32;
-        let mut ranked: Vec<(usize, f32)> = scores
+        let mut ranked: Vec<(usize, f32, f32)> = scores
             .iter()
             .enumerate()
             .filter(|(doc, score)| **score > 0.0 && kinds.contains(&items[*doc].kind))
             .map(|(doc, score)| {
-                let coverage = matched[doc].count_ones() as f32 / typed_terms;
-                (doc, score * (0.5 + 0.5 * coverage.min(1.0)))
+                let coverage = (matched[doc].count_ones() as f32 / typed_terms).min(1.0);
+                (doc, score * (0.5 + 0.5 * coverage), coverage)
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(limit);
         ranked
             .into_iter()
-            .map(|(doc, score)| Hit {
+            .map(|(doc, score, coverage)| Hit {
                 item: &items[doc],
                 score,
+                coverage,
                 reason: self.reason(doc, &items[doc], &query),
             })
             .collect()
     }
 }
+
+/// The item of `kinds` that `text` names outright: a shift by its number (when shifts are
+/// asked for), or any item by its slug or title.
+fn named<'a>(items: &'a [Item], text: &str, kinds: &[Kind]) -> Option<&'a Item> {
+    let of_kinds = || items.iter().filter(|item| kinds.contains(&item.kind));
+    if kinds.contains(&Kind::Shift)
+        && let Some(n) = shift_number(text)
+        && let Some(item) =
+            of_kinds().find(|item| item.kind == Kind::Shift && item.number == Some(n))
+    {
+        return Some(item);
+    }
+    let text = text.trim().trim_start_matches('/').trim().to_lowercase();
+    let squashed = text.replace([' ', '_'], "-");
+    of_kinds().find(|item| {
+        item.slug == squashed
+            || (item.title.len() == text.len() && item.title.to_lowercase() == text)
+    })
+}
+
+/// The number a short text gives for a shift: `2`, `two`, `second`, `2nd`, `shift 2`, `the
+/// second shift`, `number two please`, `the third one`. A longer text counts only when the
+/// number sits next to the word shift (`tell me about shift two`), so a situation that merely
+/// contains a number (`a team of three`) names no shift.
+pub fn shift_number(text: &str) -> Option<u8> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let is_shift = |word: &str| word == "shift" || word == "shifts";
+    for (i, word) in words.iter().enumerate() {
+        if !is_shift(word) {
+            continue;
+        }
+        let next = words.get(i + 1).and_then(|w| number_word(w));
+        let before = i.checked_sub(1).and_then(|j| number_word(words[j]));
+        if let Some(n) = next.or(before.filter(|_| words[i - 1] != "one")) {
+            return Some(n);
+        }
+    }
+    let numbers: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|word| number_word(word).is_some())
+        .collect();
+    // "one" is a filler next to another number ("the third one").
+    let numbers: Vec<&str> = if numbers.len() > 1 {
+        numbers.into_iter().filter(|word| *word != "one").collect()
+    } else {
+        numbers
+    };
+    let other_words = words
+        .iter()
+        .filter(|word| number_word(word).is_none() && !NUMBER_FILLERS.contains(word))
+        .count();
+    match numbers.as_slice() {
+        [number] if other_words == 0 => number_word(number),
+        _ => None,
+    }
+}
+
+/// A number written as digits, a word, or an ordinal (`3`, `three`, `third`, `3rd`).
+fn number_word(word: &str) -> Option<u8> {
+    const WORDS: [&str; 10] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    const ORDINALS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    let position = |list: &[&str]| list.iter().position(|w| *w == word);
+    if let Some(i) = position(&WORDS).or_else(|| position(&ORDINALS)) {
+        return u8::try_from(i + 1).ok();
+    }
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| word.strip_suffix(suffix))
+        .unwrap_or(word);
+    digits.parse::<u8>().ok().filter(|_| digits.len() <= 2)
+}
+
+/// Words that may surround a shift's number without making the text a situation.
+const NUMBER_FILLERS: &[&str] = &[
+    "shift", "shifts", "the", "a", "number", "no", "nr", "num", "please", "pls", "plz", "show",
+    "me", "open", "tell", "about", "one", "ok", "okay", "thanks", "thx", "hey", "hi", "go", "to",
+    "i", "want", "see", "read", "give", "can", "you", "what", "is", "was", "on", "s",
+];
 
 /// Turns text into search terms.
 struct Analyzer {
@@ -233,6 +395,8 @@ struct Analyzer {
     stop_words: HashSet<&'static str>,
     /// stemmed term → stemmed synonyms.
     synonyms: HashMap<String, Vec<String>>,
+    /// stemmed term → weight in a query, for the words of [`EMPHASIS`].
+    emphasis: HashMap<String, f32>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -275,7 +439,14 @@ impl Analyzer {
             list.sort();
             list.dedup();
         }
+        let emphasis = EMPHASIS
+            .iter()
+            .flat_map(|(words, weight)| {
+                stem_all(words).into_iter().map(move |stem| (stem, *weight))
+            })
+            .collect();
         Self {
+            emphasis,
             stemmer,
             phrases,
             replacements: PHRASES.iter().map(|(_, to)| *to).collect(),
@@ -298,9 +469,14 @@ impl Analyzer {
     /// Like [`Self::terms`], remembering stems in `cache` (indexing stems the same words many
     /// times).
     fn terms_cached(&self, text: &str, cache: &mut HashMap<String, String>) -> Vec<String> {
-        self.normalise(text)
+        let normalised = self.normalise(text);
+        let words: Vec<&str> = normalised
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty() && !self.stop_words.contains(word))
+            .filter(|word| !word.is_empty())
+            .collect();
+        roles_in_context(pulled_in(words))
+            .into_iter()
+            .filter(|word| !self.stop_words.contains(word))
             .map(|word| match cache.get(word) {
                 Some(stem) => stem.clone(),
                 None => {
@@ -343,14 +519,15 @@ impl Analyzer {
         let mut out: Vec<QueryTerm> = Vec::new();
         for term in self.terms(text) {
             if !out.iter().any(|(t, _, _)| *t == term) {
-                out.push((term, 1.0, true));
+                let weight = self.emphasis.get(&term).copied().unwrap_or(1.0);
+                out.push((term, weight, true));
             }
         }
-        let typed: Vec<String> = out.iter().map(|(t, _, _)| t.clone()).collect();
-        for term in &typed {
+        let typed: Vec<(String, f32)> = out.iter().map(|(t, w, _)| (t.clone(), *w)).collect();
+        for (term, weight) in &typed {
             for synonym in self.synonyms.get(term).into_iter().flatten() {
                 if !out.iter().any(|(t, _, _)| t == synonym) {
-                    out.push((synonym.clone(), SYNONYM_WEIGHT, false));
+                    out.push((synonym.clone(), weight * SYNONYM_WEIGHT, false));
                 }
             }
         }
@@ -371,6 +548,147 @@ impl Analyzer {
             .unwrap_or(index)
     }
 }
+
+/// Reads "pulled into", "dragged me back into", "keeps sucking me in" as being drawn into
+/// hands-on work (`weeds`), whatever the work is: a verb of pulling followed within three words
+/// by `into`, `in` or `back`. Likewise "myself" after a verb of doing the work ("fixing it
+/// myself", "triage every alert myself").
+fn pulled_in(mut words: Vec<&str>) -> Vec<&str> {
+    const DOING: &[&str] = &[
+        "do",
+        "doing",
+        "did",
+        "fix",
+        "fixing",
+        "fixed",
+        "handle",
+        "handling",
+        "triage",
+        "triaging",
+        "review",
+        "reviewing",
+        "write",
+        "writing",
+        "code",
+        "coding",
+        "run",
+        "running",
+        "investigate",
+        "investigating",
+        "patch",
+        "patching",
+        "answer",
+        "answering",
+        "jump",
+        "jumping",
+    ];
+    for i in 0..words.len() {
+        if words[i] == "myself"
+            && words[i.saturating_sub(5)..i]
+                .iter()
+                .any(|word| DOING.contains(word))
+        {
+            words[i] = "weeds";
+        }
+    }
+    const VERBS: &[&str] = &[
+        "pull", "pulls", "pulled", "pulling", "drag", "drags", "dragged", "dragging", "suck",
+        "sucks", "sucked", "sucking", "draw", "draws", "drawn", "drawing", "rope", "roped",
+    ];
+    for i in 0..words.len() {
+        if VERBS.contains(&words[i])
+            && words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|next| matches!(*next, "into" | "in" | "back"))
+        {
+            words[i] = "weeds";
+        }
+    }
+    words
+}
+
+/// Reads a job title as a career move rather than as the person's audience when a career word
+/// comes shortly before it ("promoted to director", "become a CISO") or a word for a job
+/// shortly after it ("the head of security opening", "a CISO role"): the director or CISO is
+/// where the person is going, not the board or the executives they report to. A new role
+/// (`newrole`) keeps its title: "new manager" is what the new-manager items are about.
+fn roles_in_context(words: Vec<&str>) -> Vec<&str> {
+    /// How many words after a career word a job title still belongs to it.
+    const REACH: usize = 5;
+    /// How many words after a job title a word for a job still makes it one.
+    const JOB_REACH: usize = 3;
+    let mut left = 0;
+    let mut out = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().copied().enumerate() {
+        if CAREER_MARKERS.contains(&word) {
+            left = REACH;
+            out.push(word);
+            continue;
+        }
+        let is_role = ROLE_WORDS.contains(&word);
+        let job_follows = || {
+            words[i + 1..]
+                .iter()
+                .take(JOB_REACH)
+                .any(|next| JOB_WORDS.contains(next))
+        };
+        if is_role && (left > 0 || job_follows()) {
+            out.push("career");
+            left = REACH;
+        } else {
+            out.push(word);
+            left = left.saturating_sub(1);
+        }
+    }
+    out
+}
+
+/// Words that open a career move.
+const CAREER_MARKERS: &[&str] = &[
+    "promoted",
+    "promotion",
+    "promote",
+    "career",
+    "become",
+    "becoming",
+    "jump",
+    "ladder",
+    "offer",
+    "offered",
+    "apply",
+    "applying",
+    "reach",
+];
+
+/// Words for a job, which make a job title before them a career move.
+const JOB_WORDS: &[&str] = &[
+    "role", "roles", "position", "job", "jobs", "opening", "seat", "track", "title", "level",
+];
+
+/// Job titles, which name an audience ("my director wants...") unless a career word comes
+/// first.
+const ROLE_WORDS: &[&str] = &[
+    "director",
+    "directors",
+    "vp",
+    "svp",
+    "evp",
+    "ciso",
+    "cso",
+    "cio",
+    "cto",
+    "head",
+    "manager",
+    "lead",
+    "leader",
+    "executive",
+    "exec",
+    "chief",
+    "principal",
+    "senior",
+    "officer",
+];
 
 impl LookupIndex {
     /// One line on why an item matched: its closest described situation, else matching tags,
@@ -546,11 +864,119 @@ const PHRASES: &[(&str, &str)] = &[
     ("first 90", "newrole"),
     ("just promoted", "newrole"),
     ("got promoted", "newrole"),
+    ("was promoted", "newrole"),
+    ("been promoted", "newrole"),
+    ("newly promoted", "newrole"),
+    ("recently promoted", "newrole"),
+    ("new manager", "newrole manager"),
+    ("first time manager", "newrole manager"),
+    ("first-time manager", "newrole manager"),
+    // The board is a body; a director on it is not the director someone reports to.
+    ("board of directors", "board"),
+    ("board meeting", "board"),
+    ("directors meeting", "board"),
+    ("board members", "board"),
+    ("board member", "board"),
+    ("audit committee", "board"),
+    ("non-exec", "nonexecutive"),
+    // Ending up in hands-on work, whatever the work is (being pulled or dragged into it is
+    // read word by word, see `pulled_in`).
+    ("ending up back in", "weeds"),
+    ("jumping into", "weeds"),
+    ("jump into", "weeds"),
+    ("jumping on", "weeds"),
+    ("jump on", "weeds"),
+    ("still the one", "selfbottleneck"),
+    ("always the one", "selfbottleneck"),
+    ("only one who", "selfbottleneck"),
+    ("only person who", "selfbottleneck"),
+    ("get to", "reach"),
+    ("go from", "become"),
+    ("going from", "become"),
+    ("move into", "become"),
+    ("moving into", "become"),
+    ("step into", "become"),
+    ("stepping into", "become"),
+    ("grow into", "become"),
+    ("growing into", "become"),
+    ("end up back in", "weeds"),
+    ("ending up doing", "weeds"),
+    ("end up doing", "weeds"),
+    ("do everything myself", "weeds"),
+    ("doing everything myself", "weeds"),
+    ("do it all myself", "weeds"),
+    ("doing it all myself", "weeds"),
+    ("fix it myself", "weeds"),
+    ("fixing it myself", "weeds"),
+    // Everything waiting on one person.
+    ("goes through me", "selfbottleneck"),
+    ("go through me", "selfbottleneck"),
+    ("runs through me", "selfbottleneck"),
+    ("routes through me", "selfbottleneck"),
+    ("waiting on me", "selfbottleneck"),
+    ("waits on me", "selfbottleneck"),
+    ("wait on me", "selfbottleneck"),
+    ("waiting for me", "selfbottleneck"),
+    ("waits for me", "selfbottleneck"),
+    ("wait for me", "selfbottleneck"),
+    ("without me", "selfbottleneck"),
+    ("single point of failure", "selfbottleneck"),
+    // Meeting someone for the first time.
+    ("first meeting", "introduce"),
+    ("introduce myself", "introduce"),
+    ("feel like a fraud", "imposter"),
+    ("feel like a fake", "imposter"),
+    ("feel like an imposter", "imposter"),
+    ("feel like an impostor", "imposter"),
+    // Deciding.
+    ("make a call", "decide"),
+    ("make the call", "decide"),
+    ("makes the call", "decide"),
+    ("making the call", "decide"),
+    ("make that call", "decide"),
+    ("call the shots", "decide"),
+    ("one-pager", "one page"),
+    ("one pager", "one page"),
+    ("write-up", "writeup"),
+    ("write up", "writeup"),
+    // Aiming for a role.
+    ("want to be a", "become a"),
+    ("wanna be a", "become a"),
+    ("aspire to be", "become"),
+    ("step up to", "become"),
+    ("move up to", "become"),
+    ("make it to", "become"),
+    // When something happens says nothing about what it is.
+    ("next week", " "),
+    ("this week", " "),
+    ("last week", " "),
+    ("next month", " "),
+    ("this month", " "),
+    ("last month", " "),
+    ("next year", " "),
+    ("this year", " "),
+    ("last year", " "),
+    ("tomorrow", " "),
+    ("tonight", " "),
+    ("yesterday", " "),
+    ("today", " "),
+    // Breadth.
+    ("bit about everything", "generalist"),
+    ("bit of everything", "generalist"),
+    ("little of everything", "generalist"),
+    ("jack of all trades", "generalist"),
 ];
 
 /// Words that mean the same thing for lookup; every word stands for the others.
 const SYNONYM_GROUPS: &[&[&str]] = &[
-    &["board", "directors", "trustees", "nonexecutive"],
+    &[
+        "board",
+        "trustees",
+        "nonexecutive",
+        "chair",
+        "chairman",
+        "chairwoman",
+    ],
     &[
         "exec",
         "execs",
@@ -579,6 +1005,8 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "hacked",
         "attack",
         "attacked",
+        "leak",
+        "leaked",
     ],
     &[
         "budget",
@@ -610,7 +1038,6 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "prioritization",
         "priorities",
         "backlog",
-        "triage",
         "rank",
     ],
     &["delegate", "delegation", "handoff", "handover", "offload"],
@@ -642,7 +1069,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "tolerate",
     ],
     &["escalate", "escalation", "notify", "alert", "flag"],
-    &["manager", "boss", "supervisor"],
+    &["manager", "boss", "supervisor", "director"],
     &["hire", "hiring", "recruit", "recruiting", "interview"],
     &[
         "resign",
@@ -686,7 +1113,7 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "regulation",
     ],
     &[
-        "decide", "decision", "choose", "choice", "dilemma", "tradeoff",
+        "decide", "decision", "choose", "choice", "dilemma", "tradeoff", "pick", "select",
     ],
     &[
         "uncertain",
@@ -725,8 +1152,12 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
         "memo",
         "email",
         "write",
+        "writeup",
     ],
-    &["newrole", "onboarding", "promoted", "promotion"],
+    &["newrole", "onboarding"],
+    &["career", "promotion", "promoted", "promote", "ladder"],
+    &["introduce", "introduction", "intro", "introducing"],
+    &["breadth", "broad", "broader", "generalist", "wider"],
     &["oneonone", "checkin"],
     &[
         "pushback", "refuse", "decline", "reject", "deny", "veto", "block", "no",
@@ -775,7 +1206,6 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
     &["urgent", "important", "overloaded", "swamped", "busy"],
     &["customer", "customers", "client", "clients"],
     &["team", "staff", "engineers", "reports"],
-    &["meeting", "agenda"],
     &["insurance", "insurer", "transfer"],
     &["outage", "downtime", "disruption"],
     &[
@@ -819,6 +1249,48 @@ const SYNONYM_GROUPS: &[&[&str]] = &[
     &["policy", "policies", "standard", "rule", "rules"],
 ];
 
+/// Words that say more about what a person needs than the rest of their sentence, and their
+/// weight in a query (other words weigh 1). Who a message or meeting is for decides which
+/// template fits ("the board" over "meeting"); being pulled into hands-on work or aiming for a
+/// role is the point of a sentence whatever work or role it names.
+const EMPHASIS: &[(&[&str], f32)] = &[
+    (
+        &[
+            "board",
+            "trustees",
+            "nonexecutive",
+            "ceo",
+            "cfo",
+            "cto",
+            "coo",
+            "cio",
+            "exec",
+            "execs",
+            "executive",
+            "executives",
+            "csuite",
+            "leadership",
+            "vp",
+            "director",
+            "regulator",
+            "auditor",
+            "auditors",
+            "customer",
+            "customers",
+        ],
+        2.0,
+    ),
+    (&["weeds", "selfbottleneck", "career", "newrole"], 2.0),
+    // Words about any meeting or document, which say little about which one.
+    (
+        &[
+            "meeting", "meetings", "meet", "bring", "prepare", "prep", "prepping", "first",
+            "cover", "ready",
+        ],
+        0.5,
+    ),
+];
+
 /// One-way implications: the first word also suggests the others, not the reverse.
 const IMPLIES: &[(&str, &[&str])] = &[
     ("ransomware", &["incident", "breach", "recovery"]),
@@ -828,12 +1300,18 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("layoffs", &["budget", "team"]),
     ("cut", &["budget"]),
     ("cuts", &["budget"]),
+    ("trim", &["cut", "budget"]),
+    ("slash", &["cut", "budget"]),
     ("secure", &["risk"]),
     ("quarterly", &["board", "metrics"]),
     ("newrole", &["identity"]),
     ("upward", &["executive", "communication"]),
     ("upwards", &["executive", "communication"]),
     ("unresponsive", &["escalation"]),
+    ("weeds", &["delegation"]),
+    ("handson", &["delegation"]),
+    ("selfbottleneck", &["delegation", "heroes", "bottleneck"]),
+    ("triage", &["alerts", "incident"]),
 ];
 
 /// Words too common to help ranking.

@@ -7,7 +7,10 @@ use rand::seq::SliceRandom;
 
 use super::{Context, CoreError, action::Action, commands, message::*, reflect};
 use crate::{
-    content::{Catalog, Item, Kind},
+    content::{
+        Catalog, Hit, Item, Kind,
+        lookup::{Confidence, confidence, shift_number},
+    },
     storage::ReflectionSource,
 };
 
@@ -15,8 +18,8 @@ use crate::{
 pub const SCENARIO_INPUT: &str = "answer";
 /// Most autocomplete choices the core offers; an adapter shows fewer where its platform does.
 pub const MAX_CHOICES: usize = 25;
-/// Below this relevance the best match is not shown as an answer.
-pub const MIN_SCORE: f32 = 2.0;
+/// Alternatives under this relevance are not worth a look next to a clear answer.
+pub const MIN_ALTERNATIVE_SCORE: f32 = 1.0;
 
 /// One autocomplete choice: what to show and what to send back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,13 +52,18 @@ async fn answer_situation(
     }
     let catalog = ctx.coach.catalog();
     let hits = catalog.lookup(situation, kinds, 3);
-    let Some(best) = hits.first().filter(|hit| hit.score >= MIN_SCORE) else {
-        return Ok(vec![ctx.reply(no_match(catalog, kinds, command), true)]);
+    let best = match confidence(&hits) {
+        Confidence::None => return Ok(vec![ctx.reply(no_match(catalog, kinds, command), true)]),
+        Confidence::Weak => {
+            tracing::info!(command, "lookup found no clear match");
+            return Ok(vec![ctx.reply(weak_match(&hits, command), true)]);
+        }
+        Confidence::Clear => &hits[0],
     };
     let mut message = render_item(ctx, best.item);
     let others: Vec<String> = hits[1..]
         .iter()
-        .filter(|hit| hit.score >= MIN_SCORE / 2.0)
+        .filter(|hit| hit.score >= MIN_ALTERNATIVE_SCORE)
         .map(|hit| {
             format!(
                 "- **{}** ({}): {}",
@@ -75,6 +83,44 @@ async fn answer_situation(
         .await?;
     tracing::info!(command, slug = best.item.slug.as_str(), "lookup answered");
     Ok(vec![ctx.reply(message, true)])
+}
+
+/// What to say when something matched, but not clearly: that no clear match was found, and the
+/// closest few items as directions, each with the command that opens it.
+fn weak_match(hits: &[Hit<'_>], command: &str) -> RichMessage {
+    RichMessage::titled(
+        "No clear match",
+        format!(
+            "Nothing in the catalog clearly fits that, so here are the closest directions rather than an answer:\n{}\n\nOr say more about who is involved and what is at stake, and try **/{command}** again.",
+            directions(hits)
+        ),
+    )
+}
+
+/// The items of `hits` as lines: title, kind, why it came close, and how to open it.
+fn directions(hits: &[Hit<'_>]) -> String {
+    hits.iter()
+        .map(|hit| {
+            format!(
+                "- **{}** ({}): {}. Open it with **/{} {}**",
+                hit.item.title,
+                hit.item.kind,
+                hit.reason.trim_end_matches('.'),
+                command_for(hit.item.kind),
+                name_for(hit.item)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What to type after an item's command to open it: a shift's number, else the slug.
+fn name_for(item: &Item) -> String {
+    match (item.kind, item.number) {
+        (Kind::Shift, Some(n)) => n.to_string(),
+        (Kind::Shift, None) => "identity".to_owned(),
+        _ => item.slug.clone(),
+    }
 }
 
 /// What to say when nothing fits: the kinds and tags worth trying.
@@ -127,7 +173,7 @@ async fn show_named_or_new(
     let (item, note) = if name.is_empty() {
         pick_unseen(ctx, kind).await?
     } else {
-        (resolve(catalog, name, kind, command)?, None)
+        resolve(catalog, name, kind, command)?
     };
     let mut message = render_item(ctx, item);
     if let Some(note) = note {
@@ -177,16 +223,24 @@ async fn pick_unseen<'a>(
     Ok((oldest, Some(note)))
 }
 
-/// Finds the item a person named: slug, title, or a close enough spelling.
+/// Shortest name typed that a single near spelling may stand for: shorter words are too easy
+/// to mistake for another ("two" is not "tools").
+const MIN_TYPO_CHARS: usize = 5;
+
+/// Finds the item of `kind` a person asked for: by slug, title, the start of one, or a close
+/// enough spelling; else, reading the words as a situation, the clearly best item of `kind`
+/// (with a note saying it was the closest match). Suggestions are always of `kind`: the
+/// command asks for one, so another kind is offered only when named exactly by its slug.
 fn resolve<'a>(
     catalog: &'a Catalog,
     name: &str,
     kind: Kind,
     command: &str,
-) -> Result<&'a Item, CoreError> {
+) -> Result<(&'a Item, Option<String>), CoreError> {
+    let lower = name.to_lowercase();
     let candidates = catalog.complete(name, &[kind], 3);
     let exact = catalog
-        .get(name)
+        .get(&lower)
         .filter(|item| item.kind == kind)
         .or_else(|| {
             candidates
@@ -194,17 +248,18 @@ fn resolve<'a>(
                 .copied()
                 .find(|item| item.title.eq_ignore_ascii_case(name))
         });
-    if let Some(item) = exact.or_else(|| (candidates.len() == 1).then(|| candidates[0])) {
-        return Ok(item);
+    let starts = || {
+        candidates.iter().copied().find(|item| {
+            item.slug.starts_with(&lower.replace(' ', "-"))
+                || item.title.to_lowercase().starts_with(&lower)
+        })
+    };
+    let typo =
+        || (candidates.len() == 1 && name.chars().count() >= MIN_TYPO_CHARS).then(|| candidates[0]);
+    if let Some(item) = exact.or_else(starts).or_else(typo) {
+        return Ok((item, None));
     }
-    if let Some(item) = candidates.first().filter(|item| {
-        item.slug
-            .starts_with(&name.to_lowercase().replace(' ', "-"))
-            || item.title.to_lowercase().starts_with(&name.to_lowercase())
-    }) {
-        return Ok(item);
-    }
-    if let Some(other) = catalog.get(name) {
+    if let Some(other) = catalog.get(&lower) {
         return Err(CoreError::Refused(format!(
             "{} is a {}, not a {kind}: try /{} {}.",
             other.title,
@@ -213,27 +268,28 @@ fn resolve<'a>(
             other.slug
         )));
     }
-    // Nothing of this kind: the person may have the right name and the wrong command.
-    let suggestions = if candidates.is_empty() {
-        catalog.complete(name, &Kind::LOOKUP, 3)
-    } else {
-        candidates
-    };
-    let hint = if suggestions.is_empty() {
-        String::new()
-    } else {
-        let names: Vec<String> = suggestions
+    let hits = catalog.lookup(name, &[kind], 3);
+    if confidence(&hits) == Confidence::Clear {
+        let note = format!(
+            "No {kind} is called \u{201c}{name}\u{201d}; this is the closest one to those words."
+        );
+        return Ok((hits[0].item, Some(note)));
+    }
+    let hint = if hits.is_empty() {
+        let names: Vec<String> = candidates
             .iter()
-            .map(|item| {
-                if item.kind == kind {
-                    item.slug.clone()
-                } else {
-                    let command = command_for(item.kind);
-                    format!("{} (a {}: /{command} {})", item.slug, item.kind, item.slug)
-                }
-            })
+            .map(|item| format!("**/{command} {}**", name_for(item)))
             .collect();
-        format!(" Did you mean {}?", names.join(", "))
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" Did you mean {}?", names.join(", "))
+        }
+    } else {
+        format!(
+            " Nothing clearly fits those words either; the closest {kind}s:\n{}\n",
+            directions(&hits)
+        )
     };
     Err(CoreError::Refused(format!(
         "There is no {kind} called \u{201c}{name}\u{201d}.{hint} /{command} with no name picks one for you."
@@ -258,27 +314,38 @@ pub async fn shift(ctx: &Context<'_>, arg: &str) -> Result<Vec<Outgoing>, CoreEr
     if arg.is_empty() {
         return Ok(vec![ctx.reply(shift_overview(catalog), true)]);
     }
-    let item = match arg.parse::<u8>() {
-        Ok(n) => catalog
-            .of_kind(Kind::Shift)
-            .find(|item| item.number == Some(n))
-            .ok_or_else(|| {
-                CoreError::Refused(format!(
-                    "There is no shift {n}: shifts are numbered 1 to 8, plus /shift identity."
-                ))
-            })?,
-        Err(_) if arg == "identity" || arg == "9" => {
-            catalog.get("identity-shift").ok_or_else(|| {
-                CoreError::Refused("The identity shift is missing from the catalog.".into())
-            })?
+    let (item, note) = match shift_number(&arg) {
+        _ if arg == "identity" => (identity_shift(catalog)?, None),
+        Some(9) => (identity_shift(catalog)?, None),
+        Some(n) => {
+            let item = catalog
+                .of_kind(Kind::Shift)
+                .find(|item| item.number == Some(n))
+                .ok_or_else(|| {
+                    CoreError::Refused(format!(
+                        "There is no shift {n}: shifts are numbered 1 to 8, plus /shift identity."
+                    ))
+                })?;
+            (item, None)
         }
-        Err(_) => resolve(catalog, &arg, Kind::Shift, "shift")?,
+        None => resolve(catalog, &arg, Kind::Shift, "shift")?,
     };
     ctx.coach
         .storage()
         .record_view(ctx.user, &item.slug, ctx.now)
         .await?;
-    Ok(vec![ctx.reply(render_item(ctx, item), true)])
+    let mut message = render_item(ctx, item);
+    if let Some(note) = note {
+        message.body = format!("*{note}*\n\n{}", message.body);
+    }
+    Ok(vec![ctx.reply(message, true)])
+}
+
+/// The identity shift, which has no number.
+fn identity_shift(catalog: &Catalog) -> Result<&Item, CoreError> {
+    catalog
+        .get("identity-shift")
+        .ok_or_else(|| CoreError::Refused("The identity shift is missing from the catalog.".into()))
 }
 
 fn shift_overview(catalog: &Catalog) -> RichMessage {
