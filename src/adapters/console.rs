@@ -63,22 +63,155 @@ pub struct Sent {
     pub message_id: String,
 }
 
-/// The console's [`Postman`]: it can post anywhere, and keeps what was sent until the
-/// console prints it.
+/// Where the console's messages appear: one writer (standard output) shared by the session
+/// and its postman, so a scheduled message is on screen before the scheduler records it as
+/// sent. It also keeps the files messages carry, in each person's export folder.
+pub struct Screen {
+    out: Box<dyn Write + Send>,
+    json: bool,
+    wrap: Option<usize>,
+    export_dir: PathBuf,
+    user: String,
+}
+
+impl std::fmt::Debug for Screen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screen")
+            .field("json", &self.json)
+            .field("export_dir", &self.export_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Screen {
+    /// A screen writing to `out` as `options` say (JSON or text, wrapping, export folder).
+    pub fn new(options: &ConsoleOptions, out: Box<dyn Write + Send>) -> Arc<Mutex<Self>> {
+        Arc::new(Mutex::new(Self {
+            out,
+            json: options.json,
+            wrap: options.wrap,
+            export_dir: options.export_dir.clone(),
+            user: options.user.clone(),
+        }))
+    }
+
+    /// Shows one message, stamped `at`: deletes the person's export files first when the
+    /// message confirms an erasure, saves an attachment and prints where, then flushes.
+    fn show(&mut self, outgoing: &Outgoing, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let message = &outgoing.message;
+        // Files belong to the person a message is addressed to, else to whoever is typing.
+        let owner = match &outgoing.to {
+            Destination::Person(user) => user.clone(),
+            _ => self.user.clone(),
+        };
+        if outgoing.erasure {
+            self.erase_exports(&owner)?;
+        }
+        let saved = match &message.attachment {
+            Some(attachment) => Some(self.save_attachment(&owner, attachment)?),
+            None => None,
+        };
+        if self.json {
+            let mut line = to_json(outgoing, at);
+            if let (Some(path), Some(attachment)) = (&saved, &message.attachment) {
+                line["attachment"] =
+                    json!({"filename": attachment.filename, "path": path.display().to_string()});
+            }
+            writeln!(self.out, "{line}")?;
+        } else {
+            let mut text = render_text(outgoing);
+            if let Some(width) = self.wrap {
+                text = wrap(&text, width);
+            }
+            if let Some(path) = &saved {
+                text = text.trim_end().to_owned();
+                text.push_str(&format!("\nSaved to {}\n\n", path.display()));
+            }
+            write!(self.out, "{text}")?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// Prints a line of the console's own (the banner, a closing newline).
+    fn line(&mut self, text: &str) -> anyhow::Result<()> {
+        writeln!(self.out, "{text}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// A person's folder under the export folder: `u-` and the hex of their user id, so that
+    /// any two people (whatever their names' characters or case) get different folders.
+    fn person_export_dir(&self, user: &str) -> PathBuf {
+        let hex: String = user.bytes().map(|byte| format!("{byte:02x}")).collect();
+        self.export_dir.join(format!("u-{hex}"))
+    }
+
+    /// Writes an attachment into the person's export folder, private to this account, and
+    /// returns its path. A file is never replaced: a taken name gets `-2`, `-3`... before its
+    /// extension.
+    fn save_attachment(&self, user: &str, attachment: &Attachment) -> anyhow::Result<PathBuf> {
+        let dir = self.person_export_dir(user);
+        crate::files::private_dir(&self.export_dir)
+            .and_then(|()| crate::files::private_dir(&dir))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let (stem, extension) = match attachment.filename.rsplit_once('.') {
+            Some((stem, extension)) => (stem, format!(".{extension}")),
+            None => (attachment.filename.as_str(), String::new()),
+        };
+        for n in 1..=1000 {
+            let name = match n {
+                1 => format!("{stem}{extension}"),
+                n => format!("{stem}-{n}{extension}"),
+            };
+            let path = dir.join(name);
+            match crate::files::write_new_private(&path, &attachment.bytes) {
+                Ok(()) => return Ok(path),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(err) => {
+                    return Err(err).with_context(|| format!("writing {}", path.display()));
+                }
+            }
+        }
+        anyhow::bail!("{} already holds 1,000 exports named {stem}", dir.display())
+    }
+
+    /// Deletes every export file kept for the person (after `/mydata delete`).
+    fn erase_exports(&self, user: &str) -> anyhow::Result<()> {
+        let dir = self.person_export_dir(user);
+        match std::fs::remove_dir_all(&dir) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(err).with_context(|| format!("deleting {}", dir.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The console's [`Postman`]: it can post anywhere. A message is shown on the [`Screen`]
+/// before `send` returns (so nothing counts as sent that was not shown) and kept until the
+/// session reads it, to know the latest nudge and its buttons.
 #[derive(Debug)]
 pub struct ConsolePostman {
     clock: VirtualClock,
+    screen: Arc<Mutex<Screen>>,
     sent: Mutex<Vec<Sent>>,
     count: AtomicU64,
 }
 
 impl ConsolePostman {
-    pub fn new(clock: VirtualClock) -> Self {
+    pub fn new(clock: VirtualClock, screen: Arc<Mutex<Screen>>) -> Self {
         Self {
             clock,
+            screen,
             sent: Mutex::new(Vec::new()),
             count: AtomicU64::new(0),
         }
+    }
+
+    /// The screen it shows messages on.
+    pub fn screen(&self) -> Arc<Mutex<Screen>> {
+        self.screen.clone()
     }
 
     /// Everything sent since the last call, in order.
@@ -115,12 +248,18 @@ impl Postman for ConsolePostman {
                 Some(key) => key.to_owned(),
                 None => format!("console-{}", self.count.fetch_add(1, Ordering::Relaxed)),
             };
+            let at = self.clock.now();
+            self.screen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .show(message, at)
+                .map_err(|err| SendError::Transient(format!("{err:#}")))?;
             self.sent
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(Sent {
                     outgoing: message.clone(),
-                    at: self.clock.now(),
+                    at,
                     message_id: message_id.clone(),
                 });
             Ok(message_id)
@@ -166,35 +305,35 @@ struct OpenForm {
 }
 
 /// The console session.
-pub struct Console<W> {
+pub struct Console {
     coach: Arc<Coach>,
     scheduler: Scheduler,
     postman: Arc<ConsolePostman>,
     clock: VirtualClock,
     options: ConsoleOptions,
-    out: W,
+    screen: Arc<Mutex<Screen>>,
     open_form: Option<OpenForm>,
     buttons: Vec<Button>,
     /// The latest nudge: a plain line answers it in its thread.
     last_nudge: Option<String>,
 }
 
-impl<W: Write> Console<W> {
+impl Console {
+    /// A session showing its messages on the postman's [`Screen`].
     pub fn new(
         coach: Arc<Coach>,
         scheduler: Scheduler,
         postman: Arc<ConsolePostman>,
         clock: VirtualClock,
         options: ConsoleOptions,
-        out: W,
     ) -> Self {
         Self {
             coach,
             scheduler,
+            screen: postman.screen(),
             postman,
             clock,
             options,
-            out,
             open_form: None,
             buttons: Vec::new(),
             last_nudge: None,
@@ -271,7 +410,7 @@ impl<W: Write> Console<W> {
             }
         }
         if self.options.interactive {
-            writeln!(self.out)?;
+            self.screen().line("")?;
         }
         Ok(())
     }
@@ -463,11 +602,12 @@ impl<W: Write> Console<W> {
     /// Runs the scheduler up to `target` and prints what it sent.
     async fn run_scheduler(&mut self, target: DateTime<Utc>) -> anyhow::Result<()> {
         self.scheduler.advance(&self.clock, target).await?;
+        // The postman has shown each message already; the session notes what it offers.
         for sent in self.postman.take() {
             if sent.outgoing.kind == OutgoingKind::Nudge {
                 self.last_nudge = Some(sent.message_id.clone());
             }
-            self.emit_at(&sent.outgoing, sent.at)?;
+            self.note(&sent.outgoing);
         }
         Ok(())
     }
@@ -527,19 +667,17 @@ impl<W: Write> Console<W> {
         self.emit(&outgoing)
     }
 
+    /// Shows a message now and notes the buttons and form it offers.
     fn emit(&mut self, outgoing: &Outgoing) -> anyhow::Result<()> {
-        self.emit_at(outgoing, self.clock.now())
+        let now = self.clock.now();
+        self.screen().show(outgoing, now)?;
+        self.note(outgoing);
+        Ok(())
     }
 
-    fn emit_at(&mut self, outgoing: &Outgoing, at: DateTime<Utc>) -> anyhow::Result<()> {
+    /// Remembers the buttons a message offers (for `/press`) and opens the form it carries.
+    fn note(&mut self, outgoing: &Outgoing) {
         let message = &outgoing.message;
-        if outgoing.erasure {
-            self.erase_exports()?;
-        }
-        let saved = match &message.attachment {
-            Some(attachment) => Some(self.save_attachment(attachment)?),
-            None => None,
-        };
         if !message.buttons.is_empty() {
             self.buttons = message.buttons.clone();
         }
@@ -549,87 +687,18 @@ impl<W: Write> Console<W> {
                 values: BTreeMap::new(),
             });
         }
-        if self.options.json {
-            let mut line = to_json(outgoing, at);
-            if let (Some(path), Some(attachment)) = (&saved, &message.attachment) {
-                line["attachment"] =
-                    json!({"filename": attachment.filename, "path": path.display().to_string()});
-            }
-            writeln!(self.out, "{line}")?;
-        } else {
-            let mut text = render_text(outgoing);
-            if let Some(width) = self.options.wrap {
-                text = wrap(&text, width);
-            }
-            if let Some(path) = &saved {
-                text = text.trim_end().to_owned();
-                text.push_str(&format!("\nSaved to {}\n\n", path.display()));
-            }
-            write!(self.out, "{text}")?;
-        }
-        self.out.flush()?;
-        Ok(())
     }
 
-    /// This person's folder under the export folder: `u-` and the hex of their user id, so
-    /// that any two people (whatever their names' characters or case) get different folders.
-    fn person_export_dir(&self) -> PathBuf {
-        let hex: String = self
-            .options
-            .user
-            .bytes()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        self.options.export_dir.join(format!("u-{hex}"))
-    }
-
-    /// Writes an attachment into the person's export folder, private to this account, and
-    /// returns its path. A file is never replaced: a taken name gets `-2`, `-3`... before its
-    /// extension.
-    fn save_attachment(&self, attachment: &Attachment) -> anyhow::Result<PathBuf> {
-        let dir = self.person_export_dir();
-        crate::files::private_dir(&self.options.export_dir)
-            .and_then(|()| crate::files::private_dir(&dir))
-            .with_context(|| format!("creating {}", dir.display()))?;
-        let (stem, extension) = match attachment.filename.rsplit_once('.') {
-            Some((stem, extension)) => (stem, format!(".{extension}")),
-            None => (attachment.filename.as_str(), String::new()),
-        };
-        for n in 1..=1000 {
-            let name = match n {
-                1 => format!("{stem}{extension}"),
-                n => format!("{stem}-{n}{extension}"),
-            };
-            let path = dir.join(name);
-            match crate::files::write_new_private(&path, &attachment.bytes) {
-                Ok(()) => return Ok(path),
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(err) => {
-                    return Err(err).with_context(|| format!("writing {}", path.display()));
-                }
-            }
-        }
-        anyhow::bail!("{} already holds 1,000 exports named {stem}", dir.display())
-    }
-
-    /// Deletes every export file kept for the person (after `/mydata delete`).
-    fn erase_exports(&self) -> anyhow::Result<()> {
-        let dir = self.person_export_dir();
-        match std::fs::remove_dir_all(&dir) {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                Err(err).with_context(|| format!("deleting {}", dir.display()))
-            }
-            _ => Ok(()),
-        }
+    fn screen(&self) -> std::sync::MutexGuard<'_, Screen> {
+        self.screen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn print_banner(&mut self) -> anyhow::Result<()> {
-        writeln!(
-            self.out,
+        let banner = format!(
             "shiftcoach console: you are @{} in #{}. Type /help for commands, /quit or Ctrl-D to leave.",
             self.options.user, self.options.channel
-        )?;
-        Ok(())
+        );
+        self.screen().line(&banner)
     }
 
     /// What the next line answers, as a prompt.

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions, ConsolePostman},
+    adapters::console::{CLOCK_STATE_KEY, Console, ConsoleOptions, ConsolePostman, Screen},
     app::{App, BuildError, coach_settings, open_storage, scheduler_options},
     clock::VirtualClock,
     config::Config,
@@ -159,18 +159,6 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     // Time in the console never runs backwards, even across restarts.
     let start = saved_clock.map_or(Utc::now(), |saved| saved.max(Utc::now()));
     let clock = VirtualClock::starting_at(start);
-    let postman = Arc::new(ConsolePostman::new(clock.clone()));
-    let coach = Arc::new(
-        Coach::new(
-            storage.clone(),
-            catalog,
-            Arc::new(clock.clone()),
-            coach_settings(&config),
-        )
-        .with_postman(postman.clone()),
-    );
-    let scheduler = Scheduler::new(coach.clone(), scheduler_options(&config));
-
     let user = args
         .user
         .or_else(|| std::env::var("USER").ok())
@@ -187,8 +175,21 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
             .then(textwrap::termwidth)
             .filter(|_| !args.json),
     };
+    let screen = Screen::new(&options, Box::new(std::io::stdout()));
+    let postman = Arc::new(ConsolePostman::new(clock.clone(), screen));
+    let coach = Arc::new(
+        Coach::new(
+            storage.clone(),
+            catalog,
+            Arc::new(clock.clone()),
+            coach_settings(&config),
+        )
+        .with_postman(postman.clone()),
+    );
+    let scheduler = Scheduler::new(coach.clone(), scheduler_options(&config));
+
     let interactive = options.interactive;
-    let mut console = Console::new(coach, scheduler, postman, clock, options, std::io::stdout());
+    let mut console = Console::new(coach, scheduler, postman, clock, options);
     let result = if interactive {
         console.run_interactive().await
     } else {

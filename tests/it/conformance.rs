@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use shiftcoach::{
-    adapters::console::{Console, ConsoleOptions, ConsolePostman},
+    adapters::console::{Console, ConsoleOptions, ConsolePostman, Screen},
     clock::VirtualClock,
     core::{
         Attachment, Coach, CoachSettings, Destination, Field, Form, FormInput, Outgoing,
@@ -240,11 +240,43 @@ async fn notice_settled(
 mod console {
     use super::*;
 
+    /// Output the test can read back while the console writes to it.
+    #[derive(Clone, Default)]
+    struct SharedBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl SharedBuffer {
+        fn take(&self) -> Vec<u8> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    impl std::io::Write for SharedBuffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[tokio::test]
     async fn every_case_arrives_whole_on_the_console() {
         let db = TestDb::sqlite().await;
         let clock = VirtualClock::starting_at(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap());
-        let postman = Arc::new(ConsolePostman::new(clock.clone()));
+        let exports = tempfile::tempdir().unwrap();
+        let options = ConsoleOptions {
+            user: USER.into(),
+            channel: CHANNEL.into(),
+            json: true,
+            interactive: false,
+            zone: None,
+            export_dir: exports.path().to_owned(),
+            wrap: None,
+        };
+        let out = SharedBuffer::default();
+        let screen = Screen::new(&options, Box::new(out.clone()));
+        let postman = Arc::new(ConsolePostman::new(clock.clone(), screen));
         let coach = Arc::new(
             Coach::new(
                 db.storage.clone(),
@@ -254,7 +286,6 @@ mod console {
             )
             .with_postman(postman.clone()),
         );
-        let exports = tempfile::tempdir().unwrap();
         for case in cases(0) {
             let notice = notice_for(&db.storage, Platform::Console, "local").await;
             let answer: Vec<Outgoing> = case
@@ -266,28 +297,17 @@ mod console {
                 })
                 .collect();
             let scheduler = Scheduler::new(coach.clone(), SchedulerOptions::default());
-            let options = ConsoleOptions {
-                user: USER.into(),
-                channel: CHANNEL.into(),
-                json: true,
-                interactive: false,
-                zone: None,
-                export_dir: exports.path().to_owned(),
-                wrap: None,
-            };
-            let mut out = Vec::new();
             Console::new(
                 coach.clone(),
                 scheduler,
                 postman.clone(),
                 clock.clone(),
-                options,
-                &mut out,
+                options.clone(),
             )
             .deliver(&answer)
             .await
             .unwrap();
-            let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            let lines: Vec<serde_json::Value> = String::from_utf8(out.take())
                 .unwrap()
                 .lines()
                 .map(|line| serde_json::from_str(line).unwrap())

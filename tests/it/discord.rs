@@ -662,8 +662,20 @@ mod delivery {
     /// Every message body that answered interaction `id`: the callback, then follow-ups.
     async fn answer(fake: &FakeDiscord, id: u64) -> Vec<Value> {
         let first = callback(fake, id).await;
-        // Follow-ups come right after the callback; give them a moment to arrive.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Follow-ups come after the callback: wait until none has arrived for half a second
+        // (bounded at 30 s), so a slow machine does not cut the answer short.
+        let token = format!("token-{id}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let (mut seen, mut quiet_since) = (0, std::time::Instant::now());
+        while quiet_since.elapsed() < std::time::Duration::from_millis(500)
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let now_seen = fake.followups(&token).len();
+            if now_seen != seen {
+                (seen, quiet_since) = (now_seen, std::time::Instant::now());
+            }
+        }
         let mut bodies = vec![first["data"].clone()];
         bodies.extend(
             fake.followups(&format!("token-{id}"))
