@@ -219,6 +219,11 @@ pub mod service {
     }
 
     impl Running {
+        /// Everything the service wrote to standard error so far.
+        pub fn log(&self) -> String {
+            std::fs::read_to_string(self._dir.path().join("stderr.log")).unwrap()
+        }
+
         /// The address the service's operations endpoints listen on, from its log.
         pub async fn http(&self) -> String {
             let log = self._dir.path().join("stderr.log");
@@ -567,7 +572,12 @@ mod threads {
     #[tokio::test]
     async fn replies_in_a_nudge_thread_are_kept_when_message_content_is_granted() {
         let fake = FakeDiscord::start().await;
-        let _running = start_with(&fake, TOKEN, &[("DISCORD_MESSAGE_CONTENT", "true")]);
+        // Logging at its most verbose: what people write must still never reach the log.
+        let running = start_with(
+            &fake,
+            TOKEN,
+            &[("DISCORD_MESSAGE_CONTENT", "true"), ("RUST_LOG", "trace")],
+        );
         until("the commands", || {
             !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
         })
@@ -606,6 +616,14 @@ mod threads {
             .clone();
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0]["value"], "We track the wrong metric");
+        let log = running.log();
+        assert!(
+            log.contains("TRACE") || log.contains("DEBUG"),
+            "verbose logging was on"
+        );
+        for private in ["We track the wrong metric", "lunch?", TOKEN] {
+            assert!(!log.contains(private), "{private:?} reached the log");
+        }
         assert!(
             fake.requests_to(
                 "PUT",
