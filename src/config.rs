@@ -102,10 +102,11 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
-/// Accepted values of `nudge_grace`: at least one scheduler tick (a shorter window would call
-/// on-time nudges missed), at most the week a scheduler looks back after an outage.
+/// Accepted values of `nudge_grace`: at least one scheduler tick, a minute (a shorter window
+/// would call on-time nudges missed), at most the week a scheduler looks back after an outage.
+/// The scheduler checks at compile time that these fit its tick and lookback.
 pub const NUDGE_GRACE_RANGE: (Duration, Duration) =
-    (crate::scheduler::MIN_GRACE, crate::scheduler::MAX_GRACE);
+    (Duration::from_secs(60), Duration::from_secs(7 * 24 * 3600));
 
 /// Accepted values of `db_connect_timeout`: one connection attempt takes up to a second, and
 /// a day is longer than any outage worth waiting through at start.

@@ -125,6 +125,18 @@ impl Catalog {
         self.by_slug.get(slug).map(|&i| &self.items[i])
     }
 
+    /// The titles and kinds of an item's related items, on one line (`Title (kind), ...`);
+    /// `None` when it names none that exist.
+    pub fn related_line(&self, item: &Item) -> Option<String> {
+        let names: Vec<String> = item
+            .related
+            .iter()
+            .filter_map(|slug| self.get(slug))
+            .map(|other| format!("{} ({})", other.title, other.kind))
+            .collect();
+        (!names.is_empty()).then(|| names.join(", "))
+    }
+
     /// Items of one kind, in a stable order (by slug).
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(move |item| item.kind == kind)

@@ -416,27 +416,6 @@ pub async fn answer_scenario(
     reflect::answer(ctx, answer, ReflectionSource::Form, Some(&item.slug), None).await
 }
 
-/// The debrief of a practice scenario, shown once the person has answered it.
-pub(super) fn debrief(ctx: &Context<'_>, item: &Item) -> RichMessage {
-    let catalog = ctx.coach.catalog();
-    let mut message = RichMessage::titled(
-        format!("Debrief: {}", item.title),
-        item.debrief.clone().unwrap_or_default(),
-    );
-    message.slug = Some(item.slug.clone());
-    if let Some(related) = related_line(catalog, item) {
-        message.fields.push(Field {
-            name: "Worth reading next".into(),
-            value: related,
-        });
-    }
-    message.fields.push(Field {
-        name: "Your answer".into(),
-        value: "Saved privately in your journal next to this scenario (/journal).".into(),
-    });
-    message
-}
-
 /// Autocomplete for the name argument of `command`.
 pub fn autocomplete(catalog: &Catalog, command: &str, typed: &str) -> Vec<Choice> {
     let kind = match commands::find(command).map(|spec| spec.id) {
@@ -500,7 +479,7 @@ pub fn render_item(ctx: &Context<'_>, item: &Item) -> RichMessage {
             }
         }
     }
-    if let Some(related) = related_line(catalog, item) {
+    if let Some(related) = catalog.related_line(item) {
         field("Related", &related);
     }
     match item.kind {
@@ -533,15 +512,4 @@ pub fn render_item(ctx: &Context<'_>, item: &Item) -> RichMessage {
         _ => {}
     }
     message
-}
-
-/// The titles of an item's related items, one line.
-fn related_line(catalog: &Catalog, item: &Item) -> Option<String> {
-    let names: Vec<String> = item
-        .related
-        .iter()
-        .filter_map(|slug| catalog.get(slug))
-        .map(|other| format!("{} ({})", other.title, other.kind))
-        .collect();
-    (!names.is_empty()).then(|| names.join(", "))
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Context, CoreError, action::Action, message::*};
 use crate::{
-    content::Kind,
+    content::{Item, Kind},
     secrets,
     storage::{NewReflection, ReflectionSource},
 };
@@ -79,6 +79,27 @@ pub async fn direct_message(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoin
     answer(ctx, text, ReflectionSource::Reply, None, None).await
 }
 
+/// The debrief of a practice scenario, shown once the person has answered it.
+fn debrief(ctx: &Context<'_>, item: &Item) -> RichMessage {
+    let catalog = ctx.coach.catalog();
+    let mut message = RichMessage::titled(
+        format!("Debrief: {}", item.title),
+        item.debrief.clone().unwrap_or_default(),
+    );
+    message.slug = Some(item.slug.clone());
+    if let Some(related) = catalog.related_line(item) {
+        message.fields.push(Field {
+            name: "Worth reading next".into(),
+            value: related,
+        });
+    }
+    message.fields.push(Field {
+        name: "Your answer".into(),
+        value: "Saved privately in your journal next to this scenario (/journal).".into(),
+    });
+    message
+}
+
 /// The reflection form, optionally tied to a content item and the nudge it came with; its
 /// input takes as much as both the coach and the platform allow.
 pub fn reflect_form_for(
@@ -146,7 +167,7 @@ pub async fn answer(
     let item = slug.and_then(|slug| ctx.coach.catalog().get(slug));
     let total = save(ctx, text, source, slug, delivery).await?;
     if let Some(scenario) = item.filter(|item| item.kind == Kind::Scenario) {
-        return Ok(vec![ctx.reply(super::lookup::debrief(ctx, scenario), true)]);
+        return Ok(vec![ctx.reply(debrief(ctx, scenario), true)]);
     }
     let filed = match item {
         Some(item) => format!(" next to \u{201c}{}\u{201d}", item.title),

@@ -45,11 +45,12 @@ const RETRY_BACKOFF_MINUTES: [i64; 4] = [1, 5, 15, 60];
 /// on time, whatever the grace window.
 pub const TICK: Duration = Duration::from_secs(60);
 
-/// The smallest grace window that can work: one [`TICK`].
-pub const MIN_GRACE: Duration = TICK;
-
-/// The largest grace window: a scheduler that was down longer does not look further back.
-pub const MAX_GRACE: Duration = Duration::from_secs(LOOKBACK_DAYS as u64 * 24 * 3600);
+// The grace setting's range must fit the scheduler: a window shorter than one tick would call
+// on-time nudges missed, and one longer than the lookback could never be used.
+const _: () = assert!(
+    crate::config::NUDGE_GRACE_RANGE.0.as_secs() >= TICK.as_secs()
+        && crate::config::NUDGE_GRACE_RANGE.1.as_secs() <= LOOKBACK_DAYS as u64 * 24 * 3600
+);
 
 /// Why [`Scheduler::advance`] did not move the clock or finish.
 #[derive(Debug, thiserror::Error)]
