@@ -720,9 +720,49 @@ pub fn parse_clock_target(
     const USAGE: &str =
         "Usage: /clock, /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z (forward only).";
     if let Some(span) = arg.strip_prefix('+') {
-        let span = humantime::parse_duration(span.trim()).map_err(|_| USAGE.to_owned())?;
-        let span = chrono::Duration::from_std(span).map_err(|_| USAGE.to_owned())?;
-        return now.checked_add_signed(span).ok_or_else(|| USAGE.to_owned());
+        // Years and months are calendar ones, in the person's zone (humantime would read a
+        // year as 365.25 days and land six hours off); the rest is an exact span.
+        let mut months: u32 = 0;
+        let mut exact = Vec::new();
+        // "1 year" and "1year" alike: a bare number joins the unit after it.
+        let mut parts: Vec<String> = Vec::new();
+        for token in span.split_whitespace() {
+            match parts.last_mut() {
+                Some(last) if last.chars().all(|c| c.is_ascii_digit()) => last.push_str(token),
+                _ => parts.push(token.to_owned()),
+            }
+        }
+        for part in &parts {
+            let part = part.as_str();
+            let split = part
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(part.len());
+            let (number, unit) = part.split_at(split);
+            let count = number.parse::<u32>().ok();
+            match (count, unit) {
+                (Some(n), "y" | "year" | "years") => {
+                    months = months.saturating_add(n.saturating_mul(12))
+                }
+                (Some(n), "M" | "month" | "months") => months = months.saturating_add(n),
+                _ => exact.push(part),
+            }
+        }
+        let mut target = now.with_timezone(&zone);
+        if months > 0 {
+            target = target
+                .checked_add_months(chrono::Months::new(months))
+                .ok_or_else(|| USAGE.to_owned())?;
+        }
+        if !exact.is_empty() {
+            let span = humantime::parse_duration(&exact.join(" ")).map_err(|_| USAGE.to_owned())?;
+            let span = chrono::Duration::from_std(span).map_err(|_| USAGE.to_owned())?;
+            target = target
+                .checked_add_signed(span)
+                .ok_or_else(|| USAGE.to_owned())?;
+        } else if months == 0 {
+            return Err(USAGE.to_owned());
+        }
+        return Ok(target.with_timezone(&Utc));
     }
     if let Ok(time) = DateTime::parse_from_rfc3339(arg) {
         return Ok(time.with_timezone(&Utc));
@@ -896,6 +936,20 @@ mod tests {
             parse_clock_target("2026-12-24 09:00", now, berlin).unwrap(),
             Utc.with_ymd_and_hms(2026, 12, 24, 8, 0, 0).unwrap()
         );
+        // Years and months are calendar ones, in the zone.
+        assert_eq!(
+            parse_clock_target("+1y", now, berlin).unwrap(),
+            Utc.with_ymd_and_hms(2027, 11, 26, 20, 0, 0).unwrap()
+        );
+        assert_eq!(
+            parse_clock_target("+1month 2h", now, berlin).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 26, 22, 0, 0).unwrap()
+        );
+        assert_eq!(
+            parse_clock_target("+1 year", now, berlin),
+            parse_clock_target("+1y", now, berlin)
+        );
+        assert!(parse_clock_target("+", now, berlin).is_err());
         assert!(parse_clock_target("tomorrow", now, berlin).is_err());
         assert!(parse_clock_target("+soon", now, berlin).is_err());
     }
