@@ -445,26 +445,8 @@ impl Console {
                 self.emit_local(OutgoingKind::Reply, None, text)?;
             }
             _ => {
-                // A command does not close an open form: the next plain line still answers it.
-                // If the command opens a new form, the earlier one is closed, and said so.
-                let before = self.open_form.as_ref().map(|open| open.form.clone());
                 let kind = InteractionKind::command(name, args);
-                let answer = self.send(kind).await?;
-                let opened = answer.iter().any(|o| o.message.form.is_some());
-                if let Some(form) = before {
-                    let text = if opened {
-                        format!(
-                            "The earlier form \u{201c}{}\u{201d} was closed without sending it.",
-                            form.title
-                        )
-                    } else {
-                        format!(
-                            "Still open: \u{201c}{}\u{201d}. Type your answer on the next line, or /cancel.",
-                            form.title
-                        )
-                    };
-                    self.emit_local(OutgoingKind::Reply, None, &text)?;
-                }
+                self.send_beside_form(kind).await?;
                 self.run_scheduler(self.clock.now()).await?;
                 if name == "help" {
                     self.emit_local(
@@ -525,11 +507,10 @@ impl Console {
             .cloned();
         match pressed {
             Some(button) => {
-                self.send(InteractionKind::Button {
+                self.send_beside_form(InteractionKind::Button {
                     action: button.action,
                 })
-                .await?;
-                Ok(())
+                .await
             }
             None if self.buttons.is_empty() => self.emit_local(
                 OutgoingKind::Error,
@@ -610,6 +591,29 @@ impl Console {
             self.note(&sent.outgoing);
         }
         Ok(())
+    }
+
+    /// Sends a command or a button press, which does not close an open form: the next plain
+    /// line still answers it, and the person is reminded. If the answer opens a new form, the
+    /// earlier one is closed, and said so.
+    async fn send_beside_form(&mut self, kind: InteractionKind) -> anyhow::Result<()> {
+        let before = self.open_form.as_ref().map(|open| open.form.clone());
+        let answer = self.send(kind).await?;
+        let Some(form) = before else {
+            return Ok(());
+        };
+        let text = if answer.iter().any(|o| o.message.form.is_some()) {
+            format!(
+                "The earlier form \u{201c}{}\u{201d} was closed without sending it.",
+                form.title
+            )
+        } else {
+            format!(
+                "Still open: \u{201c}{}\u{201d}. Type your answer on the next line, or /cancel.",
+                form.title
+            )
+        };
+        self.emit_local(OutgoingKind::Reply, None, &text)
     }
 
     /// Sends one interaction to the core, delivers the answer and returns it.

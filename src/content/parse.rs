@@ -693,7 +693,7 @@ pub fn placeholders(text: &str) -> (BTreeSet<String>, Vec<(usize, String)>) {
                 }
                 _ => {
                     let end = close.map_or(tail.len(), |close| close + 1);
-                    malformed.push((line_no, tail[..end].chars().take(40).collect()));
+                    malformed.push((line_no, crate::text::truncate(&tail[..end], 40)));
                     rest = &tail[end..];
                 }
             }
