@@ -36,7 +36,12 @@ fn unmark(marked: &str) -> (String, String, usize, usize) {
         .unwrap_or_else(|| panic!("no » in {marked:?}"));
     let start = before.chars().count() + 1;
     let end = start + secret.chars().count() - 1;
-    (format!("{before}{secret}{after}"), secret.to_owned(), start, end)
+    (
+        format!("{before}{secret}{after}"),
+        secret.to_owned(),
+        start,
+        end,
+    )
 }
 
 /// Whether `message` repeats `secret` or any 8-character piece of it.
@@ -77,7 +82,10 @@ fn labelled_secrets_are_refused_and_look_alikes_pass() {
         if kinds.contains(&entry.kind) {
             right_kind += 1;
         } else {
-            misses.push(format!("  wrong kind {kinds:?}, want {}: {text:?}", entry.kind));
+            misses.push(format!(
+                "  wrong kind {kinds:?}, want {}: {text:?}",
+                entry.kind
+            ));
         }
         let message = secrets::refusal(&findings);
         assert!(!quotes(&message, &secret), "{message:?} quotes {secret:?}");
