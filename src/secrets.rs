@@ -761,6 +761,13 @@ const NOUN: &str = concat!(
     r"|lösenord|losenord|salasana|hasło|haslo|heslo|jelszó|пароль|密码|密碼|パスワード|비밀번호)",
 );
 
+/// Between the user and the password of a pair written with spaces: "admin / hunter2".
+static SPACED_PAIR: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]+[/:|][ \t]+"));
+
+/// Words that open a qualifier ("for the vpn", "für den Drucker", "pour le wifi").
+const PREPOSITIONS: &str =
+    "for|to|on|of|at|in|für|fur|zum|zur|von|pour|du|de|del|para|voor|van|för|dla|для";
+
 /// A word of a qualifier ("for the vpn", "on db01.prod"): no sentence punctuation, dots only
 /// inside.
 const CLAUSE_WORD: &str = r#"[^\s.,;!?:=()"'“”]+(?:\.[^\s.,;!?:=()"'“”]+)*"#;
@@ -779,10 +786,13 @@ const IS: &str = concat!(
 static STATED: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         concat!(
-            r"(?i)(?:{noun})(?P<clause>[ \t]+(?:for|to|on|of|at|in)(?:[ \t]+{word}){{1,5}}?)?",
+            r"(?i)(?:{noun})(?P<clause>[ \t]+(?:{prepositions})(?:[ \t]+{word}){{1,5}}?)?",
+            // An aside between commas: "the password, btw, is ...".
+            r"(?:[ \t]*,[ \t]*[^\s,.;:!?]+(?:[ \t]+[^\s,.;:!?]+){{0,3}}[ \t]*,)?",
             r#"(?:(?P<assign>["']?[ \t]*(?::=|=>|->|→|=|:|：)[ \t]*|[ \t]+[-–—][ \t]+)|{is})"#,
         ),
         noun = NOUN,
+        prepositions = PREPOSITIONS,
         word = CLAUSE_WORD,
         is = IS,
     ))
@@ -792,13 +802,14 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
 static WEAK: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"(?i)(?:{NOUN})(?:(?P<to>[ \t]+to[ \t]+)|[ \t]+)")));
 
-/// "X is my password", "use X as the password".
+/// "X is my password", "use X as the password", "I'm using X as my password".
 static REVERSED: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r#"(?i)(?:^|[\s(\["'“])([^\s()\["'“”]{4,64})["'”]?[ \t]+(?:is|was|will[ \t]+be|has[ \t]+been)"#,
         r"[ \t]+(?:the|my|our|your|his|her|their|a|an)[ \t]+(?:[a-z0-9-]+[ \t]+){0,2}?",
         r"(?:password|passphrase|passcode|pw)s?\b",
-        r#"|\buse[ \t]+["'“]?([^\s"'”]{4,64})["'”]?[ \t]+as[ \t]+(?:(?:the|a|an|my|our|your)[ \t]+)?"#,
+        r"|\b(?:use|uses|using|used|set|chose|choose|picked|pick|went[ \t]+with)[ \t]+",
+        r#"["'“]?([^\s"'”]{4,64})["'”]?[ \t]+as[ \t]+(?:(?:the|a|an|my|our|your|his|her|their)[ \t]+)?"#,
         r"(?:[a-z0-9-]+[ \t]+){0,2}?(?:password|passphrase|passcode|pw)s?\b",
     ))
 });
@@ -868,7 +879,9 @@ static WORDISH: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Z]?[a-z]{3,}|[0-9]{4,
 /// `h1:...`), Stripe publishable keys and Mapbox public tokens (made to be embedded in web
 /// pages), links to documents whose ids look random (Google Docs and Drive, Teams,
 /// SharePoint, OneDrive), `data:` URIs of any media type, ad-click ids in links, public keys
-/// assigned by name (WireGuard `PublicKey = ...`), Bitcoin and Ethereum addresses and IPFS ids.
+/// assigned by name (WireGuard `PublicKey = ...`), Bitcoin and Ethereum addresses, IPFS ids,
+/// identifiers in links (`?versionId=`, `?id=`) and signatures (base64 DER, `signature: ...`),
+/// which prove something but open nothing.
 static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?s)-----BEGIN ([A-Z0-9 ]+)-----(?:[^-]|-[^-])*?-----END [A-Z0-9 ]+-----",
@@ -885,6 +898,11 @@ static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
         r#"|(?i:\bpub(?:lic)?[ _-]?key)["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9+/=_-]+"#,
         r"|\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b|\bQm[1-9A-HJ-NP-Za-km-z]{44}\b",
         r"|\b0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?\b",
+        r"|(?i:[?&](?:[a-z0-9_.-]*(?:version|upload|request|trace|object|file|doc|item|page|video",
+        r"|message|thread|event|correlation|client|app|tenant|user|account|project)[_-]?)?id=)",
+        r"[^&\s#]*",
+        r"|\bME[QUY]CI[A-Za-z0-9+/]{60,}={0,2}",
+        r#"|(?i:\bsignature["']?[ \t]*[:=][ \t]*["']?)[A-Za-z0-9+/=_-]+"#,
     ))
 });
 
@@ -1192,15 +1210,27 @@ fn stated_value(
                 || quoted && password_value(v, quoted, &next, true)
         }
         (Noun::Short, Assign) => password_value(v, quoted, &next, true),
-        (Noun::Short, Is) => !noun_text.ends_with("pass") && password_value(v, quoted, &next, true),
+        // "the pass is valid" is about a pass; "the wifi pass is Tr1ck#y" gives one.
+        (Noun::Short, Is) if noun_text.ends_with("pass") => credential_like(v, MIN_PASSWORD_LEN),
+        (Noun::Short, Is) => password_value(v, quoted, &next, true),
         (Noun::Pin, Assign | Is) => digits_value(v, &next),
         (Noun::Foreign, Assign | Is) => password_value(v, quoted, &next, false),
         (Noun::Credentials, Assign | Is) => {
-            let (user, password) = v.split_once([':', '/'])?;
-            let start = range.start + user.len() + 1;
-            range = start..range.end;
-            v = password;
-            !user.is_empty() && !not_a_value(v) && password_value(v, false, &next, true)
+            let user_ok;
+            if let Some((user, password)) = v.split_once([':', '/']) {
+                user_ok = !user.is_empty();
+                range = range.start + user.len() + 1..range.end;
+                v = password;
+            } else {
+                // "admin / hunter2": the user is the value found, the password comes next.
+                let gap = SPACED_PAIR.find(&text[range.end..])?;
+                let (password, _) = value_after(text, range.end + gap.end(), false)?;
+                user_ok = true;
+                range = password;
+                v = &text[range.clone()];
+            }
+            let next = next_word(text, range.end);
+            user_ok && !not_a_value(v) && password_value(v, false, &next, true)
         }
         (Noun::Token, Assign | Is) => credential_like(v, MIN_STATED_TOKEN_LEN),
         (Noun::Token, Space) => !quoted && credential_like(v, MIN_SPACED_TOKEN_LEN),
@@ -2275,6 +2305,11 @@ mod tests {
             "openssl pkcs12 -export -passout pass:«Exp0rt!23» -out b.p12",
             "keytool -list -storepass «Changeit9» -keystore ks.jks",
             "password=«short1»",
+            "the password, btw, is «Quartz99»",
+            "ok the wifi pass is «Tr1ck#y»",
+            "login for grafana: admin / «Gr4fana!»",
+            "I'm using «Swordfish77» as my password for now",
+            "Kennwort für den Drucker ist «Druck3r!»",
         ] {
             assert_marked(marked, Password);
         }
@@ -2319,6 +2354,9 @@ mod tests {
             "Okta is our password manager",
             "the version pin: v2.3.1",
             "docker run -u 1000:1000 img",
+            "the pass is valid until Friday",
+            "login for grafana: admin / see the vault",
+            "Password, MFA, and SSO: all three are in scope",
         ] {
             assert_clean(text);
         }
@@ -2417,6 +2455,15 @@ mod tests {
             "https://shop.example/p?utm_source=x&gclid={}&fbclid={}",
             random(165, 80, BASE64URL),
             random(166, 56, BASE64URL)
+        ));
+        assert_clean(&format!(
+            "https://b.s3.amazonaws.com/f.pdf?versionId={}",
+            random(168, 32, BASE64URL)
+        ));
+        assert_clean(&format!(
+            "cosign signature: MEUCIQ{}AiB{}",
+            random(169, 40, BASE64),
+            random(170, 40, BASE64)
         ));
         // "Welcome to the security team!" in base64.
         assert_clean("banner: V2VsY29tZSB0byB0aGUgc2VjdXJpdHkgdGVhbSE=");
