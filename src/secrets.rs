@@ -19,18 +19,21 @@
 //!   which grant access to whoever holds them; one-time-password seeds; `Authorization: Basic`
 //!   (when it decodes to `user:password`) and `Bearer` headers and `curl -u user:password`; a
 //!   password in the user-info or the query of a URL; a value assigned to `api_key`, `token`,
-//!   `secret`, `password` and the like; passwords on command lines (`mysql -p...`,
-//!   `sshpass -p`, `docker login -p`, `-passout pass:`, `-storepass`...);
+//!   `secret`, `password` and the like, also as `<password>...</password>`, as
+//!   `key="DbPassword" value="..."` or as a Kubernetes `name: DB_PASSWORD` / `value: ...` pair;
+//!   passwords on command lines (`mysql -p...`, `sshpass -p`, `docker login -p`,
+//!   `redis-cli -a`, `ldapsearch -w`, `net use ... /user:`, `-passout pass:`, `-storepass`...);
 //! - stated secrets: a credential noun (password, passwd, pwd, pw, pass, passphrase, passcode,
-//!   PIN, secret, token, API key, TOTP seed, "mot de passe", "Passwort" and a few other
-//!   languages), optionally qualified ("for the vpn", "on the router"), then a connector (`:`,
-//!   `=`, `->`, "is", "was", "is still", "was changed to", "'s"), then the value; also "X is my
-//!   password" and "use X as the password";
+//!   PIN, door code, secret, token, API key, TOTP seed, creds as `user:password` or `user / password`,
+//!   "mot de passe", "Passwort" and a few other languages), optionally qualified ("for the
+//!   vpn", "on the router", "für den Drucker") or followed by an aside (", btw,"), then a
+//!   connector (`:`, `=`, `->`, "is", "was", "is still", "was changed to", "'s"), then the value;
+//!   also "X is my password" and "use (using, set...) X as the password";
 //! - shape alone: a token of 32+ characters mixing upper case, lower case and digits whose
 //!   Shannon entropy is that of random data rather than of words.
 //!
 //! A stated value counts only when it looks like a credential, which is what keeps talk about
-//! passwords ("the password is required", "password: <redacted>", "the password is in the
+//! passwords ("the password is required", `password: <redacted>`, "the password is in the
 //! vault", "password policy is 12 characters") from being refused:
 //!
 //! - never: a placeholder (`<redacted>`, `${VAR}`, `***`, `YOUR_KEY_HERE`, `ALL_CAPS`), a
@@ -55,7 +58,7 @@
 //! ids, Mapbox public tokens, ad-click ids in links (`gclid`, `fbclid`...), Google Docs, Teams
 //! and SharePoint links, file paths and identifiers, which are made of words.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -468,7 +471,11 @@ const SHAPES: &[(SecretKind, Check, &str)] = {
             Digit,
             r"\b(EAAA[A-Za-z0-9_-]{60})(?:[^A-Za-z0-9_-]|$)",
         ),
-        (ProviderToken(Mailgun), Digit, r"\bkey-[0-9a-f]{32}\b"),
+        (
+            ProviderToken(Mailgun),
+            Digit,
+            r"\b(?:key-[0-9a-z]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})\b",
+        ),
         (
             ProviderToken(Atlassian),
             Entropy,
@@ -697,8 +704,8 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Values people write instead of a secret: empty, masked, templated or named.
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?xi)
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| re(PLACEHOLDER_PATTERN));
+const PLACEHOLDER_PATTERN: &str = r"(?xi)
         ^$
         | ^(?:<.+>|\[.+\]|\{.+\}|%.+%|\(.+\))$               # <password>, [REDACTED], %VAR%
         | ^\$[A-Za-z0-9_]+$ | \$\{ | \{\{                    # $VAR, ${VAR}, {{ var }}
@@ -706,38 +713,40 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
         | (?-i:^[A-Z_]+$)                                    # PASSWORD, DB_PASSWORD
         | ^(?:password|passwd|pass|pwd|secret|token|none|null|hidden)$
         | your | redacted | placeholder | example | change_?me | replace | dummy | <
-    ")
-});
+    ";
 
 /// Values that point at a secret rather than being one: URLs (judged by `url_passwords`),
 /// paths, and code such as `os.getenv(...)` or `process.env.DB_PASSWORD`. A dotted chain counts
 /// only from a lower-case identifier, so that a password like `Summer.Vacation` is caught.
-static REFERENCE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"://|^(?:/|~|\./)|\(|^[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$"));
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| re(REFERENCE_PATTERN));
+const REFERENCE_PATTERN: &str =
+    r"://|^(?:/|~|\./)|\(|^[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$";
 
 /// More pointers, for stated values: an indexed or called expression (`os.environ["X"]`), YAML
 /// tags and encrypted blobs (`!vault`, `!Ref`, `ENC[...]`), secret-store references
-/// (`arn:...`, `vault:...`, `op://...`), Windows paths and e-mail addresses.
-static POINTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"^(?:!|ENC\[|[A-Za-z]:\\)",
-        r"|^(?i:arn|vault|op|awssm|gcpsm|azkv|sops|kms|ssm|env|file|secret|ref|k8s|keychain):",
-        r"|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[\[(]",
-        r"|^[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
-    ))
+/// (`arn:...`, `vault:...`, `op://...`), Windows paths, e-mail addresses, command-line flags,
+/// and `name=value` pairs (the next setting, not a value).
+const POINTER_PATTERN: &str = concat!(
+    r"^(?:!|-|ENC\[|[A-Za-z]:\\)",
+    r"|^(?i:arn|vault|op|awssm|gcpsm|azkv|sops|kms|ssm|env|file|secret|ref|k8s|keychain):",
+    r"|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[\[(]",
+    r"|^[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
+    r"|^[A-Za-z_][A-Za-z0-9_.-]*=[^=]",
+);
+
+/// Placeholders, references and pointers in one set, searched in one pass.
+static NOT_A_VALUE: LazyLock<RegexSet> = LazyLock::new(|| {
+    let patterns = [PLACEHOLDER_PATTERN, REFERENCE_PATTERN, POINTER_PATTERN];
+    RegexSet::new(patterns.map(ascii_boundaries)).expect("secret patterns are constant and valid")
 });
 
-/// A `name=value` pair: the next setting, not a value.
-static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][A-Za-z0-9_.-]*=[^=]"));
-
-/// Made of words, however joined: `rotation-first`, `Keep-Calm-And-Carry-On`, `accessToken`,
-/// `token_cache`. Such a value names something; it is a secret only as a password (see
-/// [`password_value`]).
-static WORDS: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][a-z]*(?:[-_.'’]?[A-Z]?[a-z]+)*$"));
-
-/// Versions, host names and dates, which have digits and dots but are not secrets.
+/// Not credential-like whatever the characters: made of words, however joined
+/// (`rotation-first`, `Keep-Calm-And-Carry-On`, `accessToken`, `token_cache`: such a value names
+/// something, and is a secret only as a password, see [`password_value`]); versions, host names
+/// and dates, which have digits and dots.
 static NOT_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
+        r"^[A-Za-z][a-z]*(?:[-_.'’]?[A-Z]?[a-z]+)*$|",
         r"^v?[0-9]+(?:\.[0-9]+)+(?:[-+][0-9A-Za-z.]+)?$",
         r"|^[a-z0-9-]+(?:\.[a-z0-9-]+)+$",
         r"|^[0-9]{4}-[0-9]{2}-[0-9]{2}",
@@ -751,7 +760,8 @@ const NOUN: &str = concat!(
     r"(?P<pwd>[a-z0-9_.-]*?(?:password|passwd|pwd)s?\b",
     r"|\b(?:[a-z0-9]+[_.-])*(?:pass[ ]?phrase|passcode)s?\b)",
     r"|(?P<short>\b(?:[a-z0-9]+[_.-])*(?:pw|pass)\b)",
-    r"|(?P<pin>\bpin(?:[ ]code)?\b)",
+    r"|(?P<pin>\b(?:pin(?:[ ]code)?|(?:door|gate|alarm|safe|lock|entry|garage)[ ]code",
+    r"|combination)\b)",
     r"|(?P<otp>\b(?:totp|otp|2fa|mfa|authenticator)[ _-]?(?:secret|seed|key)s?\b)",
     r"|(?P<creds>\b(?:creds|credentials|login|logon)\b)",
     r"|(?P<secret>\b(?:[a-z0-9]+[_.-])*(?:(?:api|access|auth|bearer|refresh|session|bot|app",
@@ -787,9 +797,10 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         concat!(
             r"(?i)(?:{noun})(?P<clause>[ \t]+(?:{prepositions})(?:[ \t]+{word}){{1,5}}?)?",
-            // An aside between commas: "the password, btw, is ...".
-            r"(?:[ \t]*,[ \t]*[^\s,.;:!?]+(?:[ \t]+[^\s,.;:!?]+){{0,3}}[ \t]*,)?",
-            r#"(?:(?P<assign>["']?[ \t]*(?::=|=>|->|→|=|:|：)[ \t]*|[ \t]+[-–—][ \t]+)|{is})"#,
+            // An aside: "the password, btw, is ...", "the password (for the lab) is ...".
+            r"(?:[ \t]*,[ \t]*[^\s,.;:!?]+(?:[ \t]+[^\s,.;:!?]+){{0,3}}[ \t]*,",
+            r"|[ \t]*\([^()\n]{{1,40}}\))?",
+            r#"(?:(?P<assign>["']?[ \t]*(?::=|=>|->|→|=|:|：)[ \t]*|[ \t]+[-–—][ \t]+|>)|{is})"#,
         ),
         noun = NOUN,
         prepositions = PREPOSITIONS,
@@ -801,6 +812,17 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
 /// Noun then only a space or " to ": "pwd Xk9mP2vL", "set the password to ...".
 static WEAK: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"(?i)(?:{NOUN})(?:(?P<to>[ \t]+to[ \t]+)|[ \t]+)")));
+
+/// A setting whose name is given apart from its value: `<add key="DbPassword" value="..."/>`,
+/// or a Kubernetes or Compose `- name: DB_PASSWORD` with `value: ...` on the next line. Group
+/// `pw` tells a password from a token or key.
+static NAMED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r#"(?i)\b(?:key|name)["']?[ \t]*[=:][ \t]*["']?[a-z0-9_.-]*?(?:(?P<pw>password|passwd|pwd"#,
+        r#"|passphrase)|secret|token|api[_-]?key|apikey|access[_-]?key)["']?[ \t]*,?\s{0,40}?"#,
+        r#"\bvalue["']?[ \t]*[=:][ \t]*"#,
+    ))
+});
 
 /// "X is my password", "use X as the password", "I'm using X as my password".
 static REVERSED: LazyLock<Regex> = LazyLock::new(|| {
@@ -834,6 +856,8 @@ static COMMAND_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"|[ \t]-(?:store|key|src|dest|srcstore|deststore)pass[ \t]+",
         V,
         r"|\bsmbclient\b[^\n]*?[ \t]-U[ \t]*[^\s%]+%",
+        V,
+        r"|\bnet[ \t]+use\b[^\n]*?/user:\S+[ \t]+",
         V,
     ]
     .concat())
@@ -880,7 +904,7 @@ static WORDISH: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Z]?[a-z]{3,}|[0-9]{4,
 /// pages), links to documents whose ids look random (Google Docs and Drive, Teams,
 /// SharePoint, OneDrive), `data:` URIs of any media type, ad-click ids in links, public keys
 /// assigned by name (WireGuard `PublicKey = ...`), Bitcoin and Ethereum addresses, IPFS ids,
-/// identifiers in links (`?versionId=`, `?id=`) and signatures (base64 DER, `signature: ...`),
+/// AWS ARNs (which name a secret rather than hold it), identifiers in links (`?versionId=`, `?id=`) and signatures (base64 DER, `signature: ...`),
 /// which prove something but open nothing.
 static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
@@ -898,6 +922,7 @@ static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
         r#"|(?i:\bpub(?:lic)?[ _-]?key)["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9+/=_-]+"#,
         r"|\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b|\bQm[1-9A-HJ-NP-Za-km-z]{44}\b",
         r"|\b0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?\b",
+        r"|\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:\S+",
         r"|(?i:[?&](?:[a-z0-9_.-]*(?:version|upload|request|trace|object|file|doc|item|page|video",
         r"|message|thread|event|correlation|client|app|tenant|user|account|project)[_-]?)?id=)",
         r"[^&\s#]*",
@@ -937,7 +962,9 @@ const NOT_VALUES: &str = concat!(
     "send rotate update expire remove delete revoke renew share store save keep pick ",
     "choose follow generate create make need needs must should will would can could may ",
     "might is are was were be been being has have had do does did goes went works work ",
-    "stays lives comes came means matters sucks rocks helps wins ",
+    "stays lives comes came means matters sucks rocks helps wins case one two three four ",
+    "five six seven eight nine ten eleven twelve twenty several many few some all any ",
+    "each every both either neither another other such own much more most less least ",
 );
 
 /// Endings of English adjectives, participles, adverbs and abstract nouns.
@@ -1000,9 +1027,10 @@ pub fn scan(text: &str) -> Vec<Finding> {
     shapes(text, &mut found);
     aws_secret_keys(text, &harmless, &mut found);
     url_passwords(text, &mut found);
-    assignments(text, &mut found);
+    assignments(text, &harmless, &mut found);
     stated(text, &urls, &harmless, &mut found);
     reversed(text, &mut found);
+    named_values(text, &harmless, &mut found);
     command_lines(text, &mut found);
     headers(text, &mut found);
     signed_urls(text, &mut found);
@@ -1079,7 +1107,7 @@ fn url_passwords(text: &str, out: &mut Vec<Candidate>) {
     }
 }
 
-fn assignments(text: &str, out: &mut Vec<Candidate>) {
+fn assignments(text: &str, harmless: &[Range<usize>], out: &mut Vec<Candidate>) {
     for caps in ASSIGNMENT.captures_iter(text) {
         let quoted = caps.get(2).or_else(|| caps.get(3));
         let (Some(separator), Some(value)) = (caps.get(1), quoted.or_else(|| caps.get(4))) else {
@@ -1100,6 +1128,7 @@ fn assignments(text: &str, out: &mut Vec<Candidate>) {
             && !prose
             && !REFERENCE.is_match(v)
             && !PLACEHOLDER.is_match(v)
+            && !within(harmless, &value.range())
         {
             out.push((SecretKind::GenericApiKey, value.range()));
         }
@@ -1127,7 +1156,7 @@ enum Noun {
 /// How the value is attached to the noun.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Connector {
-    /// `:`, `=`, `->`, " - ".
+    /// `:`, `=`, `->`, " - ", `>` (an XML element).
     Assign,
     /// "is", "was changed to", "'s".
     Is,
@@ -1209,10 +1238,12 @@ fn stated_value(
             credential_like(v, MIN_SPACED_PASSWORD_LEN)
                 || quoted && password_value(v, quoted, &next, true)
         }
-        (Noun::Short, Assign) => password_value(v, quoted, &next, true),
-        // "the pass is valid" is about a pass; "the wifi pass is Tr1ck#y" gives one.
-        (Noun::Short, Is) if noun_text.ends_with("pass") => credential_like(v, MIN_PASSWORD_LEN),
-        (Noun::Short, Is) => password_value(v, quoted, &next, true),
+        // "the pass is valid" or "boarding pass: seat 12A" are about a pass; "the wifi pass
+        // is Tr1ck#y" gives one.
+        (Noun::Short, Assign | Is) if noun_text.ends_with("pass") => {
+            credential_like(v, MIN_PASSWORD_LEN)
+        }
+        (Noun::Short, Assign | Is) => password_value(v, quoted, &next, true),
         (Noun::Pin, Assign | Is) => digits_value(v, &next),
         (Noun::Foreign, Assign | Is) => password_value(v, quoted, &next, false),
         (Noun::Credentials, Assign | Is) => {
@@ -1274,6 +1305,8 @@ fn value_after(text: &str, from: usize, separators: bool) -> Option<(Range<usize
     let mut end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     if separators {
         end = rest[..end].find([';', '&']).unwrap_or(end);
+        // `<password>hunter2</password>`
+        end = rest[..end].find("</").unwrap_or(end);
     }
     let run = &rest[..end];
     let head = run.len() - run.trim_start_matches(['(', '[', '{']).len();
@@ -1293,12 +1326,7 @@ fn next_word(text: &str, at: usize) -> String {
 
 /// Never a value: a common word, a placeholder, a reference, a command-line flag.
 fn not_a_value(v: &str) -> bool {
-    common_word(v)
-        || PLACEHOLDER.is_match(v)
-        || REFERENCE.is_match(v)
-        || POINTER.is_match(v)
-        || v.starts_with('-')
-        || KEY_VALUE.is_match(v)
+    common_word(v) || NOT_A_VALUE.is_match(v)
 }
 
 /// Whether `word` is one of the whitespace-separated words of `list`.
@@ -1306,8 +1334,12 @@ fn listed(list: &str, word: &str) -> bool {
     list.split_whitespace().any(|w| w == word)
 }
 
+/// [`NOT_VALUES`] as a set.
+static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| NOT_VALUES.split_whitespace().collect());
+
 fn common_word(word: &str) -> bool {
-    listed(NOT_VALUES, &word.to_lowercase())
+    COMMON_WORDS.contains(word.to_lowercase().as_str())
 }
 
 fn english_ending(word: &str) -> bool {
@@ -1322,7 +1354,6 @@ fn english_ending(word: &str) -> bool {
 fn credential_like(v: &str, min_len: usize) -> bool {
     v.chars().count() >= min_len
         && v.chars().any(char::is_alphabetic)
-        && !WORDS.is_match(v)
         && !NOT_CREDENTIAL.is_match(v)
         && (v
             .chars()
@@ -1365,6 +1396,27 @@ fn reversed(text: &str, out: &mut Vec<Candidate>) {
         let v = value.as_str();
         if !compound && !not_a_value(v) && credential_like(v, MIN_PASSWORD_LEN) {
             out.push((SecretKind::Password, value.range()));
+        }
+    }
+}
+
+fn named_values(text: &str, harmless: &[Range<usize>], out: &mut Vec<Candidate>) {
+    for caps in NAMED_VALUE.captures_iter(text) {
+        let Some(whole) = caps.get(0) else { continue };
+        let Some((range, quoted)) = value_after(text, whole.end(), false) else {
+            continue;
+        };
+        let v = &text[range.clone()];
+        let next = next_word(text, range.end);
+        let (kind, ok) = match caps.name("pw") {
+            Some(_) => (SecretKind::Password, password_value(v, quoted, &next, true)),
+            None => (
+                SecretKind::GenericApiKey,
+                credential_like(v, MIN_STATED_TOKEN_LEN),
+            ),
+        };
+        if ok && !not_a_value(v) && !within(harmless, &range) {
+            out.push((kind, range));
         }
     }
 }
@@ -2310,6 +2362,12 @@ mod tests {
             "login for grafana: admin / «Gr4fana!»",
             "I'm using «Swordfish77» as my password for now",
             "Kennwort für den Drucker ist «Druck3r!»",
+            "the password (for the test box) is «hunter2»",
+            "<password>«hunter2»</password>",
+            "<add key=\"DbPassword\" value=\"«W3bC0nfig!»\" />",
+            "env:\n  - name: DB_PASSWORD\n    value: \"«K8s!Secr3t»\"",
+            "net use \\\\fs01\\share /user:acme\\alice «Hunter2!»",
+            "the door code is «4471»",
         ] {
             assert_marked(marked, Password);
         }
@@ -2357,6 +2415,13 @@ mod tests {
             "the pass is valid until Friday",
             "login for grafana: admin / see the vault",
             "Password, MFA, and SSO: all three are in scope",
+            "boarding pass: seat 12A",
+            "error code is 5001",
+            "<add key=\"PasswordMinLength\" value=\"14\" />",
+            "password_arn: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+            "The password is the same as before.",
+            "passphrase: four random words",
+            "the password is case sensitive",
         ] {
             assert_clean(text);
         }
