@@ -24,11 +24,11 @@
 //!   passwords on command lines (`mysql -p...`, `sshpass -p`, `docker login -p`,
 //!   `redis-cli -a`, `ldapsearch -w`, `net use ... /user:`, `-passout pass:`, `-storepass`...);
 //! - stated secrets: a credential noun (password, passwd, pwd, pw, pass, passphrase, passcode,
-//!   PIN, door code, secret, token, API key, TOTP seed, creds as `user:password` or `user / password`,
-//!   "mot de passe", "Passwort" and a few other languages), optionally qualified ("for the
-//!   vpn", "on the router", "für den Drucker") or followed by an aside (", btw,"), then a
-//!   connector (`:`, `=`, `->`, "is", "was", "is still", "was changed to", "'s"), then the value;
-//!   also "X is my password" and "use (using, set...) X as the password";
+//!   PIN, door code, secret, token, API key, TOTP seed, creds as `user:password` or
+//!   `user / password`, "mot de passe", "Passwort" and a few other languages), optionally
+//!   qualified ("for the vpn", "on the router", "für den Drucker") or followed by an aside
+//!   (", btw,"), then a connector (`:`, `=`, `->`, "is", "was", "is still", "was changed to",
+//!   "'s"), then the value; also "X is my password" and "use (using, set...) X as the password";
 //! - shape alone: a token of 32+ characters mixing upper case, lower case and digits whose
 //!   Shannon entropy is that of random data rather than of words.
 //!
@@ -47,7 +47,8 @@
 //!   end like an English adjective or participle (-ed, -ing, -ly, -able, -tion...): so
 //!   "password: letmein" is refused and "password: rotation-first" is not;
 //! - for a token, secret or key: eight or more characters mixing letters with digits, symbols or
-//!   inner capitals (twelve when no connector is written, as in "use token X").
+//!   inner capitals (twelve when no connector is written, as in "use token X"), and not a name
+//!   made of words and numbers (`Q3-Reorg-2025`).
 //!
 //! A false positive costs the user a retype; a false negative costs a rotation, so the guard
 //! leans towards catching. It deliberately lets through what security people paste all the
@@ -827,11 +828,13 @@ static NAMED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
 /// "X is my password", "use X as the password", "I'm using X as my password".
 static REVERSED: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
-        r#"(?i)(?:^|[\s(\["'“])([^\s()\["'“”]{4,64})["'”]?[ \t]+(?:is|was|will[ \t]+be|has[ \t]+been)"#,
+        r#"(?i)(?:^|[\s(\["'“])([^\s()\["'“”]{4,64})["'”]?"#,
+        r"[ \t]+(?:is|was|will[ \t]+be|has[ \t]+been)",
         r"[ \t]+(?:the|my|our|your|his|her|their|a|an)[ \t]+(?:[a-z0-9-]+[ \t]+){0,2}?",
         r"(?:password|passphrase|passcode|pw)s?\b",
         r"|\b(?:use|uses|using|used|set|chose|choose|picked|pick|went[ \t]+with)[ \t]+",
-        r#"["'“]?([^\s"'”]{4,64})["'”]?[ \t]+as[ \t]+(?:(?:the|a|an|my|our|your|his|her|their)[ \t]+)?"#,
+        r#"["'“]?([^\s"'”]{4,64})["'”]?[ \t]+as[ \t]+"#,
+        r"(?:(?:the|a|an|my|our|your|his|her|their)[ \t]+)?",
         r"(?:[a-z0-9-]+[ \t]+){0,2}?(?:password|passphrase|passcode|pw)s?\b",
     ))
 });
@@ -904,8 +907,10 @@ static WORDISH: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Z]?[a-z]{3,}|[0-9]{4,
 /// pages), links to documents whose ids look random (Google Docs and Drive, Teams,
 /// SharePoint, OneDrive), `data:` URIs of any media type, ad-click ids in links, public keys
 /// assigned by name (WireGuard `PublicKey = ...`), Bitcoin and Ethereum addresses, IPFS ids,
-/// AWS ARNs (which name a secret rather than hold it), identifiers in links (`?versionId=`, `?id=`) and signatures (base64 DER, `signature: ...`),
-/// which prove something but open nothing.
+/// AWS ARNs (which name a secret rather than hold it), identifiers in links (`?versionId=`,
+/// `?id=`), signatures and digests (base64 DER, `signature: ...`, `digest: ...`, `etag: ...`),
+/// which prove something but open nothing, and files in base64 without a `data:` prefix
+/// (recognised by their magic bytes).
 static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?s)-----BEGIN ([A-Z0-9 ]+)-----(?:[^-]|-[^-])*?-----END [A-Z0-9 ]+-----",
@@ -927,7 +932,12 @@ static HARMLESS: LazyLock<Regex> = LazyLock::new(|| {
         r"|message|thread|event|correlation|client|app|tenant|user|account|project)[_-]?)?id=)",
         r"[^&\s#]*",
         r"|\bME[QUY]CI[A-Za-z0-9+/]{60,}={0,2}",
-        r#"|(?i:\bsignature["']?[ \t]*[:=][ \t]*["']?)[A-Za-z0-9+/=_-]+"#,
+        r"|(?i:\b(?:signature|digest|hash|checksum|fingerprint|etag|integrity|content-md5)",
+        r#"["']?[ \t]*[:=][ \t]*["']?)[A-Za-z0-9+/=_-]+"#,
+        // Files in base64 begin with their format's magic bytes: PNG, JPEG, GIF, PDF, ZIP (and
+        // Office documents), WOFF, SVG and XML, WebP.
+        r"|(?:iVBORw0KGgo|/9j/4|R0lGODlh|R0lGODdh|JVBERi0|UEsDB|d09GMg|d09GRg|PHN2Zy|PD94bWw",
+        r"|UklGR)[A-Za-z0-9+/=]*",
     ))
 });
 
@@ -1114,16 +1124,22 @@ fn assignments(text: &str, harmless: &[Range<usize>], out: &mut Vec<Candidate>) 
             continue;
         };
         let v = value.as_str();
-        // "token: budget-constrained" or "Secret: Keep-Calm-And-Carry-On" is prose; YAML
-        // values that are secrets carry digits, symbols or capitals inside words.
+        // "token: budget-constrained", "Secret: Keep-Calm-And-Carry-On" or "secret:
+        // Project-Falcon-2025" is prose; YAML values that are secrets carry digits, symbols or
+        // capitals inside words; the words rule is not for passwords (`Summer.Vacation`).
+        let name = caps
+            .get(0)
+            .map_or("", |m| &text[m.start()..separator.start()]);
+        let password = ["pass", "pwd"]
+            .iter()
+            .any(|word| name.to_lowercase().contains(word));
+        let trimmed = v.trim_end_matches(['.', '!', '?', ')']);
         let prose = separator.as_str() == ":"
             && quoted.is_none()
-            && v.trim_end_matches(['.', '!', '?', ')'])
-                .split('-')
-                .all(|word| {
-                    let mut chars = word.chars();
-                    chars.next().is_some_and(char::is_alphabetic) && chars.all(char::is_lowercase)
-                });
+            && (trimmed.split('-').all(|word| {
+                let mut chars = word.chars();
+                chars.next().is_some_and(char::is_alphabetic) && chars.all(char::is_lowercase)
+            }) || !password && named_by_words(trimmed));
         if v.chars().count() >= MIN_ASSIGNED_LEN
             && !prose
             && !REFERENCE.is_match(v)
@@ -1263,8 +1279,8 @@ fn stated_value(
             let next = next_word(text, range.end);
             user_ok && !not_a_value(v) && password_value(v, false, &next, true)
         }
-        (Noun::Token, Assign | Is) => credential_like(v, MIN_STATED_TOKEN_LEN),
-        (Noun::Token, Space) => !quoted && credential_like(v, MIN_SPACED_TOKEN_LEN),
+        (Noun::Token, Assign | Is) => token_value(v, MIN_STATED_TOKEN_LEN),
+        (Noun::Token, Space) => !quoted && token_value(v, MIN_SPACED_TOKEN_LEN),
         _ => false,
     };
     if !ok || (quoted && PLACEHOLDER.is_match(v)) {
@@ -1361,6 +1377,22 @@ fn credential_like(v: &str, min_len: usize) -> bool {
             || v.chars().skip(1).any(char::is_uppercase))
 }
 
+/// A stated token, secret or key: credential-like, and not a name made of words and numbers
+/// (`Q3-Reorg-2025`, `Project_Falcon_2`): tokens are random, so some piece mixes letters and
+/// digits or is longer than a word.
+fn token_value(v: &str, min_len: usize) -> bool {
+    credential_like(v, min_len) && !named_by_words(v)
+}
+
+/// Pieces (between `-`, `_` and `.`) that are words, numbers or up to three characters.
+fn named_by_words(v: &str) -> bool {
+    v.split(['-', '_', '.']).all(|piece| {
+        piece.chars().count() <= 3
+            || piece.chars().all(char::is_alphabetic)
+            || piece.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// Four or more digits, not a count ("12 characters").
 fn digits_value(v: &str, next: &str) -> bool {
     v.len() >= MIN_PASSWORD_LEN && v.bytes().all(|b| b.is_ascii_digit()) && !listed(UNITS, next)
@@ -1412,7 +1444,7 @@ fn named_values(text: &str, harmless: &[Range<usize>], out: &mut Vec<Candidate>)
             Some(_) => (SecretKind::Password, password_value(v, quoted, &next, true)),
             None => (
                 SecretKind::GenericApiKey,
-                credential_like(v, MIN_STATED_TOKEN_LEN),
+                token_value(v, MIN_STATED_TOKEN_LEN),
             ),
         };
         if ok && !not_a_value(v) && !within(harmless, &range) {
@@ -2422,6 +2454,8 @@ mod tests {
             "The password is the same as before.",
             "passphrase: four random words",
             "the password is case sensitive",
+            "the secret Q3-Reorg-2025 project is announced Monday",
+            "secret: Project-Falcon-2025",
         ] {
             assert_clean(text);
         }
@@ -2530,6 +2564,12 @@ mod tests {
             random(169, 40, BASE64),
             random(170, 40, BASE64)
         ));
+        assert_clean(&format!(
+            "\"thumbnail\": \"iVBORw0KGgoAAAANSUhEUgAA{payload}\""
+        ));
+        assert_clean(&format!("attachment: JVBERi0xLjcK{payload}"));
+        assert_clean(&format!("digest: {}=", random(171, 43, BASE64)));
+        assert_clean(&format!("ETag: \"{}\"", random(172, 40, BASE64)));
         // "Welcome to the security team!" in base64.
         assert_clean("banner: V2VsY29tZSB0byB0aGUgc2VjdXJpdHkgdGVhbSE=");
         // A data URI does not hide a key written after it.
