@@ -223,7 +223,7 @@ impl Provider {
             Self::Plaid => "a Plaid access token",
             Self::Shippo => "a Shippo token",
             Self::Flutterwave => "a Flutterwave secret key",
-            Self::Twitter => "an X (Twitter) bearer token",
+            Self::Twitter => "an X/Twitter bearer token",
             Self::Firebase => "a Firebase server key",
         }
     }
@@ -242,9 +242,9 @@ impl SecretKind {
             Self::GoogleApiKey => "a Google API key",
             Self::ProviderToken(provider) => provider.describe(),
             Self::Jwt => "a JSON Web Token",
-            Self::SignedUrl => "a signed URL (whoever holds it has access)",
-            Self::OtpSecret => "a one-time-password (2FA) seed",
-            Self::BasicAuth => "a user name and password (HTTP Basic)",
+            Self::SignedUrl => "a signed URL that grants access",
+            Self::OtpSecret => "a one-time-password seed for 2FA",
+            Self::BasicAuth => "a user name and password for HTTP Basic authentication",
             Self::BearerToken => "a bearer token",
             Self::PasswordInUrl => "a password inside a URL",
             Self::GenericApiKey => "an API key, token or password",
