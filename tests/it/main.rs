@@ -13,5 +13,6 @@ mod lookup;
 mod nudges;
 mod ops;
 mod repo;
+mod secrets;
 mod storage;
 mod support;
