@@ -51,12 +51,14 @@ impl App {
     /// [`BuildError::Config`] when no platform is configured, a platform is configured that
     /// this build cannot run, or a token is rejected; [`BuildError::Runtime`] otherwise.
     pub async fn build(config: &Config, catalog: Arc<Catalog>) -> Result<Self, BuildError> {
-        let slack = config.slack_bot_token.is_some() || config.slack_app_token.is_some();
+        let slack = config.slack_bot_token.is_some()
+            || config.slack_app_token.is_some()
+            || config.slack_signing_secret.is_some();
         if config.discord_token.is_none() {
             return Err(BuildError::Config(if slack {
                 "Slack is configured, but this build has no Slack adapter yet; set DISCORD_TOKEN for Discord, or use `shiftcoach console`".into()
             } else {
-                "no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN and SLACK_APP_TOKEN for Slack; to try the coach without one, run `shiftcoach console`".into()
+                "no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) for Slack; to try the coach without one, run `shiftcoach console`".into()
             }));
         }
         if slack {

@@ -100,6 +100,21 @@ pub const SETTINGS: &[Setting] = &[
         key: "slack_app_token",
         help: "Slack app-level token `xapp-...` for Socket Mode (secret)",
     },
+    Setting {
+        env: "SLACK_SIGNING_SECRET",
+        key: "slack_signing_secret",
+        help: "Slack signing secret (secret); with `SLACK_BOT_TOKEN` and no app token, selects HTTP mode, where every request's signature is checked",
+    },
+    Setting {
+        env: "SLACK_HTTP_ADDR",
+        key: "slack_http_addr",
+        help: "address for Slack's HTTP mode routes (`POST /slack/commands`, `/slack/interactions`, `/slack/events`); default `0.0.0.0:3000`",
+    },
+    Setting {
+        env: "SLACK_API_BASE",
+        key: "slack_api_base",
+        help: "where Slack's Web API is (and `apps.connections.open`), default `https://slack.com/api`; for tests and proxies",
+    },
 ];
 
 /// Accepted values of `nudge_grace`: at least one scheduler tick, a minute (a shorter window
@@ -167,6 +182,12 @@ pub struct Config {
     pub http_addr: std::net::SocketAddr,
     pub slack_bot_token: Option<SecretString>,
     pub slack_app_token: Option<SecretString>,
+    /// Slack's signing secret, for HTTP mode.
+    pub slack_signing_secret: Option<SecretString>,
+    /// Where Slack's HTTP mode routes listen.
+    pub slack_http_addr: std::net::SocketAddr,
+    /// Slack's Web API base URL, ending in `/`; `https://slack.com/api/` by default.
+    pub slack_api_base: url::Url,
 }
 
 /// How logs are written to standard error.
@@ -264,6 +285,12 @@ fn redact_query(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Slack's Web API: `https://slack.com/api/` (Slack: Web API methods are called at
+/// `https://slack.com/api/METHOD`).
+fn default_slack_api_base() -> url::Url {
+    url::Url::parse("https://slack.com/api/").expect("a valid constant URL")
 }
 
 /// A database URL whose password (in the user info or the query string) never reaches
@@ -456,6 +483,41 @@ impl Config {
             )?,
             slack_bot_token: raw.secret("slack_bot_token")?,
             slack_app_token: raw.secret("slack_app_token")?,
+            slack_signing_secret: raw.secret("slack_signing_secret")?,
+            slack_http_addr: raw.parse(
+                "slack_http_addr",
+                std::net::SocketAddr::from(([0, 0, 0, 0], 3000)),
+                |value| {
+                    value.parse().map_err(|_| {
+                        format!("expected an address such as 0.0.0.0:3000, got {value:?}")
+                    })
+                },
+            )?,
+            slack_api_base: raw.parse("slack_api_base", default_slack_api_base(), |value| {
+                url::Url::parse(value)
+                    .ok()
+                    .filter(|url| {
+                        matches!(url.scheme(), "https" | "http")
+                            && url.host().is_some()
+                            && url.username().is_empty()
+                            && url.password().is_none()
+                            && url.query().is_none()
+                    })
+                    .map(|mut url| {
+                        // The Web API's methods are appended to the base: it must end in `/`.
+                        if !url.path().ends_with('/') {
+                            let path = format!("{}/", url.path());
+                            url.set_path(&path);
+                        }
+                        url
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "expected an http(s):// URL without credentials or query, such as https://slack.com/api, got {}",
+                            redact_url(value)
+                        )
+                    })
+            })?,
         })
     }
 }
@@ -683,6 +745,29 @@ mod tests {
         );
         assert_eq!(redact_url("mysql:/x:s3cr3tA@@"), "mysql:…");
         assert_eq!(redact_url("no url s3cr3tA"), "(not a URL)");
+    }
+
+    #[test]
+    fn slack_settings_default_to_slack_and_refuse_bad_values() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.slack_api_base.as_str(), "https://slack.com/api/");
+        assert_eq!(config.slack_http_addr.port(), 3000);
+        let config = load(&[
+            ("SLACK_API_BASE", "http://127.0.0.1:9999/api"),
+            ("SLACK_SIGNING_SECRET", "signing-secret-value"),
+        ])
+        .unwrap();
+        assert_eq!(config.slack_api_base.as_str(), "http://127.0.0.1:9999/api/");
+        assert!(!format!("{config:?}").contains("signing-secret-value"));
+        for (name, value) in [
+            ("SLACK_API_BASE", "ftp://slack.example/api"),
+            ("SLACK_API_BASE", "https://u:s3cr3tA@proxy.example/api"),
+            ("SLACK_HTTP_ADDR", "port 3000"),
+        ] {
+            let err = load(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{name}: ")), "{err}");
+            assert!(!err.contains("s3cr3tA"), "{err}");
+        }
     }
 
     #[test]

@@ -70,3 +70,33 @@ fn ci_runs_the_readme_test_command() {
     assert!(readme.contains("./scripts/test"));
     assert!(ci.contains("./scripts/test"));
 }
+
+#[test]
+fn the_slack_manifest_declares_exactly_the_core_commands() {
+    let manifest = read("slack-app-manifest.yaml");
+    let declared: std::collections::BTreeSet<String> = manifest
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- command: /"))
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let core: std::collections::BTreeSet<String> = shiftcoach::core::commands::COMMANDS
+        .iter()
+        .map(|spec| spec.name.to_owned())
+        .collect();
+    assert_eq!(
+        declared, core,
+        "slack-app-manifest.yaml and the core's commands differ"
+    );
+    for scope in [
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "files:write",
+    ] {
+        assert!(
+            manifest.contains(&format!("- {scope}")),
+            "the manifest lacks {scope}"
+        );
+    }
+}
