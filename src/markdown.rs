@@ -43,12 +43,11 @@ fn next_marked(text: &str) -> Option<(usize, Span<'_>, usize)> {
         let start = from + offset;
         let tail = &text[start..];
         if let Some(inner) = tail.strip_prefix("**") {
-            if let Some(close) = inner.find("**").filter(|&close| close > 0) {
+            if let Some(close) = closing(inner, "**") {
                 return Some((start, Span::Bold(&inner[..close]), start + 2 + close + 2));
             }
         } else if let Some(inner) = tail.strip_prefix('*') {
-            let opens_word = inner.chars().next().is_some_and(|c| !c.is_whitespace());
-            if let Some(close) = inner.find('*').filter(|&close| close > 0 && opens_word) {
+            if let Some(close) = closing(inner, "*") {
                 return Some((start, Span::Italic(&inner[..close]), start + 1 + close + 1));
             }
         } else if let Some(inner) = tail.strip_prefix('[') {
@@ -64,6 +63,29 @@ fn next_marked(text: &str) -> Option<(usize, Span<'_>, usize)> {
             }
         }
         from = start + 1;
+    }
+    None
+}
+
+/// Where the emphasis opened just before `inner` closes: the first `marker` that follows a
+/// non-space character. An opener followed by a space opens nothing, so text such as a cron
+/// expression (`0 9 * * 1-5`) or arithmetic (`2 * 3`) stays as written.
+fn closing(inner: &str, marker: &str) -> Option<usize> {
+    if inner.chars().next().is_none_or(char::is_whitespace) {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(offset) = inner[from..].find(marker) {
+        let close = from + offset;
+        if close > 0
+            && inner[..close]
+                .chars()
+                .next_back()
+                .is_some_and(|c| !c.is_whitespace())
+        {
+            return Some(close);
+        }
+        from = close + marker.len();
     }
     None
 }
@@ -114,5 +136,19 @@ mod tests {
             vec![Span::Text("2 * 3 = 6 and [x")]
         );
         assert_eq!(to_plain("- **Risk**: *high*"), "- Risk: high");
+        // Asterisks in people's text and in cron expressions are not emphasis.
+        for text in [
+            "\u{201c}0 25 * * *\u{201d} is not valid, e.g. 0 9 * * 1-5",
+            "* * * * *",
+            "5 * 3 = 15 and *this* too",
+            "a ** b ** c",
+        ] {
+            let plain = to_plain(text);
+            assert_eq!(
+                plain.matches('*').count() + 2 * usize::from(text.contains("*this*")),
+                text.matches('*').count(),
+                "{text} became {plain}"
+            );
+        }
     }
 }

@@ -23,12 +23,18 @@
 //!   `key="DbPassword" value="..."` or as a Kubernetes `name: DB_PASSWORD` / `value: ...` pair;
 //!   passwords on command lines (`mysql -p...`, `sshpass -p`, `docker login -p`,
 //!   `redis-cli -a`, `ldapsearch -w`, `net use ... /user:`, `-passout pass:`, `-storepass`...);
-//! - stated secrets: a credential noun (password, passwd, pwd, pw, pass, passphrase, passcode,
-//!   PIN, door code, secret, token, API key, TOTP seed, creds as `user:password` or
-//!   `user / password`, "mot de passe", "Passwort" and a few other languages), optionally
-//!   qualified ("for the vpn", "on the router", "für den Drucker") or followed by an aside
-//!   (", btw,"), then a connector (`:`, `=`, `->`, "is", "was", "is still", "was changed to",
-//!   "'s"), then the value; also "X is my password" and "use (using, set...) X as the password";
+//!   disk-encryption recovery keys (BitLocker's eight groups of six digits; FileVault's six
+//!   groups of four near "FileVault" or "recovery"); a run of twelve or more lower-case words of
+//!   the BIP-39 list, which is a wallet's seed phrase (prose needs "the", "a", "to", "is"...,
+//!   which the list leaves out);
+//! - stated secrets: a credential noun (password, passwd, pwd, pw, pass, passphrase,
+//!   passcode, PIN, door code, secret, token, API key, TOTP seed, shared secret, pre-shared
+//!   key, PSK, wifi or WPA key, recovery or backup codes, seed or recovery phrase, mnemonic,
+//!   creds as `user:password` or `user / password`, "mot de passe", "Passwort" and a few other
+//!   languages), optionally qualified ("for the vpn", "on the router", "für den Drucker") or
+//!   followed by an aside (", btw,"), then a connector (`:`, `=`, `->`, "is", "was", "is
+//!   still", "was changed to", "'s"), then the value; also "X is my password" and "use (using,
+//!   set...) X as the password";
 //! - shape alone: a token of 32+ characters mixing upper case, lower case and digits whose
 //!   Shannon entropy is that of random data rather than of words.
 //!
@@ -46,6 +52,14 @@
 //!   inside, a quoted phrase, or a single word that is not one of those common words and does not
 //!   end like an English adjective or participle (-ed, -ing, -ly, -able, -tion...): so
 //!   "password: letmein" is refused and "password: rotation-first" is not;
+//! - for a passphrase or pre-shared key, also three to eight words up to the end of the clause,
+//!   without a grammatical word ("the passphrase is easy to remember" is talk, "passphrase:
+//!   correct horse battery staple" is not); for a pre-shared or wifi key a single plain word
+//!   counts only after `:` or `=` ("pre-shared keys are weaker"), and mode and cipher names
+//!   (`WPA2-PSK`, `AES-256`) never;
+//! - for recovery or backup codes: codes with digits (`8472-1938 5521-0093`, one per line
+//!   under a heading too), six digits in all or one token-like code, not a count or a date;
+//! - for a seed phrase: 12 to 24 words, at least four in five of them from the BIP-39 list;
 //! - for a token, secret or key: eight or more characters mixing letters with digits, symbols or
 //!   inner capitals (twelve when no connector is written, as in "use token X"), and not a name
 //!   made of words and numbers (`Q3-Reorg-2025`).
@@ -91,7 +105,13 @@ pub enum SecretKind {
     BearerToken,
     PasswordInUrl,
     GenericApiKey,
-    /// A password, passphrase or PIN stated in prose, config or on a command line.
+    /// A wallet's seed (recovery) phrase: 12 to 24 words of the BIP-39 English list.
+    SeedPhrase,
+    /// Account recovery or 2FA backup codes, or a disk-encryption recovery key (BitLocker,
+    /// FileVault).
+    RecoveryCode,
+    /// A password, passphrase, pre-shared key, wifi key or PIN stated in prose, config or on a
+    /// command line.
     Password,
     HighEntropy,
 }
@@ -248,6 +268,8 @@ impl SecretKind {
             Self::BearerToken => "a bearer token",
             Self::PasswordInUrl => "a password inside a URL",
             Self::GenericApiKey => "an API key, token or password",
+            Self::SeedPhrase => "a wallet seed phrase",
+            Self::RecoveryCode => "a recovery key or backup codes",
             Self::Password => "a password",
             Self::HighEntropy => "a long random-looking string",
         }
@@ -273,9 +295,11 @@ impl SecretKind {
             Self::BasicAuth => 11,
             Self::BearerToken => 12,
             Self::PasswordInUrl => 13,
-            Self::GenericApiKey => 14,
-            Self::Password => 15,
-            Self::HighEntropy => 16,
+            Self::SeedPhrase => 14,
+            Self::RecoveryCode => 15,
+            Self::GenericApiKey => 16,
+            Self::Password => 17,
+            Self::HighEntropy => 18,
         }
     }
 }
@@ -756,7 +780,9 @@ static NOT_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A credential noun, by family (the named group that matches). The `pwd` family takes any
 /// prefix (`PGPASSWORD`, `MYSQL_PWD`, `--http-password`); the others need a separator before
-/// the noun, so that "bypass" or "compass" are not read as "pass".
+/// the noun, so that "bypass" or "compass" are not read as "pass". Pre-shared keys, recovery
+/// codes and seed phrases come before `secret`, which would otherwise take "shared secret",
+/// "recovery codes" and "secret recovery phrase".
 const NOUN: &str = concat!(
     r"(?P<pwd>[a-z0-9_.-]*?(?:password|passwd|pwd)s?\b",
     r"|\b(?:[a-z0-9]+[_.-])*(?:pass[ ]?phrase|passcode)s?\b)",
@@ -765,6 +791,12 @@ const NOUN: &str = concat!(
     r"|combination)\b)",
     r"|(?P<otp>\b(?:totp|otp|2fa|mfa|authenticator)[ _-]?(?:secret|seed|key)s?\b)",
     r"|(?P<creds>\b(?:creds|credentials|login|logon)\b)",
+    r"|(?P<psk>\b(?:[a-z0-9]+[_.-])*(?:(?:pre[ -]?)?shared[ _-]?(?:secret|key)|psk",
+    r"|(?:wi-?fi|wpa[23]?|wlan|wireless|network|ipsec|ike)[ _-]?(?:key|psk))s?\b)",
+    r"|(?P<codes>\b(?:(?:otp|totp|2fa|mfa|sms|authenticator)[ _-]?)?(?:recovery|backup|scratch",
+    r"|emergency|rescue)[ _-]?codes?\b)",
+    r"|(?P<seed>\b(?:(?:secret|wallet|seed|backup)[ _-]?)?(?:recovery|seed|mnemonic|backup|wallet)",
+    r"[ _-]?(?:phrase|words)\b|\bmnemonic(?:[ _-]?(?:phrase|seed|words|code))?s?\b|\bseeds?\b)",
     r"|(?P<secret>\b(?:[a-z0-9]+[_.-])*(?:(?:api|access|auth|bearer|refresh|session|bot|app",
     r"|deploy|client|signing|webhook|encryption|master|private|license|licence|recovery|backup",
     r"|personal[ ]access|secret)[ _-]?(?:token|key|secret|code)s?|apikey|tokens?|secrets?)\b)",
@@ -811,8 +843,11 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Noun then only a space or " to ": "pwd Xk9mP2vL", "set the password to ...".
-static WEAK: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)(?:{NOUN})(?:(?P<to>[ \t]+to[ \t]+)|[ \t]+)")));
+static WEAK: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)(?:{NOUN})(?:(?P<to>[ \t]+to[ \t]+)|[ \t]+|(?P<line>[ \t]*:?[ \t]*\r?\n))"
+    ))
+});
 
 /// A setting whose name is given apart from its value: `<add key="DbPassword" value="..."/>`,
 /// or a Kubernetes or Compose `- name: DB_PASSWORD` with `value: ...` on the next line. Group
@@ -891,6 +926,27 @@ static OTP_URI: LazyLock<Regex> =
 /// A base32 seed, whole or shown in groups of four.
 static OTP_VALUE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:[A-Za-z2-7]{16,}=*|[A-Za-z2-7]{4}(?: [A-Za-z2-7]{4}){3,})"));
+
+/// One recovery or backup code: letters and digits, maybe in groups joined by `-`
+/// ("8472-1938", "4f8a1-9c2e7").
+static CODE: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9]{3,12}(?:-[A-Za-z0-9]{3,12})*"));
+/// Between two codes of a list: spaces, a comma, line breaks, a bullet or a number ("2.").
+static CODE_GAP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[ \t]*[,;]?\s*(?:(?:[-*•]|[0-9]{1,2}[.)])[ \t]+)?"));
+
+/// A BitLocker recovery key: eight groups of six digits, a shape nothing else has.
+static BITLOCKER: LazyLock<Regex> = LazyLock::new(|| re(r"\b[0-9]{6}(?:-[0-9]{6}){7}\b"));
+/// A FileVault recovery key: six groups of four capitals and digits. Order and licence numbers
+/// can have that shape, so it counts only near the words "FileVault" or "recovery".
+static FILEVAULT: LazyLock<Regex> = LazyLock::new(|| re(r"\b[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}\b"));
+static RECOVERY_CONTEXT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?:^|[^a-z])(?:file[ ]?vault|recovery)"));
+
+/// Words, for seed phrases; and what may separate two words of one: spaces, a comma, line
+/// breaks and a number ("7.").
+static LETTERS: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Za-z]+"));
+static SEED_GAP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:[ \t]*,)?\s*(?:[0-9]{1,2}[.):]?[ \t]+)?$"));
 
 /// Candidate tokens for the entropy test; '=' only as trailing base64 padding, so that
 /// `api_key=VALUE` yields the value alone.
@@ -998,6 +1054,209 @@ const AFTER_REVERSED: &str = concat!(
     "which that this lol btw ",
 );
 
+/// Grammatical words, which a passphrase written out in words does not contain and a sentence
+/// about one does ("the passphrase is easy to remember").
+const GRAMMAR_WORDS: &str = concat!(
+    "a an the this that these those it its in on at to of for from by with without into onto ",
+    "per via as than then and or but nor so yet if not no is are was were be been being am has ",
+    "have had do does did will would can could should shall may might must i me my we our you ",
+    "your he his she her they them their there here where when what which who whom whose how ",
+    "why too very quite really already also only just still now even again enough ever never ",
+    "always often usually sometimes soon later today tomorrow yesterday everywhere anywhere ",
+    "somewhere nowhere each every all any some most more less many much few both either ",
+    "neither such same other another see ask",
+);
+
+/// Modes, ciphers and units that name how a key is made rather than give it; see
+/// [`names_a_cipher`] (digits after them are ignored: "wpa2", "sha256").
+const CIPHER_WORDS: &str = concat!(
+    "wpa wep wps psk sae eap tkip ccmp gcmp aes des rsa dsa ecdsa ed ecdh dh hmac sha md gcm ",
+    "cbc ctr chacha poly ike ikev ipsec l tp personal enterprise bit bits byte bytes char ",
+    "chars hex base",
+);
+
+/// The BIP-39 English word list (2048 words), from which wallets draw seed phrases.
+const BIP39_ENGLISH: &[&str] = &[
+    "abandon ability able about above absent absorb abstract absurd abuse access ",
+    "accident account accuse achieve acid acoustic acquire across act action actor ",
+    "actress actual adapt add addict address adjust admit adult advance advice aerobic ",
+    "affair afford afraid again age agent agree ahead aim air airport aisle alarm album ",
+    "alcohol alert alien all alley allow almost alone alpha already also alter always ",
+    "amateur amazing among amount amused analyst anchor ancient anger angle angry animal ",
+    "ankle announce annual another answer antenna antique anxiety any apart apology ",
+    "appear apple approve april arch arctic area arena argue arm armed armor army around ",
+    "arrange arrest arrive arrow art artefact artist artwork ask aspect assault asset ",
+    "assist assume asthma athlete atom attack attend attitude attract auction audit ",
+    "august aunt author auto autumn average avocado avoid awake aware away awesome awful ",
+    "awkward axis baby bachelor bacon badge bag balance balcony ball bamboo banana ",
+    "banner bar barely bargain barrel base basic basket battle beach bean beauty because ",
+    "become beef before begin behave behind believe below belt bench benefit best betray ",
+    "better between beyond bicycle bid bike bind biology bird birth bitter black blade ",
+    "blame blanket blast bleak bless blind blood blossom blouse blue blur blush board ",
+    "boat body boil bomb bone bonus book boost border boring borrow boss bottom bounce ",
+    "box boy bracket brain brand brass brave bread breeze brick bridge brief bright ",
+    "bring brisk broccoli broken bronze broom brother brown brush bubble buddy budget ",
+    "buffalo build bulb bulk bullet bundle bunker burden burger burst bus business busy ",
+    "butter buyer buzz cabbage cabin cable cactus cage cake call calm camera camp can ",
+    "canal cancel candy cannon canoe canvas canyon capable capital captain car carbon ",
+    "card cargo carpet carry cart case cash casino castle casual cat catalog catch ",
+    "category cattle caught cause caution cave ceiling celery cement census century ",
+    "cereal certain chair chalk champion change chaos chapter charge chase chat cheap ",
+    "check cheese chef cherry chest chicken chief child chimney choice choose chronic ",
+    "chuckle chunk churn cigar cinnamon circle citizen city civil claim clap clarify ",
+    "claw clay clean clerk clever click client cliff climb clinic clip clock clog close ",
+    "cloth cloud clown club clump cluster clutch coach coast coconut code coffee coil ",
+    "coin collect color column combine come comfort comic common company concert conduct ",
+    "confirm congress connect consider control convince cook cool copper copy coral core ",
+    "corn correct cost cotton couch country couple course cousin cover coyote crack ",
+    "cradle craft cram crane crash crater crawl crazy cream credit creek crew cricket ",
+    "crime crisp critic crop cross crouch crowd crucial cruel cruise crumble crunch ",
+    "crush cry crystal cube culture cup cupboard curious current curtain curve cushion ",
+    "custom cute cycle dad damage damp dance danger daring dash daughter dawn day deal ",
+    "debate debris decade december decide decline decorate decrease deer defense define ",
+    "defy degree delay deliver demand demise denial dentist deny depart depend deposit ",
+    "depth deputy derive describe desert design desk despair destroy detail detect ",
+    "develop device devote diagram dial diamond diary dice diesel diet differ digital ",
+    "dignity dilemma dinner dinosaur direct dirt disagree discover disease dish dismiss ",
+    "disorder display distance divert divide divorce dizzy doctor document dog doll ",
+    "dolphin domain donate donkey donor door dose double dove draft dragon drama drastic ",
+    "draw dream dress drift drill drink drip drive drop drum dry duck dumb dune during ",
+    "dust dutch duty dwarf dynamic eager eagle early earn earth easily east easy echo ",
+    "ecology economy edge edit educate effort egg eight either elbow elder electric ",
+    "elegant element elephant elevator elite else embark embody embrace emerge emotion ",
+    "employ empower empty enable enact end endless endorse enemy energy enforce engage ",
+    "engine enhance enjoy enlist enough enrich enroll ensure enter entire entry envelope ",
+    "episode equal equip era erase erode erosion error erupt escape essay essence estate ",
+    "eternal ethics evidence evil evoke evolve exact example excess exchange excite ",
+    "exclude excuse execute exercise exhaust exhibit exile exist exit exotic expand ",
+    "expect expire explain expose express extend extra eye eyebrow fabric face faculty ",
+    "fade faint faith fall false fame family famous fan fancy fantasy farm fashion fat ",
+    "fatal father fatigue fault favorite feature february federal fee feed feel female ",
+    "fence festival fetch fever few fiber fiction field figure file film filter final ",
+    "find fine finger finish fire firm first fiscal fish fit fitness fix flag flame ",
+    "flash flat flavor flee flight flip float flock floor flower fluid flush fly foam ",
+    "focus fog foil fold follow food foot force forest forget fork fortune forum forward ",
+    "fossil foster found fox fragile frame frequent fresh friend fringe frog front frost ",
+    "frown frozen fruit fuel fun funny furnace fury future gadget gain galaxy gallery ",
+    "game gap garage garbage garden garlic garment gas gasp gate gather gauge gaze ",
+    "general genius genre gentle genuine gesture ghost giant gift giggle ginger giraffe ",
+    "girl give glad glance glare glass glide glimpse globe gloom glory glove glow glue ",
+    "goat goddess gold good goose gorilla gospel gossip govern gown grab grace grain ",
+    "grant grape grass gravity great green grid grief grit grocery group grow grunt ",
+    "guard guess guide guilt guitar gun gym habit hair half hammer hamster hand happy ",
+    "harbor hard harsh harvest hat have hawk hazard head health heart heavy hedgehog ",
+    "height hello helmet help hen hero hidden high hill hint hip hire history hobby ",
+    "hockey hold hole holiday hollow home honey hood hope horn horror horse hospital ",
+    "host hotel hour hover hub huge human humble humor hundred hungry hunt hurdle hurry ",
+    "hurt husband hybrid ice icon idea identify idle ignore ill illegal illness image ",
+    "imitate immense immune impact impose improve impulse inch include income increase ",
+    "index indicate indoor industry infant inflict inform inhale inherit initial inject ",
+    "injury inmate inner innocent input inquiry insane insect inside inspire install ",
+    "intact interest into invest invite involve iron island isolate issue item ivory ",
+    "jacket jaguar jar jazz jealous jeans jelly jewel job join joke journey joy judge ",
+    "juice jump jungle junior junk just kangaroo keen keep ketchup key kick kid kidney ",
+    "kind kingdom kiss kit kitchen kite kitten kiwi knee knife knock know lab label ",
+    "labor ladder lady lake lamp language laptop large later latin laugh laundry lava ",
+    "law lawn lawsuit layer lazy leader leaf learn leave lecture left leg legal legend ",
+    "leisure lemon lend length lens leopard lesson letter level liar liberty library ",
+    "license life lift light like limb limit link lion liquid list little live lizard ",
+    "load loan lobster local lock logic lonely long loop lottery loud lounge love loyal ",
+    "lucky luggage lumber lunar lunch luxury lyrics machine mad magic magnet maid mail ",
+    "main major make mammal man manage mandate mango mansion manual maple marble march ",
+    "margin marine market marriage mask mass master match material math matrix matter ",
+    "maximum maze meadow mean measure meat mechanic medal media melody melt member ",
+    "memory mention menu mercy merge merit merry mesh message metal method middle ",
+    "midnight milk million mimic mind minimum minor minute miracle mirror misery miss ",
+    "mistake mix mixed mixture mobile model modify mom moment monitor monkey monster ",
+    "month moon moral more morning mosquito mother motion motor mountain mouse move ",
+    "movie much muffin mule multiply muscle museum mushroom music must mutual myself ",
+    "mystery myth naive name napkin narrow nasty nation nature near neck need negative ",
+    "neglect neither nephew nerve nest net network neutral never news next nice night ",
+    "noble noise nominee noodle normal north nose notable note nothing notice novel now ",
+    "nuclear number nurse nut oak obey object oblige obscure observe obtain obvious ",
+    "occur ocean october odor off offer office often oil okay old olive olympic omit ",
+    "once one onion online only open opera opinion oppose option orange orbit orchard ",
+    "order ordinary organ orient original orphan ostrich other outdoor outer output ",
+    "outside oval oven over own owner oxygen oyster ozone pact paddle page pair palace ",
+    "palm panda panel panic panther paper parade parent park parrot party pass patch ",
+    "path patient patrol pattern pause pave payment peace peanut pear peasant pelican ",
+    "pen penalty pencil people pepper perfect permit person pet phone photo phrase ",
+    "physical piano picnic picture piece pig pigeon pill pilot pink pioneer pipe pistol ",
+    "pitch pizza place planet plastic plate play please pledge pluck plug plunge poem ",
+    "poet point polar pole police pond pony pool popular portion position possible post ",
+    "potato pottery poverty powder power practice praise predict prefer prepare present ",
+    "pretty prevent price pride primary print priority prison private prize problem ",
+    "process produce profit program project promote proof property prosper protect proud ",
+    "provide public pudding pull pulp pulse pumpkin punch pupil puppy purchase purity ",
+    "purpose purse push put puzzle pyramid quality quantum quarter question quick quit ",
+    "quiz quote rabbit raccoon race rack radar radio rail rain raise rally ramp ranch ",
+    "random range rapid rare rate rather raven raw razor ready real reason rebel rebuild ",
+    "recall receive recipe record recycle reduce reflect reform refuse region regret ",
+    "regular reject relax release relief rely remain remember remind remove render renew ",
+    "rent reopen repair repeat replace report require rescue resemble resist resource ",
+    "response result retire retreat return reunion reveal review reward rhythm rib ",
+    "ribbon rice rich ride ridge rifle right rigid ring riot ripple risk ritual rival ",
+    "river road roast robot robust rocket romance roof rookie room rose rotate rough ",
+    "round route royal rubber rude rug rule run runway rural sad saddle sadness safe ",
+    "sail salad salmon salon salt salute same sample sand satisfy satoshi sauce sausage ",
+    "save say scale scan scare scatter scene scheme school science scissors scorpion ",
+    "scout scrap screen script scrub sea search season seat second secret section ",
+    "security seed seek segment select sell seminar senior sense sentence series service ",
+    "session settle setup seven shadow shaft shallow share shed shell sheriff shield ",
+    "shift shine ship shiver shock shoe shoot shop short shoulder shove shrimp shrug ",
+    "shuffle shy sibling sick side siege sight sign silent silk silly silver similar ",
+    "simple since sing siren sister situate six size skate sketch ski skill skin skirt ",
+    "skull slab slam sleep slender slice slide slight slim slogan slot slow slush small ",
+    "smart smile smoke smooth snack snake snap sniff snow soap soccer social sock soda ",
+    "soft solar soldier solid solution solve someone song soon sorry sort soul sound ",
+    "soup source south space spare spatial spawn speak special speed spell spend sphere ",
+    "spice spider spike spin spirit split spoil sponsor spoon sport spot spray spread ",
+    "spring spy square squeeze squirrel stable stadium staff stage stairs stamp stand ",
+    "start state stay steak steel stem step stereo stick still sting stock stomach stone ",
+    "stool story stove strategy street strike strong struggle student stuff stumble ",
+    "style subject submit subway success such sudden suffer sugar suggest suit summer ",
+    "sun sunny sunset super supply supreme sure surface surge surprise surround survey ",
+    "suspect sustain swallow swamp swap swarm swear sweet swift swim swing switch sword ",
+    "symbol symptom syrup system table tackle tag tail talent talk tank tape target task ",
+    "taste tattoo taxi teach team tell ten tenant tennis tent term test text thank that ",
+    "theme then theory there they thing this thought three thrive throw thumb thunder ",
+    "ticket tide tiger tilt timber time tiny tip tired tissue title toast tobacco today ",
+    "toddler toe together toilet token tomato tomorrow tone tongue tonight tool tooth ",
+    "top topic topple torch tornado tortoise toss total tourist toward tower town toy ",
+    "track trade traffic tragic train transfer trap trash travel tray treat tree trend ",
+    "trial tribe trick trigger trim trip trophy trouble truck true truly trumpet trust ",
+    "truth try tube tuition tumble tuna tunnel turkey turn turtle twelve twenty twice ",
+    "twin twist two type typical ugly umbrella unable unaware uncle uncover under undo ",
+    "unfair unfold unhappy uniform unique unit universe unknown unlock until unusual ",
+    "unveil update upgrade uphold upon upper upset urban urge usage use used useful ",
+    "useless usual utility vacant vacuum vague valid valley valve van vanish vapor ",
+    "various vast vault vehicle velvet vendor venture venue verb verify version very ",
+    "vessel veteran viable vibrant vicious victory video view village vintage violin ",
+    "virtual virus visa visit visual vital vivid vocal voice void volcano volume vote ",
+    "voyage wage wagon wait walk wall walnut want warfare warm warrior wash wasp waste ",
+    "water wave way wealth weapon wear weasel weather web wedding weekend weird welcome ",
+    "west wet whale what wheat wheel when where whip whisper wide width wife wild will ",
+    "win window wine wing wink winner winter wire wisdom wise wish witness wolf woman ",
+    "wonder wood wool word work world worry worth wrap wreck wrestle wrist write wrong ",
+    "yard year yellow you young youth zebra zero zone zoo ",
+];
+
+static BIP39_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    BIP39_ENGLISH
+        .iter()
+        .flat_map(|line| line.split_whitespace())
+        .collect()
+});
+
+/// Seed phrases have 12, 15, 18, 21 or 24 words; a run of 12 listed words is one.
+const MIN_SEED_WORDS: usize = 12;
+const MAX_SEED_WORDS: usize = 24;
+/// A passphrase written out in words ("correct horse battery staple") has three to eight.
+const MIN_PHRASE_WORDS: usize = 3;
+const MAX_PHRASE_WORDS: usize = 8;
+/// Recovery or backup codes hold at least this many digits in all.
+const MIN_CODE_DIGITS: usize = 6;
+
 /// Minimum length and entropy for [`SecretKind::HighEntropy`]. Random base62 averages about
 /// 4.6 bits per character at 32 characters and 5 at 64, but long paths and identifiers made
 /// of many different words reach 4.5 too, hence [`MAX_WORD_SHARE`].
@@ -1044,6 +1303,8 @@ pub fn scan(text: &str) -> Vec<Finding> {
     command_lines(text, &mut found);
     headers(text, &mut found);
     signed_urls(text, &mut found);
+    recovery_keys(text, &mut found);
+    seed_phrases(text, &mut found);
     high_entropy(text, &harmless, &urls, &mut found);
     resolve(text, found)
 }
@@ -1098,6 +1359,11 @@ fn aws_secret_keys(text: &str, harmless: &[Range<usize>], out: &mut Vec<Candidat
 /// Whether "aws" or "secret" starts a word within [`AWS_CONTEXT_RADIUS`] bytes of `token`,
 /// outside the token itself (random base64 can contain "aWs").
 fn near_aws_words(text: &str, token: Range<usize>) -> bool {
+    near(text, token, &AWS_CONTEXT)
+}
+
+/// Whether `context` matches within [`AWS_CONTEXT_RADIUS`] bytes before or after `token`.
+fn near(text: &str, token: Range<usize>, context: &Regex) -> bool {
     let mut from = token.start.saturating_sub(AWS_CONTEXT_RADIUS);
     while !text.is_char_boundary(from) {
         from -= 1;
@@ -1106,7 +1372,7 @@ fn near_aws_words(text: &str, token: Range<usize>) -> bool {
     while !text.is_char_boundary(to) {
         to += 1;
     }
-    AWS_CONTEXT.is_match(&text[from..token.start]) || AWS_CONTEXT.is_match(&text[token.end..to])
+    context.is_match(&text[from..token.start]) || context.is_match(&text[token.end..to])
 }
 
 fn url_passwords(text: &str, out: &mut Vec<Candidate>) {
@@ -1164,6 +1430,13 @@ enum Noun {
     Credentials,
     /// token, secret, API key and the like.
     Token,
+    /// A shared secret, pre-shared key (PSK) or wifi key: chosen by people like a password,
+    /// but "pre-shared keys are weaker" is talk, so a single plain word counts only after `:`.
+    Psk,
+    /// Recovery or backup codes: the value is one or more groups of digits or letters.
+    Codes,
+    /// A seed (recovery) phrase or mnemonic: the value is 12 to 24 words.
+    Seed,
     /// A password in another language; the value must look like a credential (the list of
     /// common words is English).
     Foreign,
@@ -1180,6 +1453,8 @@ enum Connector {
     To,
     /// A bare space.
     Space,
+    /// A line break: a heading ("Backup codes") over its value; for codes and seed phrases.
+    Line,
 }
 
 fn noun_of(caps: &Captures) -> Option<(Noun, Range<usize>)> {
@@ -1189,6 +1464,9 @@ fn noun_of(caps: &Captures) -> Option<(Noun, Range<usize>)> {
         ("pin", Noun::Pin),
         ("otp", Noun::Otp),
         ("creds", Noun::Credentials),
+        ("psk", Noun::Psk),
+        ("codes", Noun::Codes),
+        ("seed", Noun::Seed),
         ("secret", Noun::Token),
         ("foreign", Noun::Foreign),
     ]
@@ -1208,9 +1486,10 @@ fn stated(text: &str, urls: &[Range<usize>], harmless: &[Range<usize>], out: &mu
         }
     }
     for caps in WEAK.captures_iter(text) {
-        let connector = match caps.name("to") {
-            Some(_) => Connector::To,
-            None => Connector::Space,
+        let connector = match (caps.name("to"), caps.name("line")) {
+            (Some(_), _) => Connector::To,
+            (_, Some(_)) => Connector::Line,
+            _ => Connector::Space,
         };
         if let (Some((noun, at)), Some(whole)) = (noun_of(&caps), caps.get(0)) {
             let value = stated_value(text, noun, at, connector, whole.end(), urls);
@@ -1231,7 +1510,9 @@ fn stated_value(
 ) -> Option<Candidate> {
     use Connector::*;
     // A word of a URL path ("/oauth2/token") followed by a space is not a noun of the text.
-    if matches!(connector, To | Space) && within(urls, &noun_at) {
+    if matches!(connector, To | Space | Line) && within(urls, &noun_at)
+        || connector == Line && !matches!(noun, Noun::Codes | Noun::Seed)
+    {
         return None;
     }
     if noun == Noun::Otp {
@@ -1240,6 +1521,30 @@ fn stated_value(
         let seed_like = seed.bytes().any(|b| (b'2'..=b'7').contains(&b))
             || seed.bytes().all(|b| !b.is_ascii_lowercase());
         return seed_like.then(|| (SecretKind::OtpSecret, from + m.start()..from + m.end()));
+    }
+    if noun == Noun::Codes {
+        return codes_value(text, from).map(|range| (SecretKind::RecoveryCode, range));
+    }
+    if noun == Noun::Seed {
+        let words = seed_words(text, from);
+        let listed = words
+            .iter()
+            .filter(|w| BIP39_WORDS.contains(text[(*w).clone()].to_lowercase().as_str()))
+            .count();
+        let (first, last) = (words.first()?, words.last()?);
+        return (words.len() >= MIN_SEED_WORDS && listed * 5 >= words.len() * 4)
+            .then(|| (SecretKind::SeedPhrase, first.start..last.end));
+    }
+    let phrase_noun = noun == Noun::Psk
+        || noun == Noun::Password && text[noun_at.clone()].to_lowercase().contains("phrase");
+    if phrase_noun && matches!(connector, Assign | Is) {
+        if let Some(range) = phrase_value(text, from) {
+            let kind = match noun {
+                Noun::Psk => SecretKind::GenericApiKey,
+                _ => SecretKind::Password,
+            };
+            return Some((kind, range));
+        }
     }
     let (mut range, quoted) = value_after(text, from, connector == Assign)?;
     let mut v = &text[range.clone()];
@@ -1280,6 +1585,11 @@ fn stated_value(
             user_ok && !not_a_value(v) && password_value(v, false, &next, true)
         }
         (Noun::Token, Assign | Is) => token_value(v, MIN_STATED_TOKEN_LEN),
+        (Noun::Psk, Assign) => password_value(v, quoted, &next, true),
+        (Noun::Psk, Is) => password_value(v, quoted, &next, false) && !names_a_cipher(v),
+        (Noun::Psk, To | Space) => {
+            credential_like(v, MIN_SPACED_PASSWORD_LEN) && !named_by_words(v) && !names_a_cipher(v)
+        }
         (Noun::Token, Space) => !quoted && token_value(v, MIN_SPACED_TOKEN_LEN),
         _ => false,
     };
@@ -1287,7 +1597,7 @@ fn stated_value(
         return None;
     }
     let kind = match noun {
-        Noun::Token => SecretKind::GenericApiKey,
+        Noun::Token | Noun::Psk => SecretKind::GenericApiKey,
         _ if within(urls, &noun_at) => SecretKind::PasswordInUrl,
         _ => SecretKind::Password,
     };
@@ -1382,6 +1692,16 @@ fn credential_like(v: &str, min_len: usize) -> bool {
 /// digits or is longer than a word.
 fn token_value(v: &str, min_len: usize) -> bool {
     credential_like(v, min_len) && !named_by_words(v)
+}
+
+/// Names a Wi-Fi or VPN mode, a cipher or a size ("WPA2", "WPA2-PSK", "AES-256", "256-bit",
+/// "HMAC-SHA256"): what "the wifi key is" or "the PSK is" may be followed by in talk.
+fn names_a_cipher(v: &str) -> bool {
+    v.split(['-', '_', '/', '.']).all(|piece| {
+        let piece = piece.to_lowercase();
+        let name = piece.trim_end_matches(|c: char| c.is_ascii_digit());
+        piece.bytes().all(|b| b.is_ascii_digit()) || listed(CIPHER_WORDS, name)
+    })
 }
 
 /// Pieces (between `-`, `_` and `.`) that are words, numbers or up to three characters.
@@ -1513,6 +1833,164 @@ fn signed_urls(text: &str, out: &mut Vec<Candidate>) {
             out.push((SecretKind::OtpSecret, seed.range()));
         }
     }
+}
+
+/// BitLocker and FileVault recovery keys, by shape (FileVault's with context); a key must not
+/// be a piece of a longer run of groups.
+fn recovery_keys(text: &str, out: &mut Vec<Candidate>) {
+    let whole = |m: &regex::Match| {
+        !text[..m.start()].ends_with(['-', '_']) && !text[m.end()..].starts_with(['-', '_'])
+    };
+    for m in BITLOCKER.find_iter(text).filter(whole) {
+        out.push((SecretKind::RecoveryCode, m.range()));
+    }
+    for m in FILEVAULT.find_iter(text).filter(whole) {
+        let key = m.as_str();
+        if key.bytes().any(|b| b.is_ascii_digit())
+            && key.bytes().any(|b| b.is_ascii_uppercase())
+            && near(text, m.range(), &RECOVERY_CONTEXT)
+        {
+            out.push((SecretKind::RecoveryCode, m.range()));
+        }
+    }
+}
+
+/// Whether a word ending at byte `end` ends there, rather than going on as an identifier, a
+/// path or an address (`abandon_2`, `able/`, `about@`).
+fn word_ends(text: &str, end: usize) -> bool {
+    text[end..]
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || ",.;:!?)]}\"'”’".contains(c))
+}
+
+/// A run of [`MIN_SEED_WORDS`] or more lower-case words of the BIP-39 list, anywhere: prose
+/// cannot do without words such as "the", "a", "to", "of" or "is", which the list leaves out.
+/// Without a "seed phrase" before it, a run is not separated by commas: a list of twelve
+/// values or hobbies ("trust, focus, balance...") can be made of listed words; nor is it
+/// mostly repeats, which random draws almost never give.
+fn seed_phrases(text: &str, out: &mut Vec<Candidate>) {
+    let mut run: Vec<Range<usize>> = Vec::new();
+    let flush = |run: &mut Vec<Range<usize>>, out: &mut Vec<Candidate>| {
+        if let (true, Some(first), Some(last)) =
+            (run.len() >= MIN_SEED_WORDS, run.first(), run.last())
+        {
+            // A generated phrase draws its words at random from 2,048: in twelve, three
+            // quarters or more are distinct, while repetition ("thought thought ...") is prose.
+            let distinct: HashSet<&str> = run.iter().map(|word| &text[word.clone()]).collect();
+            if distinct.len() * 4 >= run.len() * 3 {
+                out.push((SecretKind::SeedPhrase, first.start..last.end));
+            }
+        }
+        run.clear();
+    };
+    for m in LETTERS.find_iter(text) {
+        let joined = run.last().is_some_and(|previous| {
+            let gap = &text[previous.end..m.start()];
+            !gap.is_empty() && !gap.contains(',') && SEED_GAP.is_match(gap)
+        });
+        if !joined {
+            flush(&mut run, out);
+        }
+        let alone =
+            !text[..m.start()].ends_with(|c: char| c.is_alphanumeric() || "_-/.@".contains(c));
+        if alone && word_ends(text, m.end()) && BIP39_WORDS.contains(m.as_str()) {
+            run.push(m.range());
+        } else {
+            flush(&mut run, out);
+        }
+    }
+    flush(&mut run, out);
+}
+
+/// The words of a seed phrase stated from byte `from` (after "seed phrase:" and the like), in
+/// any case, up to [`MAX_SEED_WORDS`]: words of three to eight letters, as in BIP-39.
+fn seed_words(text: &str, from: usize) -> Vec<Range<usize>> {
+    let mut words: Vec<Range<usize>> = Vec::new();
+    for m in LETTERS.find_iter(&text[from..]) {
+        let range = from + m.start()..from + m.end();
+        let gap_from = words.last().map_or(from, |previous| previous.end);
+        let gap = &text[gap_from..range.start];
+        let separated = words.is_empty() || !gap.is_empty();
+        if words.len() == MAX_SEED_WORDS
+            || !separated
+            || !SEED_GAP.is_match(gap)
+            || !(3..=8).contains(&m.len())
+            || !word_ends(text, range.end)
+        {
+            break;
+        }
+        words.push(range);
+    }
+    words
+}
+
+/// Recovery or backup codes stated from byte `from`: one or more codes, each with a digit and
+/// four or more characters, holding [`MIN_CODE_DIGITS`] digits in all or one code that mixes
+/// letters and digits like a token (`X7K2-9QPL-44RT`), and not a count ("10 codes per
+/// account") or a date. Returns the span from the first code to the last.
+fn codes_value(text: &str, from: usize) -> Option<Range<usize>> {
+    let start = from + CODE_GAP.find(&text[from..]).map_or(0, |m| m.end());
+    let (mut at, mut end, mut digits, mut random) = (start, start, 0, false);
+    while let Some(m) = CODE.find(&text[at..]) {
+        let code = m.as_str();
+        let after = &text[at + m.end()..];
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || ",;)".contains(c))
+            || after.starts_with(['.', '!', '?'])
+                && after[1..].chars().next().is_none_or(char::is_whitespace);
+        let code_digits = code.bytes().filter(u8::is_ascii_digit).count();
+        if !ends || code_digits == 0 || code.bytes().filter(|&b| b != b'-').count() < 4 {
+            break;
+        }
+        digits += code_digits;
+        random |= token_value(code, MIN_STATED_TOKEN_LEN);
+        end = at + m.end();
+        at = end + CODE_GAP.find(after).map_or(0, |gap| gap.end());
+        if at == end {
+            break;
+        }
+    }
+    let enough = digits >= MIN_CODE_DIGITS || random;
+    (enough && !listed(UNITS, &next_word(text, end))).then_some(start..end)
+}
+
+/// A passphrase written out in words after a passphrase or pre-shared-key noun: from byte
+/// `from` to the end of the clause, [`MIN_PHRASE_WORDS`] to [`MAX_PHRASE_WORDS`] words of
+/// letters (and digits), without a grammatical word or an abstract noun ("company
+/// confidential information"), with at most one of the words that follow "password is" in
+/// talk ("correct horse battery staple" has one), and not opening with an adjective or
+/// participle ("rotated every quarter by ops", "stored in the vault").
+/// Ends like an abstract noun: "information", "requirement", "complexity".
+fn abstract_noun(word: &str) -> bool {
+    ["tion", "sion", "ment", "ness", "ity", "ism", "ance", "ence"]
+        .iter()
+        .any(|ending| word.len() > ending.len() + 2 && word.ends_with(ending))
+}
+
+fn phrase_value(text: &str, from: usize) -> Option<Range<usize>> {
+    let rest = &text[from..];
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let clause = &line[..line
+        .find(|c: char| ".,;:!?()[]{}<>\"'“”«»=/@".contains(c))
+        .unwrap_or(line.len())];
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    let plain = words.iter().all(|word| {
+        word.chars().all(|c| c.is_alphanumeric() || c == '-')
+            && word.chars().any(char::is_alphabetic)
+    });
+    let lower: Vec<String> = words.iter().map(|word| word.to_lowercase()).collect();
+    let grammar = lower.iter().any(|word| listed(GRAMMAR_WORDS, word));
+    let common = lower.iter().filter(|word| common_word(word)).count();
+    let ok = (MIN_PHRASE_WORDS..=MAX_PHRASE_WORDS).contains(&words.len())
+        && plain
+        && !grammar
+        && common <= 1
+        && !english_ending(words[0])
+        && !lower.iter().any(|word| abstract_noun(word));
+    ok.then(|| from..from + clause.trim_end().len())
 }
 
 fn high_entropy(
@@ -2579,5 +3057,74 @@ mod tests {
             &key,
             GitHubToken,
         );
+    }
+    #[test]
+    fn passphrases_and_pre_shared_keys() {
+        assert_marked(
+            "the new passphrase is «correct horse battery staple»",
+            Password,
+        );
+        assert_marked("passphrase: «purple monkey dishwasher», ok?", Password);
+        for marked in [
+            "the shared secret for the vpn is «blue-ocean-42»",
+            "psk=«blue-ocean-42»",
+            "the wifi key is «Sunflower2024»",
+            "WPA2 key: «Sunflower2024!»",
+        ] {
+            assert_marked(marked, GenericApiKey);
+        }
+        for text in [
+            "the shared secret santa budget is 20 euros",
+            "our wifi key rotation policy is quarterly",
+            "pre-shared keys are weaker than certificates",
+            "the passphrase is easy to remember but long",
+            "the wifi key is WPA2-PSK and the PSK is 256-bit",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn recovery_codes_and_keys() {
+        for marked in [
+            "recovery codes: «8472-1938 5521-0093 1192-3381»",
+            "OTP backup codes: «8472-1938 5521-0093»",
+            "Backup codes\n«8472 1938\n5521 0093»",
+            "my bitlocker recovery key is «123456-234567-345678-456789-567890-678901-789012-890123»",
+            "FileVault recovery key: «AB12-CD34-EF56-GH78-JK90-LM12»",
+        ] {
+            assert_marked(marked, RecoveryCode);
+        }
+        for text in [
+            "recovery codes are stored in the vault",
+            "backup codes: 10 per account, 2 of 10 used",
+            "recovery codes were regenerated on 2024-11-05",
+            "order ref AB12-CD34-EF56-GH78-JK90-LM12 shipped",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn seed_phrases() {
+        let words = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+        for text in [
+            format!("the seed phrase is {words}"),
+            format!("Secret Recovery Phrase: {words}."),
+            format!("wallet backup, keep safe: {words}"),
+        ] {
+            assert_single(&text, words, SeedPhrase);
+        }
+        assert_eq!(
+            kinds(&format!("mnemonic: {}", words.to_uppercase())),
+            vec![SeedPhrase]
+        );
+        for text in [
+            "seed phrase backups should be offline",
+            "the seed phrase is twelve random words, never type it into a website",
+            "the seed for the test run is 1234567",
+        ] {
+            assert_clean(text);
+        }
     }
 }

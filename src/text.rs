@@ -3,8 +3,9 @@
 //!
 //! - **Blank.** Whitespace and the characters that render as nothing (zero-width spaces and
 //!   joiners, the byte-order mark, bidirectional controls, variation selectors and the rest of
-//!   Unicode's Default_Ignorable_Code_Point set, plus the blank Braille pattern and Hangul
-//!   fillers) carry no words: text made only of them is empty.
+//!   Unicode's Default_Ignorable_Code_Point set, the invisible format controls (interlinear
+//!   annotation marks, Egyptian hieroglyph format controls), plus the blank Braille pattern and
+//!   Hangul fillers) carry no words: text made only of them is empty.
 //! - **Cuts.** Text is only ever cut between grapheme clusters (what a reader sees as one
 //!   character: an emoji with its skin tone or a family joined with U+200D, a letter with its
 //!   accents), so a cut never leaves half a character. Limits are still counted in Unicode
@@ -36,7 +37,8 @@ pub fn is_invisible(c: char) -> bool {
                 | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
                 | '\u{FFA0}'
-                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{13430}'..='\u{1343F}'
                 | '\u{1BCA0}'..='\u{1BCA3}'
                 | '\u{1D173}'..='\u{1D17A}'
                 | '\u{E0000}'..='\u{E0FFF}'
@@ -194,6 +196,8 @@ mod tests {
             "\u{2800}",
             "\u{3164}",
             "\u{E0020}",
+            "\u{FFF9}\u{FFFB}",
+            "\u{13430}",
         ] {
             assert!(is_blank(text), "{text:?}");
         }

@@ -107,15 +107,22 @@ impl Screen {
         if outgoing.erasure {
             self.erase_exports(&owner)?;
         }
-        let saved = match &message.attachment {
-            Some(attachment) => Some(self.save_attachment(&owner, attachment)?),
-            None => None,
+        // A file that cannot be written is reported, and the session goes on.
+        let (saved, unsaved) = match &message.attachment {
+            Some(attachment) => match self.save_attachment(&owner, attachment) {
+                Ok(path) => (Some(path), None),
+                Err(err) => (None, Some(format!("{err:#}"))),
+            },
+            None => (None, None),
         };
         if self.json {
             let mut line = to_json(outgoing, at);
             if let (Some(path), Some(attachment)) = (&saved, &message.attachment) {
                 line["attachment"] =
                     json!({"filename": attachment.filename, "path": path.display().to_string()});
+            }
+            if let Some(problem) = &unsaved {
+                line["attachment_error"] = json!(problem);
             }
             writeln!(self.out, "{line}")?;
         } else {
@@ -126,6 +133,10 @@ impl Screen {
             if let Some(path) = &saved {
                 text = text.trim_end().to_owned();
                 text.push_str(&format!("\nSaved to {}\n\n", path.display()));
+            }
+            if let Some(problem) = &unsaved {
+                text = text.trim_end().to_owned();
+                text.push_str(&format!("\n! The file could not be saved: {problem}\n\n"));
             }
             write!(self.out, "{text}")?;
         }
@@ -142,9 +153,17 @@ impl Screen {
 
     /// A person's folder under the export folder: `u-` and the hex of their user id, so that
     /// any two people (whatever their names' characters or case) get different folders.
+    /// Ids longer than 60 bytes (whose hex would not fit a file name's 255 bytes with room to
+    /// spare) are named by the SHA-256 of the id instead: `h-` and 64 hex digits.
     fn person_export_dir(&self, user: &str) -> PathBuf {
-        let hex: String = user.bytes().map(|byte| format!("{byte:02x}")).collect();
-        self.export_dir.join(format!("u-{hex}"))
+        use sha2::Digest;
+        let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+        let name = if user.len() <= 60 {
+            format!("u-{}", hex(user.as_bytes()))
+        } else {
+            format!("h-{}", hex(&sha2::Sha256::digest(user.as_bytes())))
+        };
+        self.export_dir.join(name)
     }
 
     /// Writes an attachment into the person's export folder, private to this account, and
@@ -316,6 +335,9 @@ pub struct Console {
     buttons: Vec<Button>,
     /// The latest nudge: a plain line answers it in its thread.
     last_nudge: Option<String>,
+    /// How many forms have opened: tells a command that opened a new form (closing the one
+    /// that was open) from one that left it alone.
+    forms_opened: u64,
 }
 
 impl Console {
@@ -337,6 +359,7 @@ impl Console {
             open_form: None,
             buttons: Vec::new(),
             last_nudge: None,
+            forms_opened: 0,
         }
     }
 
@@ -431,10 +454,19 @@ impl Console {
             .split_once(char::is_whitespace)
             .map(|(name, args)| (name, args.trim()))
             .unwrap_or((command, ""));
+        // A command (the core's or the console's own) does not close an open form: the next
+        // plain line still answers it, and the person is reminded. If the command opens a new
+        // form, the earlier one is closed, and said so.
+        let before = (
+            self.open_form.as_ref().map(|open| open.form.title.clone()),
+            self.forms_opened,
+        );
+        // The console's own commands read their arguments like the core's: quotes group.
+        let own_args = crate::text::arguments(args, crate::text::ArgStyle::Words);
         match name {
             "quit" | "exit" => return Ok(false),
-            "clock" => self.handle_clock(args).await?,
-            "press" => self.handle_press(args).await?,
+            "clock" => self.handle_clock(&own_args).await?,
+            "press" => self.handle_press(&own_args).await?,
             "cancel" => {
                 let closed = self.open_form.take().is_some();
                 let text = if closed {
@@ -446,7 +478,7 @@ impl Console {
             }
             _ => {
                 let kind = InteractionKind::command(name, args);
-                self.send_beside_form(kind).await?;
+                self.send(kind).await?;
                 self.run_scheduler(self.clock.now()).await?;
                 if name == "help" {
                     self.emit_local(
@@ -455,6 +487,20 @@ impl Console {
                         "/clock shows the virtual time; /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z moves it forward. /press N presses button N. /cancel closes a form. /quit leaves.",
                     )?;
                 }
+            }
+        }
+        if let (Some(title), opened) = before {
+            if self.open_form.is_some() {
+                let text = if self.forms_opened != opened {
+                    format!(
+                        "The earlier form \u{201c}{title}\u{201d} was closed without sending it."
+                    )
+                } else {
+                    format!(
+                        "Still open: \u{201c}{title}\u{201d}. Type your answer on the next line, or /cancel."
+                    )
+                };
+                self.emit_local(OutgoingKind::Reply, None, &text)?;
             }
         }
         Ok(true)
@@ -507,10 +553,11 @@ impl Console {
             .cloned();
         match pressed {
             Some(button) => {
-                self.send_beside_form(InteractionKind::Button {
+                self.send(InteractionKind::Button {
                     action: button.action,
                 })
-                .await
+                .await?;
+                Ok(())
             }
             None if self.buttons.is_empty() => self.emit_local(
                 OutgoingKind::Error,
@@ -593,29 +640,6 @@ impl Console {
         Ok(())
     }
 
-    /// Sends a command or a button press, which does not close an open form: the next plain
-    /// line still answers it, and the person is reminded. If the answer opens a new form, the
-    /// earlier one is closed, and said so.
-    async fn send_beside_form(&mut self, kind: InteractionKind) -> anyhow::Result<()> {
-        let before = self.open_form.as_ref().map(|open| open.form.clone());
-        let answer = self.send(kind).await?;
-        let Some(form) = before else {
-            return Ok(());
-        };
-        let text = if answer.iter().any(|o| o.message.form.is_some()) {
-            format!(
-                "The earlier form \u{201c}{}\u{201d} was closed without sending it.",
-                form.title
-            )
-        } else {
-            format!(
-                "Still open: \u{201c}{}\u{201d}. Type your answer on the next line, or /cancel.",
-                form.title
-            )
-        };
-        self.emit_local(OutgoingKind::Reply, None, &text)
-    }
-
     /// Sends one interaction to the core, delivers the answer and returns it.
     async fn send(&mut self, kind: InteractionKind) -> anyhow::Result<Vec<Outgoing>> {
         let interaction = Interaction {
@@ -690,6 +714,7 @@ impl Console {
                 form: form.clone(),
                 values: BTreeMap::new(),
             });
+            self.forms_opened += 1;
         }
     }
 

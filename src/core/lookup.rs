@@ -51,6 +51,24 @@ async fn answer_situation(
         )));
     }
     let catalog = ctx.coach.catalog();
+    // An item named exactly (its slug or title) is that item; one of another kind gets a
+    // pointer to the command that shows it, never an unrelated answer.
+    let folded = situation.to_lowercase();
+    let named = catalog.get(&folded).or_else(|| {
+        catalog
+            .items()
+            .iter()
+            .find(|item| item.title.to_lowercase() == folded)
+    });
+    if let Some(item) = named.filter(|item| !kinds.contains(&item.kind)) {
+        return Err(CoreError::Refused(format!(
+            "{} is a {}, not a {command}: try /{} {}.",
+            item.title,
+            item.kind,
+            command_for(item.kind),
+            name_for(item)
+        )));
+    }
     let hits = catalog.lookup(situation, kinds, 3);
     let best = match confidence(&hits) {
         Confidence::None => return Ok(vec![ctx.reply(no_match(catalog, kinds, command), true)]),
@@ -259,13 +277,31 @@ fn resolve<'a>(
     if let Some(item) = exact.or_else(starts).or_else(typo) {
         return Ok((item, None));
     }
-    if let Some(other) = catalog.get(&lower) {
+    // A name of another kind (a slug, a title, or a shift by number) points to its command.
+    let shift = (kind != Kind::Shift && lower.contains("shift"))
+        .then(|| crate::content::lookup::shift_number(&lower))
+        .flatten()
+        .and_then(|n| {
+            catalog
+                .of_kind(Kind::Shift)
+                .find(|item| item.number == Some(n))
+        });
+    let other = catalog
+        .get(&lower)
+        .or_else(|| {
+            catalog
+                .items()
+                .iter()
+                .find(|item| item.title.to_lowercase() == lower)
+        })
+        .or(shift);
+    if let Some(other) = other.filter(|other| other.kind != kind) {
         return Err(CoreError::Refused(format!(
             "{} is a {}, not a {kind}: try /{} {}.",
             other.title,
             other.kind,
             command_for(other.kind),
-            other.slug
+            name_for(other)
         )));
     }
     let hits = catalog.lookup(name, &[kind], 3);
@@ -291,8 +327,12 @@ fn resolve<'a>(
             directions(&hits)
         )
     };
+    let without_name = match kind {
+        Kind::Shift => "lists them all",
+        _ => "picks one for you",
+    };
     Err(CoreError::Refused(format!(
-        "There is no {kind} called \u{201c}{name}\u{201d}.{hint} /{command} with no name picks one for you."
+        "There is no {kind} called \u{201c}{name}\u{201d}.{hint} /{command} with no name {without_name}."
     )))
 }
 

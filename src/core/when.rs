@@ -106,12 +106,14 @@ impl CronSpec {
     }
 
     /// The first time strictly after `after` at which the schedule fires in `zone`; `None`
-    /// when it never does again (the cron library searches up to the year 5000).
+    /// when it never does again before the end of time as shiftcoach keeps it
+    /// ([`crate::clock::latest`], the end of 3999).
     pub fn next_after(&self, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.cron
             .find_next_occurrence(&after.with_timezone(&zone), false)
             .ok()
             .map(|next| next.with_timezone(&Utc))
+            .filter(|next| *next <= crate::clock::latest())
     }
 
     /// The first time after `from` at which the schedule fires, if that is within
@@ -485,6 +487,16 @@ mod tests {
             let err = spec.first_within_horizon(Tz::UTC, now).unwrap_err();
             assert!(err.contains("never fires"), "{never}: {err}");
         }
+        // Near the end of time, a time after it never comes.
+        let end = utc(3999, 12, 31, 10, 0);
+        let daily = CronSpec::parse("daily 09:00").unwrap();
+        assert!(daily.first_within_horizon(Tz::UTC, end).is_err());
+        let leap_near_end = CronSpec::parse("0 9 29 2 *").unwrap();
+        assert!(
+            leap_near_end
+                .first_within_horizon(Tz::UTC, utc(3998, 6, 1, 0, 0))
+                .is_err()
+        );
         // 29 February comes in 2028: rare, but within the horizon.
         let leap = CronSpec::parse("0 9 29 2 *").unwrap();
         assert_eq!(

@@ -40,6 +40,7 @@ on_both_backends!(
     invisible_text_is_never_stored_whatever_way_it_arrives,
     arguments_read_quotes_the_same_way_in_every_command,
     a_refused_form_can_be_written_again,
+    an_item_named_under_the_wrong_command_points_to_the_right_one,
 );
 
 struct Harness {
@@ -751,4 +752,38 @@ async fn a_refused_form_can_be_written_again(db: TestDb) {
         );
     }
     assert_eq!(h.stored_count("ada").await, 0);
+}
+
+async fn an_item_named_under_the_wrong_command_points_to_the_right_one(db: TestDb) {
+    let h = Harness::new(db);
+    for (command, text, pointer) in [
+        (
+            "framework",
+            "incident-exec-update",
+            "/template incident-exec-update",
+        ),
+        (
+            "framework",
+            "Board update: security on one page",
+            "/template board-update",
+        ),
+        ("template", "ooda-loop", "/model ooda-loop"),
+        ("model", "shift-3", "/shift 3"),
+        ("scenario", "shift two", "/shift 2"),
+        ("model", "daci", "/framework daci"),
+    ] {
+        let out = h.command("ada", command, text).await;
+        assert_eq!(out.kind, OutgoingKind::Error, "/{command} {text}");
+        assert!(
+            out.message.body.contains(pointer),
+            "/{command} {text}: {}",
+            out.message.body
+        );
+    }
+    let unknown = h.command("ada", "shift", "xyzzy").await;
+    assert!(
+        unknown.message.body.contains("lists them all"),
+        "{}",
+        unknown.message.body
+    );
 }

@@ -662,3 +662,36 @@ async fn answers_belong_to_what_they_answer_on_postgres() {
     let (key, value) = data_dir_env(dir.path());
     answers_belong_to_what_they_answer(&[(key, &value), ("DATABASE_URL", &url)]);
 }
+
+#[test]
+fn the_consoles_own_commands_read_quotes_and_leave_a_form_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    // A user id too long for a file name still gets its export.
+    let long_user = "x".repeat(200);
+    let output = shiftcoach(
+        &["console", "--json", "--user", &long_user],
+        &[(key, &value)],
+        "/clock 2031-01-01T09:00Z\n/reflect\n/clock \"+1d\"\n/press \"1\"\nkept in the form\n\
+         /mydata export\n/journal\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let shown = titles(&output);
+    let clock = lines
+        .iter()
+        .filter(|l| l["title"] == "Clock")
+        .map(|l| l["text"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert!(clock[1].contains("2031-01-02T09:00"), "{clock:?}");
+    assert_eq!(
+        shown.iter().filter(|t| t.starts_with("Still open")).count(),
+        2,
+        "{shown:?}"
+    );
+    let export = lines.iter().find(|l| l["title"] == "Your data").unwrap();
+    let path = export["attachment"]["path"].as_str().unwrap();
+    assert!(std::path::Path::new(path).exists(), "{export}");
+    let journal = lines.last().unwrap();
+    assert_eq!(journal["fields"][0]["value"], "kept in the form");
+}
