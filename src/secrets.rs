@@ -1533,7 +1533,7 @@ fn stated_value(
             .count();
         let (first, last) = (words.first()?, words.last()?);
         return (words.len() >= MIN_SEED_WORDS && listed * 5 >= words.len() * 4)
-            .then(|| (SecretKind::SeedPhrase, first.start..last.end));
+            .then_some((SecretKind::SeedPhrase, first.start..last.end));
     }
     let phrase_noun = noun == Noun::Psk
         || noun == Noun::Password && text[noun_at.clone()].to_lowercase().contains("phrase");
