@@ -51,6 +51,9 @@ pub const SECTION_TEXT_MAX: usize = 3_000;
 pub const FIELDS_MAX: usize = 10;
 /// Slack: a section field's text is at most 2,000 characters.
 pub const FIELD_TEXT_MAX: usize = 2_000;
+/// Not a Slack limit: the characters of one section of fields, so that a section always fits
+/// a message's [`MESSAGE_TEXT_BUDGET`] (ten fields of Slack's 2,000 characters would not).
+pub const FIELDS_SECTION_BUDGET: usize = MESSAGE_TEXT_BUDGET / 2;
 /// Not a Slack limit: a field name is a label, shortened like Discord's (256) so that a name
 /// always leaves room for its value.
 pub const FIELD_NAME_MAX: usize = 256;
@@ -286,32 +289,33 @@ fn mrkdwn_object(text: String) -> SlackBlockText {
     SlackBlockMarkDownText::new(text).with_verbatim(true).into()
 }
 
-/// The fields: those that fit a section field (Slack: 2,000 characters) in sections of ten
-/// (Slack: at most 10 fields); a longer one as sections of its own, in place.
+/// The fields: those that fit a section field (Slack: 2,000 characters) in sections of at
+/// most ten (Slack: at most 10 fields) and [`FIELDS_SECTION_BUDGET`] characters; a longer one
+/// as sections of its own, in place.
 fn field_items(message: &RichMessage) -> Vec<Item> {
     let mut items = Vec::new();
     let mut short: Vec<Chunk> = Vec::new();
     let flush = |short: &mut Vec<Chunk>, items: &mut Vec<Item>| {
-        for group in short.chunks(FIELDS_MAX) {
-            items.push(Item {
-                size: group.iter().map(|chunk| chars(&chunk.md)).sum(),
-                plain: group
-                    .iter()
-                    .map(|chunk| chunk.plain.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                notify: true,
-                block: SlackSectionBlock::new()
-                    .with_fields(
-                        group
-                            .iter()
-                            .map(|chunk| mrkdwn_object(chunk.md.clone()))
-                            .collect(),
-                    )
-                    .into(),
-            });
+        if short.is_empty() {
+            return;
         }
-        short.clear();
+        items.push(Item {
+            size: short.iter().map(|chunk| chars(&chunk.md)).sum(),
+            plain: short
+                .iter()
+                .map(|chunk| chunk.plain.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            notify: true,
+            block: SlackSectionBlock::new()
+                .with_fields(
+                    short
+                        .drain(..)
+                        .map(|chunk| mrkdwn_object(chunk.md))
+                        .collect(),
+                )
+                .into(),
+        });
     };
     for field in &message.fields {
         let name = truncate(crate::text::trim(&field.name), FIELD_NAME_MAX);
@@ -321,6 +325,10 @@ fn field_items(message: &RichMessage) -> Vec<Item> {
             continue;
         };
         if chars(&whole.md) <= FIELD_TEXT_MAX {
+            let size: usize = short.iter().map(|chunk| chars(&chunk.md)).sum();
+            if short.len() == FIELDS_MAX || size + chars(&whole.md) > FIELDS_SECTION_BUDGET {
+                flush(&mut short, &mut items);
+            }
             short.push(whole);
             continue;
         }
@@ -343,7 +351,8 @@ fn actions(row: &[(&str, &str)]) -> Item {
         .iter()
         .enumerate()
         .map(|(i, (action, label))| {
-            debug_assert!(chars(action) <= ACTION_ID_MAX.min(BUTTON_VALUE_MAX) - 4);
+            // The core's actions are at most 100 characters: room for a `#n` suffix.
+            debug_assert!(chars(action) + 3 <= ACTION_ID_MAX && chars(action) <= BUTTON_VALUE_MAX);
             let id = if seen.insert(*action) {
                 (*action).to_owned()
             } else {
@@ -1175,6 +1184,28 @@ mod tests {
         );
         let field_sections = blocks.iter().filter(|b| b["fields"].is_array()).count();
         assert_eq!(field_sections, 6, "3 before the long field, 3 after");
+    }
+
+    #[test]
+    fn long_fields_spread_over_sections_within_a_messages_budget() {
+        let fields: Vec<Field> = (0..12)
+            .map(|i| Field {
+                name: format!("f{i}"),
+                value: format!("{i}{}", "x".repeat(1_900)),
+            })
+            .collect();
+        let rendered = render(&RichMessage {
+            fields,
+            ..RichMessage::default()
+        });
+        let blocks = blocks(&rendered);
+        let counts: Vec<usize> = blocks
+            .iter()
+            .map(|block| block["fields"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(counts.iter().sum::<usize>(), 12);
+        assert!(counts.iter().all(|&n| n == 2), "{counts:?}");
+        assert!(rendered.len() >= 3);
     }
 
     #[test]
