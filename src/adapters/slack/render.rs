@@ -106,9 +106,9 @@ pub struct Rendered {
 
 /// Converts the core's Markdown subset to Slack `mrkdwn`: `**bold**` becomes `*bold*`,
 /// `*italics*` `_italics_`, `- ` list items `• ` items (numbered items stay as written),
-/// `[text](https://url)` `<https://url|text>`. `&`, `<` and `>` in the text are escaped (Slack:
-/// "escape these three characters" as `&amp;`, `&lt;`, `&gt;`), so nothing in it becomes a
-/// mention or a link; a link whose URL is not `http(s)` stays text, as `text (url)`. Paragraphs
+/// `[text](https://url)` `<https://url|text>`. `&`, `<` and `>` in the text are escaped as
+/// `&amp;`, `&lt;`, `&gt;` (Slack: the three control characters of message text, to be sent as
+/// HTML entities when not used for formatting), so nothing in it becomes a mention or a link; a link whose URL is not `http(s)` stays text, as `text (url)`. Paragraphs
 /// are separated by one blank line; spaces at the end of a line are dropped.
 pub fn mrkdwn(markdown: &str) -> String {
     pack(lines(markdown, usize::MAX), usize::MAX)
