@@ -1120,9 +1120,8 @@ fn check_content(body: &Value, require: bool) -> Result<(), Reply> {
         check_message_blocks(blocks).map_err(|lines| Reply::problems("invalid_blocks", lines))?;
     }
     let metadata = &body["metadata"];
-    if !metadata.is_null()
-        && !(metadata["event_type"].is_string() && metadata["event_payload"].is_object())
-    {
+    let well_formed = metadata["event_type"].is_string() && metadata["event_payload"].is_object();
+    if !metadata.is_null() && !well_formed {
         return Err(Reply::fail("invalid_metadata_format"));
     }
     Ok(())
@@ -1535,6 +1534,8 @@ async fn serve_sockets(listener: TcpListener, state: Arc<State>) {
 /// queued envelopes, whatever the test pushes; every text frame with an `envelope_id` is an ack.
 async fn serve_socket(stream: tokio::net::TcpStream, state: Arc<State>) {
     let state_in = state.clone();
+    // The callback's signature is tungstenite's, large error type included.
+    #[allow(clippy::result_large_err)]
     let check = move |request: &WsRequest, response: WsResponse| {
         let query = request.uri().query().unwrap_or_default();
         let ticket = url::form_urlencoded::parse(query.as_bytes())

@@ -435,15 +435,11 @@ fn check_block(problems: &mut Problems, at: &str, block: &Value) {
                 true,
             );
         }
-        "markdown" => {
-            if !block["text"].is_string() {
-                problems.add(&format!("{at}/text"), "is required");
-            }
+        "markdown" if !block["text"].is_string() => {
+            problems.add(&format!("{at}/text"), "is required");
         }
-        "rich_text" => {
-            if !block["elements"].is_array() {
-                problems.add(&format!("{at}/elements"), "is required");
-            }
+        "rich_text" if !block["elements"].is_array() => {
+            problems.add(&format!("{at}/elements"), "is required");
         }
         _ => {}
     }
@@ -531,16 +527,15 @@ fn check_element(problems: &mut Problems, at: &str, element: &Value) {
                 check_options(problems, &pointer, options);
             }
         }
-        "plain_text_input" => {
+        "plain_text_input"
             if element["min_length"]
                 .as_u64()
-                .is_some_and(|min| min > INPUT_MIN_LENGTH_MAX)
-            {
-                problems.add(
-                    &format!("{at}/min_length"),
-                    format!("must be at most {INPUT_MIN_LENGTH_MAX}"),
-                );
-            }
+                .is_some_and(|min| min > INPUT_MIN_LENGTH_MAX) =>
+        {
+            problems.add(
+                &format!("{at}/min_length"),
+                format!("must be at most {INPUT_MIN_LENGTH_MAX}"),
+            );
         }
         _ => {}
     }
