@@ -1,9 +1,9 @@
 //! The fake Slack refuses what Slack refuses. These tests drive slack-morphism's real client
 //! against it (plain HTTP through `with_slack_api_url`), raw HTTP where slack-morphism cannot
-//! send what is being checked (no token, a form body), and a plain tokio-tungstenite client for
-//! Socket Mode.
+//! send what is being checked (no token, a form body), and for Socket Mode both a plain
+//! tokio-tungstenite client (to see every frame) and slack-morphism's own listener.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -734,4 +734,56 @@ async fn socket_mode_says_hello_delivers_envelopes_records_acks_and_disconnects(
     drop(socket);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(fake.connections(), 0);
+}
+
+async fn answer_command(
+    event: SlackCommandEvent,
+    _client: Arc<Client>,
+    _state: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let text = format!("You said {}", event.text.unwrap_or_default());
+    Ok(SlackCommandEventResponse::new(
+        SlackMessageContent::new().with_text(text),
+    ))
+}
+
+/// The consumer the adapter will use: slack-morphism's own Socket Mode listener connects through
+/// `apps.connections.open`, acks with the command's answer, and reconnects after `disconnect`.
+#[tokio::test]
+async fn slack_morphisms_socket_mode_listener_connects_acks_and_reconnects() {
+    let fake = FakeSlack::start().await;
+    let environment = Arc::new(SlackClientEventsListenerEnvironment::new(Arc::new(client(
+        &fake,
+    ))));
+    let callbacks = SlackSocketModeListenerCallbacks::new().with_command_events(answer_command);
+    let config = SlackClientSocketModeConfig::new().with_max_connections_count(1);
+    let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
+    listener.listen_for(&token(APP_TOKEN)).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), listener.start())
+        .await
+        .unwrap();
+    assert!(fake.wait_for_connections(1, Duration::from_secs(5)).await);
+
+    let pushed = fake.push_slash_command("/coach", "help", USER, CHANNEL);
+    let ack = fake
+        .wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(ack.latency.unwrap() < Duration::from_secs(3));
+    assert_eq!(ack.payload.unwrap()["text"], "You said help");
+
+    fake.disconnect("refresh_requested", Duration::from_secs(1));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.connects() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fake.connects(), 2);
+    assert!(fake.wait_for_connections(1, Duration::from_secs(5)).await);
+    let pushed = fake.push_slash_command("/coach", "again", USER, CHANNEL);
+    let ack = fake
+        .wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(ack.payload.unwrap()["text"], "You said again");
+    listener.shutdown().await;
 }
