@@ -787,3 +787,77 @@ async fn slack_morphisms_socket_mode_listener_connects_acks_and_reconnects() {
     assert_eq!(ack.payload.unwrap()["text"], "You said again");
     listener.shutdown().await;
 }
+
+/// Raw bodies slack-morphism would not send: an unknown block type, section fields over the
+/// limits, a form-encoded view, a token in a JSON body.
+#[tokio::test]
+async fn raw_bodies_are_judged_like_slack_judges_them() {
+    let fake = FakeSlack::start().await;
+    let http = reqwest::Client::new();
+    let call = |method: &str, body: Value| {
+        http.post(format!("{}/{method}", fake.api_base()))
+            .bearer_auth(BOT_TOKEN)
+            .json(&body)
+            .send()
+    };
+    let text = |t: &str| json!({ "type": "mrkdwn", "text": t });
+    let answer: Value = call(
+        "chat.postMessage",
+        json!({ "channel": CHANNEL, "text": "x", "blocks": [
+            { "type": "carousel" },
+            { "type": "section", "fields": (0..11).map(|_| text("f")).collect::<Vec<_>>() },
+            { "type": "section", "fields": [text(&"f".repeat(2001))] },
+            { "type": "section", "text": text("a"), "block_id": "same" },
+            { "type": "divider", "block_id": "same" }
+        ] }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(answer["error"], "invalid_blocks");
+    let pointers: Vec<&str> = answer["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().split("json-pointer:").nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        vec![
+            "/blocks/0/type]",
+            "/blocks/1/fields]",
+            "/blocks/2/fields/0/text]",
+            "/blocks/4/block_id]"
+        ]
+    );
+
+    let trigger = fake.issue_trigger_id();
+    let view = json!({ "type": "modal", "title": { "type": "plain_text", "text": "Reflect" },
+        "blocks": [{ "type": "section", "text": text("Hi") }] });
+    let form = form_encode(&json!({ "token": BOT_TOKEN, "trigger_id": trigger, "view": view }));
+    let opened: Value = http
+        .post(format!("{}/views.open", fake.api_base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened["ok"], true, "{opened}");
+    assert_eq!(fake.opened_views()[0]["title"]["text"], "Reflect");
+
+    let in_json: Value = http
+        .post(format!("{}/auth.test", fake.api_base()))
+        .json(&json!({ "token": BOT_TOKEN }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(in_json["error"], "not_authed");
+}

@@ -304,7 +304,7 @@ fn check_block(problems: &mut Problems, at: &str, block: &Value) {
     }
     match kind {
         "section" => {
-            if block["text"].is_null() && block["fields"].is_null() && block["expand"].is_null() {
+            if block["text"].is_null() && block["fields"].is_null() {
                 problems.add(at, "must provide either text or fields");
             }
             optional_text(
