@@ -9,6 +9,8 @@ mod content;
 mod discord;
 mod fake_discord;
 mod fake_discord_checks;
+mod fake_slack;
+mod fake_slack_checks;
 mod lookup;
 mod nudges;
 mod ops;
