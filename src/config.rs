@@ -186,8 +186,9 @@ pub struct Config {
     pub slack_signing_secret: Option<SecretString>,
     /// Where Slack's HTTP mode routes listen.
     pub slack_http_addr: std::net::SocketAddr,
-    /// Slack's Web API base URL, ending in `/`; `https://slack.com/api/` by default.
-    pub slack_api_base: url::Url,
+    /// Slack's Web API base URL, without a trailing `/` (methods are called at
+    /// `{base}/{method}`, as slack-morphism builds them); `https://slack.com/api` by default.
+    pub slack_api_base: String,
 }
 
 /// How logs are written to standard error.
@@ -287,10 +288,10 @@ fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// Slack's Web API: `https://slack.com/api/` (Slack: Web API methods are called at
+/// Slack's Web API: `https://slack.com/api` (Slack: Web API methods are called at
 /// `https://slack.com/api/METHOD`).
-fn default_slack_api_base() -> url::Url {
-    url::Url::parse("https://slack.com/api/").expect("a valid constant URL")
+fn default_slack_api_base() -> String {
+    "https://slack.com/api".to_owned()
 }
 
 /// A database URL whose password (in the user info or the query string) never reaches
@@ -503,14 +504,8 @@ impl Config {
                             && url.password().is_none()
                             && url.query().is_none()
                     })
-                    .map(|mut url| {
-                        // The Web API's methods are appended to the base: it must end in `/`.
-                        if !url.path().ends_with('/') {
-                            let path = format!("{}/", url.path());
-                            url.set_path(&path);
-                        }
-                        url
-                    })
+                    // Methods are appended as `{base}/{method}`: no trailing slash.
+                    .map(|url| url.as_str().trim_end_matches('/').to_owned())
                     .ok_or_else(|| {
                         format!(
                             "expected an http(s):// URL without credentials or query, such as https://slack.com/api, got {}",
@@ -750,14 +745,14 @@ mod tests {
     #[test]
     fn slack_settings_default_to_slack_and_refuse_bad_values() {
         let config = load(&[]).unwrap();
-        assert_eq!(config.slack_api_base.as_str(), "https://slack.com/api/");
+        assert_eq!(config.slack_api_base, "https://slack.com/api");
         assert_eq!(config.slack_http_addr.port(), 3000);
         let config = load(&[
-            ("SLACK_API_BASE", "http://127.0.0.1:9999/api"),
+            ("SLACK_API_BASE", "http://127.0.0.1:9999/api/"),
             ("SLACK_SIGNING_SECRET", "signing-secret-value"),
         ])
         .unwrap();
-        assert_eq!(config.slack_api_base.as_str(), "http://127.0.0.1:9999/api/");
+        assert_eq!(config.slack_api_base, "http://127.0.0.1:9999/api");
         assert!(!format!("{config:?}").contains("signing-secret-value"));
         for (name, value) in [
             ("SLACK_API_BASE", "ftp://slack.example/api"),
