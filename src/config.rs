@@ -402,7 +402,7 @@ impl Config {
                 .map_err(|problem| ConfigError::Invalid { origin, problem })?,
             None => DatabaseUrl::sqlite_in(&data_dir),
         };
-        let default_zone = raw.parse("default_zone", Tz::UTC, crate::core::when::parse_zone)?;
+        let default_zone = raw.parse("default_zone", Tz::UTC, crate::zone::parse_zone)?;
         let log_format = raw.parse("log_format", LogFormat::Text, |value| match value {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),

@@ -28,6 +28,7 @@
 //! - [`clock`]: the injectable clock (system or virtual).
 //! - [`files`]: folders and files the service writes, private to its own user (0700/0600).
 //! - [`markdown`]: the small Markdown subset messages are written in.
+//! - [`zone`]: time zone names, read in any case, abbreviations refused.
 //! - [`text`]: what counts as blank, grapheme-safe cuts, and how command arguments are read.
 //! - [`ops`]: `/healthz`, `/readyz` and Prometheus `/metrics` for operators, and shutdown
 //!   signals.
@@ -50,3 +51,4 @@ pub mod secrets;
 pub mod storage;
 pub mod telemetry;
 pub mod text;
+pub mod zone;

@@ -206,19 +206,17 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
 /// is kept rather than replaced by a guess.
 fn local_zone() -> Option<Tz> {
     match std::env::var("TZ") {
-        Ok(value) if !value.trim().is_empty() => {
-            match crate::core::when::zone_from_tz_variable(&value) {
-                Ok(zone) => Some(zone),
-                Err(problem) => {
-                    eprintln!(
-                        "warning: TZ={value} is not used: {problem} Your stored time zone (or SHIFTCOACH_DEFAULT_ZONE) applies instead."
-                    );
-                    None
-                }
+        Ok(value) if !value.trim().is_empty() => match crate::zone::zone_from_tz_variable(&value) {
+            Ok(zone) => Some(zone),
+            Err(problem) => {
+                eprintln!(
+                    "warning: TZ={value} is not used: {problem} Your stored time zone (or SHIFTCOACH_DEFAULT_ZONE) applies instead."
+                );
+                None
             }
-        }
+        },
         _ => iana_time_zone::get_timezone()
             .ok()
-            .and_then(|name| crate::core::when::parse_zone(&name).ok()),
+            .and_then(|name| crate::zone::parse_zone(&name).ok()),
     }
 }

@@ -359,7 +359,7 @@ impl Coach {
                 .storage
                 .user_zone(user)
                 .await?
-                .and_then(|name| when::parse_zone(&name).ok())
+                .and_then(|name| crate::zone::parse_zone(&name).ok())
                 .unwrap_or(self.settings.default_zone),
         };
         Ok(Context {

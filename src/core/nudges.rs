@@ -15,14 +15,12 @@ use super::{
     action::Action,
     message::Button,
     scheduled::upcoming,
-    when::{
-        CronSpec, HORIZON_YEARS, WHEN_EXAMPLES, looks_like_zone, parse_date, parse_zone,
-        start_of_day,
-    },
+    when::{CronSpec, HORIZON_YEARS, WHEN_EXAMPLES, parse_date, start_of_day},
 };
 use crate::{
     content::Kind,
     storage::{ChannelAddress, DeliveryState, NewSchedule, Purpose, QuietPeriod, Schedule},
+    zone::{looks_like_zone, parse_zone},
 };
 
 /// What a channel's nudges draw from.

@@ -19,10 +19,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::Notify;
 
-use crate::core::{
-    scheduled::held_back,
-    when::{CronSpec, parse_zone},
-};
+use crate::core::{scheduled::held_back, when::CronSpec};
+use crate::zone::parse_zone;
 use crate::{
     clock::{Clock, ClockError, VirtualClock},
     core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
