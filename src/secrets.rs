@@ -1535,8 +1535,9 @@ fn stated_value(
         return (words.len() >= MIN_SEED_WORDS && listed * 5 >= words.len() * 4)
             .then_some((SecretKind::SeedPhrase, first.start..last.end));
     }
-    let phrase_noun = noun == Noun::Psk
-        || noun == Noun::Password && text[noun_at.clone()].to_lowercase().contains("phrase");
+    // A password may be written out in words too ("the password is correct horse battery
+    // staple"): the same strict reading as for a passphrase applies.
+    let phrase_noun = matches!(noun, Noun::Psk | Noun::Password);
     if phrase_noun && matches!(connector, Assign | Is) {
         if let Some(range) = phrase_value(text, from) {
             let kind = match noun {
