@@ -21,6 +21,8 @@ use crate::config::LogFormat;
 /// can be a password (`?sslpassword=`).
 pub const LIBRARY_CAPS: &[&str] = &[
     "serenity",
+    "slack_morphism",
+    "hyper_rustls",
     "tungstenite",
     "tokio_tungstenite",
     "async_tungstenite",

@@ -16,5 +16,6 @@ mod nudges;
 mod ops;
 mod repo;
 mod secrets;
+mod slack;
 mod storage;
 mod support;

@@ -3,5 +3,6 @@
 //! HTTP mode ([`signature`]). Socket Mode, HTTP mode's routes and the postman follow.
 
 pub mod inbound;
+pub mod postman;
 pub mod render;
 pub mod signature;

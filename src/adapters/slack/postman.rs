@@ -1,0 +1,231 @@
+//! The Slack [`Postman`]: sends the core's messages with `chat.postMessage` (Block Kit from
+//! [`render`](super::render), with its plain-text fallback), to a channel, into a thread, or
+//! to a person through `conversations.open`.
+//!
+//! Through slack-morphism's client: its rate control paces calls by Slack's tiers and waits
+//! out a 429 for its `Retry-After` before retrying (up to [`MAX_RETRIES`] times). A scheduled
+//! message is never posted twice: it carries message `metadata` with its delivery key, and
+//! before posting the postman looks for that key in the channel's recent history (Slack
+//! returns metadata only when asked with `include_all_metadata`), so a retry after a crash or
+//! a timed-out response finds the message already there.
+//!
+//! Slack answers `channel_not_found`, `not_in_channel` and `is_archived` when the bot cannot
+//! post in a channel; those are permanent ([`SendError::Permanent`]) and reported once by the
+//! scheduler to whoever set the schedule.
+
+use std::{collections::HashMap, sync::Arc};
+
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::{errors::SlackClientError, prelude::*};
+
+use super::{inbound::message_id, render};
+use crate::{
+    core::{BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError},
+    storage::ChannelAddress,
+};
+
+/// slack-morphism's client over HTTPS (or plain HTTP, for a loopback fake).
+pub type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+
+/// How many times a call is retried after a 429, each after its `Retry-After`.
+pub const MAX_RETRIES: usize = 5;
+
+/// The `event_type` of the metadata a scheduled message carries (Slack: message metadata
+/// has an `event_type` and an `event_payload`).
+pub const DELIVERY_EVENT: &str = "shiftcoach_delivery";
+
+/// How many recent messages are searched for a delivery key before posting (a channel's
+/// nudges are at most a few a day, so a retry finds its message well within these).
+pub const HISTORY_SEARCHED: u16 = 50;
+
+/// Slack's limits the core shapes its messages for: a `plain_text_input` takes at most 3,000
+/// characters (Slack: Block Kit plain-text input `max_length`), and a select menu lists at most
+/// 100 options.
+pub const LIMITS: Limits = Limits {
+    form_input_chars: render::INPUT_MAX,
+    choices: 100,
+};
+
+/// Builds the Web API client for `api_base` (`SLACK_API_BASE`): HTTPS with the system's
+/// certificate authorities (plain HTTP is accepted for a loopback fake), slack-morphism's rate
+/// control, and 429s retried [`MAX_RETRIES`] times.
+///
+/// # Errors
+/// When the system's certificate authorities cannot be read.
+pub fn client(api_base: &str) -> std::io::Result<Arc<Client>> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let connector = SlackClientHyperConnector::with_connector(https)
+        .with_slack_api_url(api_base)
+        .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(MAX_RETRIES));
+    Ok(Arc::new(SlackClient::new(connector)))
+}
+
+/// Sends the core's messages to Slack with the bot token.
+pub struct SlackPostman {
+    client: Arc<Client>,
+    token: SlackApiToken,
+}
+
+// The token never reaches debug output.
+impl std::fmt::Debug for SlackPostman {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlackPostman(***)")
+    }
+}
+
+impl SlackPostman {
+    /// A postman using `client` with the bot token (`SLACK_BOT_TOKEN`).
+    pub fn new(client: Arc<Client>, bot_token: &SecretString) -> Self {
+        let token = SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned()));
+        Self { client, token }
+    }
+
+    /// The channel and thread a destination names; a person's DM is opened first.
+    async fn address(&self, to: &Destination) -> Result<(String, Option<String>), SendError> {
+        let session = self.client.open_session(&self.token);
+        match to {
+            Destination::Channel(channel) => Ok((channel.clone(), None)),
+            Destination::Thread { channel, thread } => {
+                // A thread is named by its first message's id, `{channel}/{ts}`.
+                let ts = thread
+                    .rsplit_once('/')
+                    .map_or(thread.as_str(), |(_, ts)| ts);
+                Ok((channel.clone(), Some(ts.to_owned())))
+            }
+            Destination::Person(user) => {
+                let request = SlackApiConversationsOpenRequest::new()
+                    .with_users(vec![SlackUserId(user.clone())]);
+                let opened = session
+                    .conversations_open(&request)
+                    .await
+                    .map_err(|err| classify(&err, true))?;
+                Ok((opened.channel.id.0, None))
+            }
+        }
+    }
+
+    /// The id of a message already in `channel` carrying `key`, if a recent one does.
+    async fn already_posted(&self, channel: &str, key: &str) -> Result<Option<String>, SendError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(SlackChannelId(channel.to_owned()))
+            .with_limit(HISTORY_SEARCHED)
+            .with_include_all_metadata(true);
+        let history = session
+            .conversations_history(&request)
+            .await
+            .map_err(|err| classify(&err, false))?;
+        Ok(history
+            .messages
+            .iter()
+            .find(|message| {
+                message.content.metadata.as_ref().is_some_and(|metadata| {
+                    metadata.event_type == DELIVERY_EVENT
+                        && metadata
+                            .event_payload
+                            .as_ref()
+                            .and_then(|payload| payload.get("key"))
+                            .is_some_and(|found| found == key)
+                })
+            })
+            .map(|message| message_id(channel, &message.origin.ts.0)))
+    }
+}
+
+/// What a failed call means for the sender. `dm` marks a call that opened or posted to a
+/// person's DM, where a refusal means the person cannot be reached that way.
+fn classify(err: &SlackClientError, dm: bool) -> SendError {
+    match err {
+        SlackClientError::ApiError(api) => match api.code.as_str() {
+            "channel_not_found" | "not_in_channel" | "is_archived" | "restricted_action"
+            | "missing_scope" | "invalid_auth" | "account_inactive" | "token_revoked" => {
+                if dm && api.code == "channel_not_found" {
+                    SendError::DmClosed(format!("Slack refused the direct message: {}", api.code))
+                } else {
+                    SendError::Permanent(format!(
+                        "Slack refused the message ({}): invite the bot to the channel, or check that it still exists and is not archived",
+                        api.code
+                    ))
+                }
+            }
+            "user_not_found" | "user_not_visible" | "cannot_dm_bot" | "user_disabled" => {
+                SendError::DmClosed(format!("Slack refused the direct message: {}", api.code))
+            }
+            code => SendError::Transient(format!("Slack answered {code}")),
+        },
+        SlackClientError::RateLimitError(_) => {
+            SendError::Transient("Slack kept answering 429 (rate limited)".into())
+        }
+        other => SendError::Transient(format!("Slack could not be reached: {other}")),
+    }
+}
+
+impl Postman for SlackPostman {
+    fn platform(&self) -> Platform {
+        Platform::Slack
+    }
+
+    fn limits(&self) -> Limits {
+        LIMITS
+    }
+
+    /// Slack reports a channel the bot cannot post in at the first post
+    /// (`not_in_channel`), which the scheduler reports once; nothing is checked ahead.
+    fn check_channel<'a>(
+        &'a self,
+        _channel: &'a ChannelAddress,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Posts every piece of the rendered message in order and returns the first one's id,
+    /// `{channel}/{ts}`. With `key`, the first piece carries it as metadata, and a message
+    /// already carrying it is returned instead of posting again.
+    fn send<'a>(
+        &'a self,
+        _workspace: &'a str,
+        message: &'a Outgoing,
+        key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(async move {
+            let dm = matches!(message.to, Destination::Person(_));
+            let (channel, thread) = self.address(&message.to).await?;
+            if let Some(key) = key {
+                if let Some(existing) = self.already_posted(&channel, key).await? {
+                    return Ok(existing);
+                }
+            }
+            let session = self.client.open_session(&self.token);
+            let mut first = None;
+            for (i, piece) in render::render(&message.message).into_iter().enumerate() {
+                let mut content = SlackMessageContent::new()
+                    .with_text(piece.text)
+                    .with_blocks(piece.blocks);
+                if let (0, Some(key)) = (i, key) {
+                    let payload = HashMap::from([("key".to_owned(), key.to_owned())]);
+                    content = content.with_metadata(
+                        SlackMessageMetadata::new(DELIVERY_EVENT.to_owned())
+                            .with_event_payload(payload),
+                    );
+                }
+                let mut request =
+                    SlackApiChatPostMessageRequest::new(SlackChannelId(channel.clone()), content);
+                if let Some(ts) = &thread {
+                    request = request.with_thread_ts(SlackTs(ts.clone()));
+                }
+                let posted = session
+                    .chat_post_message(&request)
+                    .await
+                    .map_err(|err| classify(&err, dm))?;
+                first.get_or_insert_with(|| message_id(&posted.channel.0, &posted.ts.0));
+            }
+            first.ok_or_else(|| SendError::Permanent("the message was empty".into()))
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! The Slack adapter's parts driven against the fake Slack on 127.0.0.1 with slack-morphism's
+//! real client: the postman posts Block Kit Slack accepts, never twice for one delivery (also
+//! through a 429), reaches people through their DMs, and reports refusals as permanent.
+
+use secrecy::SecretString;
+use shiftcoach::{
+    adapters::slack::postman::{SlackPostman, client},
+    core::{Destination, Field, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
+};
+
+use crate::fake_slack::{BOT_TOKEN, CHANNEL, FakeSlack, USER};
+
+fn postman(fake: &FakeSlack) -> SlackPostman {
+    SlackPostman::new(
+        client(&fake.api_base()).unwrap(),
+        &SecretString::from(BOT_TOKEN),
+    )
+}
+
+fn nudge(to: Destination) -> Outgoing {
+    let mut message = RichMessage::titled(
+        "Mental model: Pre-mortem",
+        "Imagine the project failed. <!channel> Why?\n\n- list the causes\n- pick the likeliest",
+    );
+    message.fields.push(Field {
+        name: "Reflect on this".into(),
+        value: "What would have killed it?".into(),
+    });
+    Outgoing::new(OutgoingKind::Nudge, to, false, message)
+}
+
+fn no_rejections(fake: &FakeSlack) {
+    let refused: Vec<String> = fake
+        .rejections()
+        .into_iter()
+        .map(|r| format!("{} {}: {}", r.request.method, r.error, r.body))
+        .collect();
+    assert!(refused.is_empty(), "Slack would refuse: {refused:?}");
+}
+
+#[tokio::test]
+async fn a_nudge_is_posted_once_with_blocks_and_its_delivery_key() {
+    let fake = FakeSlack::start().await;
+    let postman = postman(&fake);
+    let outgoing = nudge(Destination::Channel(CHANNEL.into()));
+    let first = postman
+        .send("T1", &outgoing, Some("nudge-7"))
+        .await
+        .unwrap();
+    // A retry of the same delivery (after a crash or a lost response) finds it.
+    let again = postman
+        .send("T1", &outgoing, Some("nudge-7"))
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    let messages = fake.messages(CHANNEL);
+    assert_eq!(messages.len(), 1, "posted once");
+    let posted = &messages[0];
+    assert_eq!(first, format!("{CHANNEL}/{}", posted.ts));
+    assert!(posted.blocks.is_some());
+    assert_eq!(
+        posted.metadata.as_ref().unwrap()["event_payload"]["key"],
+        "nudge-7"
+    );
+    // The text a person wrote can never notify a channel.
+    let blocks = posted.blocks.as_ref().unwrap().to_string();
+    assert!(!blocks.contains("<!channel>"), "{blocks}");
+    assert!(!posted.text.as_ref().unwrap().contains("<!channel>"));
+    no_rejections(&fake);
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_and_the_nudge_delivered_once() {
+    let fake = FakeSlack::start().await;
+    fake.rate_limit("chat.postMessage", 1, 1);
+    let postman = postman(&fake);
+    postman
+        .send(
+            "T1",
+            &nudge(Destination::Channel(CHANNEL.into())),
+            Some("nudge-8"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fake.messages(CHANNEL).len(), 1);
+    assert_eq!(
+        fake.calls("chat.postMessage").len(),
+        2,
+        "refused once, then sent"
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_permanent_and_a_person_is_reached_in_their_dm() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0OUTSIDE", false);
+    fake.add_channel("C0ARCHIVED", true);
+    fake.archive_channel("C0ARCHIVED");
+    let postman = postman(&fake);
+    for channel in ["C0OUTSIDE", "C0ARCHIVED", "C0MISSING"] {
+        let err = postman
+            .send("T1", &nudge(Destination::Channel(channel.into())), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SendError::Permanent(_)), "{channel}: {err:?}");
+    }
+
+    let id = postman
+        .send("T1", &nudge(Destination::Person(USER.into())), None)
+        .await
+        .unwrap();
+    assert_eq!(fake.calls("conversations.open").len(), 1);
+    let (dm, _) = id.split_once('/').unwrap();
+    assert!(dm.starts_with('D'), "{id}");
+    assert_eq!(fake.messages(dm).len(), 1);
+}
+
+#[tokio::test]
+async fn a_long_message_arrives_whole_in_several_posts_slack_accepts() {
+    let fake = FakeSlack::start().await;
+    let postman = postman(&fake);
+    let body = (0..400)
+        .map(|i| format!("Paragraph {i}: the board wants a number, and the number needs a story."))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let mut message = RichMessage::titled("Your journal", body);
+    for i in 0..40 {
+        message.fields.push(Field {
+            name: format!("Entry {i}"),
+            value: "thought ".repeat(200),
+        });
+    }
+    let outgoing = Outgoing::new(
+        OutgoingKind::Reply,
+        Destination::Thread {
+            channel: CHANNEL.into(),
+            thread: format!("{CHANNEL}/1700000000.000100"),
+        },
+        false,
+        message,
+    );
+    postman.send("T1", &outgoing, None).await.unwrap();
+    no_rejections(&fake);
+    let posts = fake.calls("chat.postMessage");
+    assert!(posts.len() > 1, "split into several messages");
+    for post in &posts {
+        assert_eq!(post.body["thread_ts"], "1700000000.000100");
+    }
+    let all: String = posts.iter().map(|p| p.body["blocks"].to_string()).collect();
+    assert!(all.contains("Paragraph 399"), "nothing lost");
+    assert_eq!(all.matches("thought").count(), 40 * 200);
+}
