@@ -7,6 +7,7 @@
 
 mod confirmations;
 mod deliveries;
+mod events;
 mod mydata;
 mod notices;
 mod reflections;

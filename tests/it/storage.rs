@@ -16,6 +16,7 @@ on_both_backends!(
     views_are_counted_once_per_item_with_the_latest_time,
     deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
     a_shared_clock_only_moves_forward,
+    an_event_is_claimed_once_however_many_try,
 );
 
 fn identity(external_id: &str) -> Identity {
@@ -388,4 +389,50 @@ async fn a_shared_clock_only_moves_forward(db: TestDb) {
     );
     let stored = db.storage.state(key).await.unwrap().unwrap();
     assert!(stored.starts_with("2027-11-30T04:00:00"), "{stored}");
+}
+
+async fn an_event_is_claimed_once_however_many_try(db: TestDb) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    // Eight claims of one event at the same moment (replicas, a redelivery): one wins.
+    let claims: Vec<bool> = futures_util::future::join_all(
+        (0..8).map(|_| db.storage.claim_event(Platform::Slack, "Ev0PV52K21", now)),
+    )
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(claims.iter().filter(|won| **won).count(), 1, "{claims:?}");
+    // The same id on another platform is another event.
+    assert!(
+        db.storage
+            .claim_event(Platform::Discord, "Ev0PV52K21", now)
+            .await
+            .unwrap()
+    );
+    // Old claims are forgotten; recent ones stay.
+    let later = now + chrono::Duration::days(2);
+    assert!(
+        db.storage
+            .claim_event(Platform::Slack, "Ev0LATER", later)
+            .await
+            .unwrap()
+    );
+    let forgotten = db
+        .storage
+        .forget_events_before(later - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    assert!(
+        !db.storage
+            .claim_event(Platform::Slack, "Ev0LATER", later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.storage
+            .claim_event(Platform::Slack, "Ev0PV52K21", later)
+            .await
+            .unwrap()
+    );
 }
