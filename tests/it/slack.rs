@@ -4,11 +4,14 @@
 
 use secrecy::SecretString;
 use shiftcoach::{
-    adapters::slack::postman::{SlackPostman, client},
+    adapters::slack::{
+        people::People,
+        postman::{SlackPostman, client},
+    },
     core::{Destination, Field, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
 };
 
-use crate::fake_slack::{BOT_TOKEN, CHANNEL, FakeSlack, USER};
+use crate::fake_slack::{BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User};
 
 fn postman(fake: &FakeSlack) -> SlackPostman {
     SlackPostman::new(
@@ -149,4 +152,48 @@ async fn a_long_message_arrives_whole_in_several_posts_slack_accepts() {
     let all: String = posts.iter().map(|p| p.body["blocks"].to_string()).collect();
     assert!(all.contains("Paragraph 399"), "nothing lost");
     assert_eq!(all.matches("thought").count(), 40 * 200);
+}
+
+#[tokio::test]
+async fn a_persons_zone_and_admin_role_come_from_users_info_once() {
+    let fake = FakeSlack::start().await;
+    for (id, tz, admin, owner) in [
+        ("U0PARIS", "Europe/Paris", false, false),
+        ("U0OWNER", "America/Los_Angeles", false, true),
+        ("U0ADMIN", "Nowhere/Special", true, false),
+    ] {
+        fake.add_user(User {
+            id: id.into(),
+            name: format!("name of {id}"),
+            tz: tz.into(),
+            tz_offset: 0,
+            is_admin: admin,
+            is_owner: owner,
+        });
+    }
+    let people = People::new(
+        client(&fake.api_base()).unwrap(),
+        &SecretString::from(BOT_TOKEN),
+    );
+    let paris = people.person(TEAM_ID, "U0PARIS").await;
+    assert_eq!(paris.zone, Some(chrono_tz::Europe::Paris));
+    assert!(!paris.is_admin);
+    assert_eq!(paris.name.as_deref(), Some("name of U0PARIS"));
+    let owner = people.person(TEAM_ID, "U0OWNER").await;
+    assert!(owner.is_admin, "owners administer the workspace");
+    let admin = people.person(TEAM_ID, "U0ADMIN").await;
+    assert!(admin.is_admin);
+    assert_eq!(
+        admin.zone, None,
+        "a zone shiftcoach does not know is left out"
+    );
+    // Cached: asking again does not call Slack.
+    people.person(TEAM_ID, "U0PARIS").await;
+    assert_eq!(fake.calls("users.info").len(), 3);
+    // Someone Slack does not know is served without a name, zone or admin role.
+    let unknown = people.person(TEAM_ID, "U0NOBODY").await;
+    assert_eq!(
+        unknown,
+        shiftcoach::adapters::slack::inbound::Person::default()
+    );
 }

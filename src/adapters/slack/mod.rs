@@ -1,8 +1,11 @@
 //! The Slack adapter (in progress): what Slack sends as the core's interactions
-//! ([`inbound`]), the core's messages as Block Kit ([`render`]), and request signatures for
-//! HTTP mode ([`signature`]). Socket Mode, HTTP mode's routes and the postman follow.
+//! ([`inbound`]), the people behind them ([`people`]: zone and admin role from `users.info`),
+//! the core's messages as Block Kit ([`render`]), sending them ([`postman`]), and request
+//! signatures for HTTP mode ([`signature`]). The Socket Mode and HTTP mode services that join
+//! these to the core follow.
 
 pub mod inbound;
+pub mod people;
 pub mod postman;
 pub mod render;
 pub mod signature;
