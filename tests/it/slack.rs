@@ -197,3 +197,219 @@ async fn a_persons_zone_and_admin_role_come_from_users_info_once() {
         shiftcoach::adapters::slack::inbound::Person::default()
     );
 }
+
+/// The Slack adapter in Socket Mode, connected to the fake, with a coach on SQLite.
+mod socket_mode {
+    use std::{sync::Arc, time::Duration};
+
+    use secrecy::SecretString;
+    use serde_json::json;
+    use shiftcoach::{
+        adapters::slack::service::Slack,
+        clock::SystemClock,
+        core::{Coach, CoachSettings},
+    };
+
+    use crate::{
+        fake_slack::{APP_TOKEN, BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User},
+        support::TestDb,
+    };
+
+    struct Running {
+        fake: FakeSlack,
+        db: TestDb,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+        }
+    }
+
+    async fn start() -> Running {
+        let fake = FakeSlack::start().await;
+        fake.add_user(User {
+            id: USER.into(),
+            name: "Ada".into(),
+            tz: "Asia/Tokyo".into(),
+            tz_offset: 9 * 3600,
+            is_admin: false,
+            is_owner: false,
+        });
+        let db = TestDb::sqlite().await;
+        let slack = Slack::new(
+            &fake.api_base(),
+            &SecretString::from(BOT_TOKEN),
+            &SecretString::from(APP_TOKEN),
+        )
+        .unwrap();
+        let coach = Arc::new(
+            Coach::new(
+                db.storage.clone(),
+                crate::support::catalog(),
+                Arc::new(SystemClock),
+                CoachSettings::default(),
+            )
+            .with_postman(slack.postman()),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            slack
+                .run(coach, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        assert!(fake.wait_for_connections(1, Duration::from_secs(10)).await);
+        Running {
+            fake,
+            db,
+            stop: Some(stop),
+        }
+    }
+
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn ephemeral_texts(fake: &FakeSlack) -> Vec<String> {
+        fake.ephemerals()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m.text.clone().unwrap_or_default(),
+                    m.blocks.clone().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_slash_command_is_acked_at_once_and_answered_privately() {
+        let running = start().await;
+        let fake = &running.fake;
+        let pushed = fake.push_slash_command("/reflect", "The audit went well", USER, CHANNEL);
+        let ack = fake
+            .wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        assert!(ack.latency.unwrap() < Duration::from_secs(1), "{ack:?}");
+        until("the answer", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Reflection saved"))
+        })
+        .await;
+        // The person's Slack zone is theirs: the journal shows Tokyo time.
+        fake.push_slash_command("/journal", "", USER, CHANNEL);
+        until("the journal", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Asia/Tokyo"))
+        })
+        .await;
+        assert!(
+            fake.rejections().is_empty(),
+            "Slack would refuse: {:?}",
+            fake.rejections()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_form_opens_as_a_modal_and_its_submission_is_kept() {
+        let running = start().await;
+        let fake = &running.fake;
+        fake.push_slash_command("/reflect", "", USER, CHANNEL);
+        until("the modal", || !fake.opened_views().is_empty()).await;
+        let view = fake.opened_views()[0].clone();
+        let callback_id = view["callback_id"].as_str().unwrap().to_owned();
+        let block_id = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
+        let action_id = view["blocks"][0]["element"]["action_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        fake.push_interactive(json!({
+            "type": "view_submission",
+            "team": { "id": TEAM_ID }, "user": { "id": USER },
+            "view": {
+                "id": "V1", "team_id": TEAM_ID, "type": "modal", "hash": "1.a",
+                "title": { "type": "plain_text", "text": "Reflect" }, "blocks": [],
+                "callback_id": callback_id, "private_metadata": CHANNEL,
+                "state": { "values": { block_id: { action_id: {
+                    "type": "plain_text_input", "value": "Written in the modal"
+                } } } }
+            }
+        }));
+        until("the saved reflection", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Reflection saved"))
+        })
+        .await;
+        let identity =
+            shiftcoach::storage::Identity::new(shiftcoach::storage::Platform::Slack, TEAM_ID, USER);
+        let user = running
+            .db
+            .storage
+            .user_for(&identity, chrono::Utc::now())
+            .await
+            .unwrap();
+        let stored = running.db.storage.all_reflections(user).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].body, "Written in the modal");
+    }
+
+    #[tokio::test]
+    async fn a_thread_reply_delivered_twice_is_kept_once() {
+        let running = start().await;
+        let fake = &running.fake;
+        // A scheduled nudge, as the scheduler would post it, then a reply in its thread.
+        let storage = &running.db.storage;
+        let coach_postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
+            shiftcoach::adapters::slack::postman::client(&fake.api_base()).unwrap(),
+            &SecretString::from(BOT_TOKEN),
+        );
+        let nudge = super::nudge(shiftcoach::core::Destination::Channel(CHANNEL.into()));
+        let id = shiftcoach::core::Postman::send(&coach_postman, TEAM_ID, &nudge, Some("k"))
+            .await
+            .unwrap();
+        let (_, ts) = id.split_once('/').unwrap();
+        let reply = json!({
+            "type": "message", "channel": CHANNEL, "channel_type": "channel", "user": USER,
+            "text": "We track the wrong metric", "ts": "1800000000.000200", "thread_ts": ts
+        });
+        let first = fake.push_event(reply.clone(), "Ev0REPLY1");
+        fake.wait_for_ack(&first.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        // Slack sends the same event again (a retry, or to another connection).
+        fake.push_event(reply, "Ev0REPLY1");
+        until("an answer to the reply", || !fake.ephemerals().is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The nudge is not in storage as a delivery, so the core says so, once; what matters
+        // is that the event was handled once.
+        assert_eq!(fake.ephemerals().len(), 1, "{:?}", ephemeral_texts(fake));
+        assert!(
+            !storage
+                .claim_event(
+                    shiftcoach::storage::Platform::Slack,
+                    "Ev0REPLY1",
+                    chrono::Utc::now()
+                )
+                .await
+                .unwrap()
+        );
+    }
+}

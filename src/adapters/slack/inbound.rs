@@ -95,7 +95,13 @@ pub fn interaction(event: &SlackInteractionEvent, person: &Person) -> Option<Inb
     match event {
         SlackInteractionEvent::BlockActions(event) => {
             let user = event.user.as_ref()?.id.0.clone();
-            let action = event.actions.as_ref()?.first()?.action_id.0.clone();
+            // The button's value is the core's action; its action_id may carry a `#n` suffix
+            // that keeps ids unique within a block (see `render`).
+            let pressed = event.actions.as_ref()?.first()?;
+            let action = pressed
+                .value
+                .clone()
+                .unwrap_or_else(|| pressed.action_id.0.clone());
             let channel = event
                 .channel
                 .as_ref()
@@ -261,7 +267,7 @@ mod tests {
             "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "C1" },
             "trigger_id": "9.8.7", "channel": { "id": "C1" },
             "response_url": "https://hooks.slack.com/actions/T1/1/xyz",
-            "actions": [{ "type": "button", "action_id": "reflect:pre-mortem:12", "block_id": "b1" }]
+            "actions": [{ "type": "button", "action_id": "reflect:pre-mortem:12#2", "block_id": "b1", "value": "reflect:pre-mortem:12" }]
         }))
         .unwrap();
         let inbound = interaction(&press, &Person::default()).unwrap();

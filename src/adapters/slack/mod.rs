@@ -8,4 +8,5 @@ pub mod inbound;
 pub mod people;
 pub mod postman;
 pub mod render;
+pub mod service;
 pub mod signature;

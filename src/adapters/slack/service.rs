@@ -1,0 +1,267 @@
+//! The Slack service in Socket Mode (`SLACK_APP_TOKEN` + `SLACK_BOT_TOKEN`; no public URL):
+//! slack-morphism's Socket Mode listener receives slash commands, interactions and events, and
+//! each callback only hands the work on and returns, so every envelope is acknowledged at once
+//! (Slack wants an ack within 3 seconds; slack-morphism sends it when the callback returns, and
+//! runs one connection's callbacks one at a time).
+//!
+//! The work: who the person is ([`People`]), the core's answer, and its delivery by the rules of
+//! the core's delivery contract ([`Coach::handle`]): a form opens as a modal with the event's
+//! `trigger_id` (first, as a trigger works once and for 3 seconds), a private answer goes
+//! through `chat.postEphemeral`, a public one and a message to a person through the postman.
+//! Events are claimed by their `event_id` in the database first, so Slack's redeliveries and
+//! other replicas change nothing twice.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::prelude::*;
+
+use super::{
+    inbound::{self, Inbound, ReplyTo},
+    people::People,
+    postman::{Client, SlackPostman, client},
+    render,
+};
+use crate::core::{Coach, Destination, Outgoing, Platform, Postman};
+
+/// The Slack adapter: its Web API client, postman and people, ready to listen.
+pub struct Slack {
+    client: Arc<Client>,
+    app_token: SecretString,
+    postman: Arc<SlackPostman>,
+    people: Arc<People>,
+    bot_token: SlackApiToken,
+}
+
+// Tokens never reach debug output.
+impl std::fmt::Debug for Slack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slack(***)")
+    }
+}
+
+/// What the callbacks need, kept in slack-morphism's listener state.
+struct Handler {
+    coach: Arc<Coach>,
+    people: Arc<People>,
+    postman: Arc<SlackPostman>,
+    client: Arc<Client>,
+    token: SlackApiToken,
+}
+
+impl Slack {
+    /// The adapter for the Web API at `api_base` (`SLACK_API_BASE`) with the bot and app
+    /// tokens.
+    ///
+    /// # Errors
+    /// When the system's certificate authorities cannot be read.
+    pub fn new(
+        api_base: &str,
+        bot_token: &SecretString,
+        app_token: &SecretString,
+    ) -> std::io::Result<Self> {
+        let client = client(api_base)?;
+        Ok(Self {
+            postman: Arc::new(SlackPostman::new(client.clone(), bot_token)),
+            people: Arc::new(People::new(client.clone(), bot_token)),
+            bot_token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+            app_token: app_token.clone(),
+            client,
+        })
+    }
+
+    /// The postman to register with the coach's router.
+    pub fn postman(&self) -> Arc<SlackPostman> {
+        self.postman.clone()
+    }
+
+    /// Listens in Socket Mode until `stop` completes, then closes the connections.
+    ///
+    /// # Errors
+    /// When the first connection cannot be opened (`apps.connections.open` refused the app
+    /// token, or Slack cannot be reached).
+    pub async fn run(
+        &self,
+        coach: Arc<Coach>,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
+        let handler = Arc::new(Handler {
+            coach,
+            people: self.people.clone(),
+            postman: self.postman.clone(),
+            client: self.client.clone(),
+            token: self.bot_token.clone(),
+        });
+        let environment = Arc::new(
+            SlackClientEventsListenerEnvironment::new(self.client.clone()).with_user_state(handler),
+        );
+        let callbacks = SlackSocketModeListenerCallbacks::new()
+            .with_command_events(on_command)
+            .with_interaction_events(on_interaction)
+            .with_push_events(on_push);
+        let listener = SlackClientSocketModeListener::new(
+            &SlackClientSocketModeConfig::new(),
+            environment,
+            callbacks,
+        );
+        let app_token = SlackApiToken::new(SlackApiTokenValue(
+            self.app_token.expose_secret().to_owned(),
+        ));
+        listener
+            .listen_for(&app_token)
+            .await
+            .map_err(|err| anyhow::anyhow!("Slack Socket Mode could not connect: {err}"))?;
+        listener.start().await;
+        tracing::info!("connected to Slack (Socket Mode)");
+        stop.await;
+        listener.shutdown().await;
+        Ok(())
+    }
+}
+
+/// The handler kept in the listener's state.
+async fn handler(state: &SlackClientEventsUserState) -> Option<Arc<Handler>> {
+    state.read().await.get_user_state::<Arc<Handler>>().cloned()
+}
+
+async fn on_command(
+    event: SlackCommandEvent,
+    _client: Arc<Client>,
+    state: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    if let Some(handler) = handler(&state).await {
+        tokio::spawn(async move {
+            let person = handler
+                .people
+                .person(&event.team_id.0, &event.user_id.0)
+                .await;
+            handler.answer(inbound::command(&event, &person)).await;
+        });
+    }
+    // The ack carries nothing: the answer follows through the Web API.
+    Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
+}
+
+async fn on_interaction(
+    event: SlackInteractionEvent,
+    _client: Arc<Client>,
+    state: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    if let Some(handler) = handler(&state).await {
+        tokio::spawn(async move {
+            let (team, user) = match &event {
+                SlackInteractionEvent::BlockActions(e) => (
+                    e.team.id.0.clone(),
+                    e.user.as_ref().map(|u| u.id.0.clone()).unwrap_or_default(),
+                ),
+                SlackInteractionEvent::ViewSubmission(e) => {
+                    (e.team.id.0.clone(), e.user.id.0.clone())
+                }
+                _ => return,
+            };
+            let person = handler.people.person(&team, &user).await;
+            if let Some(inbound) = inbound::interaction(&event, &person) {
+                handler.answer(inbound).await;
+            }
+        });
+    }
+    Ok(())
+}
+
+async fn on_push(
+    event: SlackPushEventCallback,
+    _client: Arc<Client>,
+    state: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    if let Some(handler) = handler(&state).await {
+        tokio::spawn(async move {
+            let SlackEventCallbackBody::Message(message) = &event.event else {
+                return;
+            };
+            let Some(user) = message.sender.user.as_ref() else {
+                return;
+            };
+            let person = handler.people.person(&event.team_id.0, &user.0).await;
+            let Some(inbound) = inbound::message(&event.team_id.0, message, &person) else {
+                return;
+            };
+            // Once per event, whichever connection or replica received it.
+            let storage = handler.coach.storage();
+            let now = handler.coach.clock().now();
+            match storage
+                .claim_event(Platform::Slack, &event.event_id.0, now)
+                .await
+            {
+                Ok(true) => handler.answer(inbound).await,
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "claiming a Slack event failed"),
+            }
+        });
+    }
+    Ok(())
+}
+
+impl Handler {
+    /// The core's answer to an inbound event, delivered.
+    async fn answer(&self, inbound: Inbound) {
+        let answer = self.coach.handle(&inbound.interaction).await;
+        for outgoing in &answer {
+            match self.deliver(outgoing, &inbound.reply_to).await {
+                Ok(()) => self.coach.delivered(outgoing).await,
+                Err(err) => {
+                    tracing::warn!(error = %err, "a part of a Slack answer was not delivered")
+                }
+            }
+        }
+    }
+
+    /// One message of an answer, by the delivery contract.
+    async fn deliver(&self, outgoing: &Outgoing, reply_to: &ReplyTo) -> anyhow::Result<()> {
+        let session = self.client.open_session(&self.token);
+        // A form opens as a modal while the trigger is fresh; without one it shows as a button.
+        if let (Some(form), Some(trigger)) = (&outgoing.message.form, &reply_to.trigger_id) {
+            let view = render::modal(form, Some(&reply_to.channel));
+            session
+                .views_open(&SlackApiViewsOpenRequest::new(
+                    SlackTriggerId(trigger.clone()),
+                    view,
+                ))
+                .await?;
+            return Ok(());
+        }
+        let private = outgoing.ephemeral && !matches!(outgoing.to, Destination::Person(_));
+        if !private {
+            let to = match &outgoing.to {
+                Destination::Channel(_) if reply_to.thread_ts.is_some() => Destination::Thread {
+                    channel: reply_to.channel.clone(),
+                    thread: inbound::message_id(
+                        &reply_to.channel,
+                        reply_to.thread_ts.as_deref().unwrap_or_default(),
+                    ),
+                },
+                other => other.clone(),
+            };
+            let outgoing = Outgoing {
+                to,
+                ..outgoing.clone()
+            };
+            self.postman.send("", &outgoing, None).await?;
+            return Ok(());
+        }
+        for piece in render::render(&outgoing.message) {
+            let content = SlackMessageContent::new()
+                .with_text(piece.text)
+                .with_blocks(piece.blocks);
+            let mut request = SlackApiChatPostEphemeralRequest::new(
+                SlackChannelId(reply_to.channel.clone()),
+                SlackUserId(reply_to.user.clone()),
+                content,
+            );
+            if let Some(ts) = &reply_to.thread_ts {
+                request = request.with_thread_ts(SlackTs(ts.clone()));
+            }
+            session.chat_post_ephemeral(&request).await?;
+        }
+        Ok(())
+    }
+}
