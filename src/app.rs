@@ -8,7 +8,10 @@ use anyhow::Context as _;
 use tokio::{sync::watch, task::JoinSet};
 
 use crate::{
-    adapters::discord::service::{Discord, StartError},
+    adapters::{
+        discord::service::{Discord, StartError},
+        slack::service::{Slack, TokenError},
+    },
     clock::{Clock, SystemClock},
     config::Config,
     content::Catalog,
@@ -40,6 +43,7 @@ pub struct App {
     listener: tokio::net::TcpListener,
     scheduler: SchedulerOptions,
     discord: Option<Discord>,
+    slack: Option<Slack>,
 }
 
 impl App {
@@ -51,27 +55,21 @@ impl App {
     /// [`BuildError::Config`] when no platform is configured, a platform is configured that
     /// this build cannot run, or a token is rejected; [`BuildError::Runtime`] otherwise.
     pub async fn build(config: &Config, catalog: Arc<Catalog>) -> Result<Self, BuildError> {
-        let slack = config.slack_bot_token.is_some()
-            || config.slack_app_token.is_some()
-            || config.slack_signing_secret.is_some();
-        if config.discord_token.is_none() {
-            return Err(BuildError::Config(if slack {
-                "Slack is configured, but this build has no Slack adapter yet; set DISCORD_TOKEN for Discord, or use `shiftcoach console`".into()
-            } else {
-                "no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) for Slack; to try the coach without one, run `shiftcoach console`".into()
-            }));
+        let slack = slack_from(config).await?;
+        if config.discord_token.is_none() && slack.is_none() {
+            return Err(BuildError::Config(
+                "no chat platform is configured: set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) for Slack; to try the coach without one, run `shiftcoach console`".into(),
+            ));
         }
-        if slack {
-            tracing::warn!(
-                "SLACK_* is set, but this build has no Slack adapter yet: running Discord only"
-            );
-        }
-        let discord = match Discord::connect(config).await {
-            Ok(discord) => Some(discord),
-            Err(err @ (StartError::TokenRejected | StartError::Config(_))) => {
-                return Err(BuildError::Config(err.to_string()));
-            }
-            Err(err) => return Err(BuildError::Runtime(err.into())),
+        let discord = match config.discord_token {
+            None => None,
+            Some(_) => match Discord::connect(config).await {
+                Ok(discord) => Some(discord),
+                Err(err @ (StartError::TokenRejected | StartError::Config(_))) => {
+                    return Err(BuildError::Config(err.to_string()));
+                }
+                Err(err) => return Err(BuildError::Runtime(err.into())),
+            },
         };
 
         let storage = open_storage(config).await?;
@@ -81,6 +79,10 @@ impl App {
         if let Some(discord) = &discord {
             coach = coach.with_postman(discord.postman());
             readiness.expect(Platform::Discord);
+        }
+        if let Some(slack) = &slack {
+            coach = coach.with_postman(slack.postman());
+            readiness.expect(Platform::Slack);
         }
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
@@ -97,6 +99,7 @@ impl App {
             listener,
             scheduler: scheduler_options(config),
             discord,
+            slack,
         })
     }
 
@@ -144,6 +147,11 @@ impl App {
             let stopped = stopped.clone();
             parts.spawn(async move { ("discord", discord.run(coach, readiness, stopped).await) });
         }
+        if let Some(slack) = self.slack {
+            let (coach, readiness) = (self.coach.clone(), self.readiness.clone());
+            let shutdown = wait(stopped.clone());
+            parts.spawn(async move { ("slack", slack.run(coach, readiness, shutdown).await) });
+        }
 
         let outcome = tokio::select! {
             () = ops::shutdown_signal() => Ok(()),
@@ -176,6 +184,46 @@ impl App {
             tracing::info!("stopped");
         }
         outcome
+    }
+}
+
+/// The Slack adapter when Slack is configured: Socket Mode with `SLACK_BOT_TOKEN` and
+/// `SLACK_APP_TOKEN`, the bot token checked first.
+///
+/// # Errors
+/// [`BuildError::Config`] for an incomplete Slack configuration, HTTP mode (not built yet) or
+/// a rejected token; [`BuildError::Runtime`] when Slack cannot be reached.
+async fn slack_from(config: &Config) -> Result<Option<Slack>, BuildError> {
+    let (bot, app, signing) = (
+        config.slack_bot_token.as_ref(),
+        config.slack_app_token.as_ref(),
+        config.slack_signing_secret.as_ref(),
+    );
+    let (bot, app) = match (bot, app, signing) {
+        (None, None, None) => return Ok(None),
+        (Some(bot), Some(app), _) => (bot, app),
+        (Some(_), None, Some(_)) => {
+            return Err(BuildError::Config(
+                "Slack's HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) is not built yet: use Socket Mode, with SLACK_APP_TOKEN and SLACK_BOT_TOKEN".into(),
+            ));
+        }
+        (None, _, _) => {
+            return Err(BuildError::Config(
+                "SLACK_BOT_TOKEN is missing: Slack needs the bot token (xoxb-...) with SLACK_APP_TOKEN".into(),
+            ));
+        }
+        (Some(_), None, None) => {
+            return Err(BuildError::Config(
+                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...) with the connections:write scope".into(),
+            ));
+        }
+    };
+    let slack =
+        Slack::new(&config.slack_api_base, bot, app).context("preparing the Slack client")?;
+    match slack.check_token().await {
+        Ok(()) => Ok(Some(slack)),
+        Err(err @ TokenError::Rejected(_)) => Err(BuildError::Config(err.to_string())),
+        Err(err) => Err(BuildError::Runtime(err.into())),
     }
 }
 

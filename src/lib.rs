@@ -1,7 +1,7 @@
 //! # shiftcoach
 //!
 //! A coach for security engineers becoming security leaders, and for the managers who bring
-//! them along, living in Discord and the terminal (Slack is the next adapter).
+//! them along, living in Discord, Slack and the terminal.
 //!
 //! ## Layout
 //!
@@ -11,7 +11,7 @@
 //!   each command declares who may use it ([`core::commands`]); [`core::Router`] picks the
 //!   [`core::Postman`] of a typed [`core::Platform`]; [`core::when`] reads schedule times.
 //!   Imports no chat library and no SQL.
-//! - [`adapters`]: one per surface, `console` and `discord`; each turns its platform's events
+//! - [`adapters`]: one per surface, `console`, `discord` and `slack`; each turns its platform's events
 //!   into interactions and keeps the core's delivery contract ([`core::Coach::handle`]) in one
 //!   place: every message in order, split to the platform's limits, files as files.
 //! - [`app`]: what `shiftcoach run` is: [`app::App::build`] builds every configured platform,

@@ -256,9 +256,11 @@ mod socket_mode {
             .with_postman(slack.postman()),
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        slack.check_token().await.unwrap();
         tokio::spawn(async move {
+            let readiness = Arc::new(shiftcoach::ops::Readiness::default());
             slack
-                .run(coach, async {
+                .run(coach, readiness, async {
                     let _ = stopped.await;
                 })
                 .await
@@ -372,6 +374,33 @@ mod socket_mode {
     }
 
     #[tokio::test]
+    async fn mydata_export_arrives_as_a_file_in_the_persons_dm() {
+        let running = start().await;
+        let fake = &running.fake;
+        fake.push_slash_command("/reflect", "kept for the export", USER, CHANNEL);
+        until("the reflection", || !fake.ephemerals().is_empty()).await;
+        fake.push_slash_command("/mydata", "export", USER, CHANNEL);
+        until("the upload", || fake.uploads().iter().any(|u| u.completed)).await;
+        let upload = fake.uploads().into_iter().find(|u| u.completed).unwrap();
+        assert!(upload.filename.ends_with(".json"), "{upload:?}");
+        let document: serde_json::Value =
+            serde_json::from_slice(upload.bytes.as_ref().unwrap()).unwrap();
+        assert_eq!(document["reflections"][0]["text"], "kept for the export");
+        let shared_in = upload.channel.clone().unwrap();
+        assert!(
+            shared_in.starts_with('D'),
+            "shared privately, in the DM: {shared_in}"
+        );
+        until("the message about it", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Your data"))
+        })
+        .await;
+        assert!(fake.rejections().is_empty(), "{:?}", fake.rejections());
+    }
+
+    #[tokio::test]
     async fn a_thread_reply_delivered_twice_is_kept_once() {
         let running = start().await;
         let fake = &running.fake;
@@ -411,5 +440,119 @@ mod socket_mode {
                 .await
                 .unwrap()
         );
+    }
+}
+
+/// `shiftcoach run` with Slack alone, through the binary, against the fake.
+mod binary {
+    use std::{
+        process::{Command, Stdio},
+        time::{Duration, Instant},
+    };
+
+    use crate::fake_slack::{APP_TOKEN, BOT_TOKEN, CHANNEL, FakeSlack, USER};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_shiftcoach");
+
+    fn run(fake: &FakeSlack, dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Child {
+        Command::new(BIN)
+            .arg("run")
+            .env_clear()
+            .env("SLACK_API_BASE", fake.api_base())
+            .env("SHIFTCOACH_DATA_DIR", dir)
+            .env("SHIFTCOACH_HTTP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits for the process to end, while the fake (on this runtime) keeps answering it.
+    async fn wait(child: &mut std::process::Child) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "still running");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn run_serves_slack_alone_and_stops_cleanly() {
+        let fake = FakeSlack::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = run(
+            &fake,
+            dir.path(),
+            &[
+                ("SLACK_BOT_TOKEN", BOT_TOKEN),
+                ("SLACK_APP_TOKEN", APP_TOKEN),
+            ],
+        );
+        assert!(fake.wait_for_connections(1, Duration::from_secs(20)).await);
+        let pushed = fake.push_slash_command("/help", "", USER, CHANNEL);
+        let ack = fake
+            .wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        assert!(ack.latency.unwrap() < Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while fake.ephemerals().is_empty() {
+            assert!(Instant::now() < deadline, "no answer to /help");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(wait(&mut child).await.success());
+        let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+        for token in [BOT_TOKEN, APP_TOKEN] {
+            assert!(!log.contains(token), "a token reached the log");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bad_slack_configuration_exits_2_saying_what_to_fix() {
+        let fake = FakeSlack::start().await;
+        for (env, expected) in [
+            (
+                vec![
+                    ("SLACK_BOT_TOKEN", "xoxb-not-the-token"),
+                    ("SLACK_APP_TOKEN", APP_TOKEN),
+                ],
+                "SLACK_BOT_TOKEN was rejected",
+            ),
+            (
+                vec![("SLACK_BOT_TOKEN", BOT_TOKEN)],
+                "SLACK_APP_TOKEN is missing",
+            ),
+            (
+                vec![
+                    ("SLACK_BOT_TOKEN", BOT_TOKEN),
+                    ("SLACK_SIGNING_SECRET", "s3cr3t"),
+                ],
+                "HTTP mode",
+            ),
+            (
+                vec![("SLACK_APP_TOKEN", APP_TOKEN)],
+                "SLACK_BOT_TOKEN is missing",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut child = run(&fake, dir.path(), &env);
+            assert_eq!(wait(&mut child).await.code(), Some(2), "{env:?}");
+            let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+            assert!(log.contains(expected), "{env:?}: {log}");
+            assert!(!log.contains("xoxb-not-the-token") && !log.contains("s3cr3t"));
+        }
     }
 }

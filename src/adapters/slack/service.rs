@@ -22,7 +22,10 @@ use super::{
     postman::{Client, SlackPostman, client},
     render,
 };
-use crate::core::{Coach, Destination, Outgoing, Platform, Postman};
+use crate::{
+    core::{Coach, Destination, Outgoing, Platform, Postman},
+    ops::Readiness,
+};
 
 /// The Slack adapter: its Web API client, postman and people, ready to listen.
 pub struct Slack {
@@ -38,6 +41,17 @@ impl std::fmt::Debug for Slack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Slack(***)")
     }
+}
+
+/// Why the bot token could not be used at start.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error(
+        "SLACK_BOT_TOKEN was rejected by Slack ({0}): check the token in the app's OAuth settings"
+    )]
+    Rejected(String),
+    #[error("Slack could not be reached to check SLACK_BOT_TOKEN: {0}")]
+    Unreachable(String),
 }
 
 /// What the callbacks need, kept in slack-morphism's listener state.
@@ -70,6 +84,32 @@ impl Slack {
         })
     }
 
+    /// Checks the bot token with `auth.test` before anything starts.
+    ///
+    /// # Errors
+    /// [`TokenError::Rejected`] when Slack refuses the token (`invalid_auth`, `not_authed`,
+    /// `account_inactive`, `token_revoked`): the configuration must change.
+    /// [`TokenError::Unreachable`] when Slack cannot be asked.
+    pub async fn check_token(&self) -> Result<(), TokenError> {
+        let session = self.client.open_session(&self.bot_token);
+        match session.auth_test().await {
+            Ok(_) => Ok(()),
+            Err(slack_morphism::errors::SlackClientError::ApiError(api))
+                if matches!(
+                    api.code.as_str(),
+                    "invalid_auth"
+                        | "not_authed"
+                        | "account_inactive"
+                        | "token_revoked"
+                        | "not_allowed_token_type"
+                ) =>
+            {
+                Err(TokenError::Rejected(api.code))
+            }
+            Err(err) => Err(TokenError::Unreachable(err.to_string())),
+        }
+    }
+
     /// The postman to register with the coach's router.
     pub fn postman(&self) -> Arc<SlackPostman> {
         self.postman.clone()
@@ -83,6 +123,7 @@ impl Slack {
     pub async fn run(
         &self,
         coach: Arc<Coach>,
+        readiness: Arc<Readiness>,
         stop: impl std::future::Future<Output = ()>,
     ) -> anyhow::Result<()> {
         let handler = Arc::new(Handler {
@@ -112,8 +153,10 @@ impl Slack {
             .await
             .map_err(|err| anyhow::anyhow!("Slack Socket Mode could not connect: {err}"))?;
         listener.start().await;
+        readiness.set_connected(Platform::Slack, true);
         tracing::info!("connected to Slack (Socket Mode)");
         stop.await;
+        readiness.set_connected(Platform::Slack, false);
         listener.shutdown().await;
         Ok(())
     }
@@ -215,6 +258,47 @@ impl Handler {
         }
     }
 
+    /// Uploads `attachment` into `user`'s DM with the bot: `files.getUploadURLExternal`, the
+    /// bytes to the upload URL, then `files.completeUploadExternal` sharing it in that DM only
+    /// (Slack: the current upload flow; `files.upload` is retired).
+    async fn upload_to_dm(
+        &self,
+        user: &str,
+        attachment: &crate::core::Attachment,
+    ) -> anyhow::Result<()> {
+        let session = self.client.open_session(&self.token);
+        let dm = session
+            .conversations_open(
+                &SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.into())]),
+            )
+            .await?
+            .channel
+            .id;
+        let target = session
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                attachment.filename.clone(),
+                attachment.bytes.len(),
+            ))
+            .await?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                target.upload_url,
+                attachment.bytes.clone(),
+                attachment.media_type.to_owned(),
+            ))
+            .await?;
+        session
+            .files_complete_upload_external(
+                &SlackApiFilesCompleteUploadExternalRequest::new(vec![
+                    SlackApiFilesComplete::new(target.file_id)
+                        .with_title(attachment.filename.clone()),
+                ])
+                .with_channel_id(dm),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// One message of an answer, by the delivery contract.
     async fn deliver(&self, outgoing: &Outgoing, reply_to: &ReplyTo) -> anyhow::Result<()> {
         let session = self.client.open_session(&self.token);
@@ -228,6 +312,11 @@ impl Handler {
                 ))
                 .await?;
             return Ok(());
+        }
+        // A file (the data export) goes to the person's DM with the bot, where only they see
+        // it, through Slack's upload flow; the message itself follows as usual.
+        if let Some(attachment) = &outgoing.message.attachment {
+            self.upload_to_dm(&reply_to.user, attachment).await?;
         }
         let private = outgoing.ephemeral && !matches!(outgoing.to, Destination::Person(_));
         if !private {
