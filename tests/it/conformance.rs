@@ -1,8 +1,8 @@
 //! The delivery contract, one table of core answers run through every adapter against its
 //! fake: every part arrives, in order, with its own privacy, files as files, messages to a
 //! person in their direct messages, pending notices removed only once delivered, and no request
-//! the platform would reject (the fake Discord answers 400/50035 like Discord). Slack's adapter
-//! joins this table when it exists.
+//! the platform would reject (the fake Discord answers 400/50035 like Discord; the fake Slack
+//! answers `invalid_blocks` like Slack).
 
 use std::sync::Arc;
 
@@ -552,5 +552,162 @@ mod discord {
     #[tokio::test]
     async fn every_case_arrives_whole_on_discord_after_a_deferral() {
         run(true).await;
+    }
+}
+
+mod slack {
+    use secrecy::SecretString;
+    use serde_json::Value;
+    use shiftcoach::adapters::slack::{inbound::ReplyTo, service::Slack};
+
+    use super::*;
+    use crate::fake_slack::{APP_TOKEN, BOT_TOKEN, FakeSlack, TEAM_ID, User};
+
+    /// The words a Slack message carries: its header, sections and fields, with the mrkdwn
+    /// markers and escapes undone (a long title's repeat in bold is not in these cases).
+    fn received_words(blocks: Option<&Value>) -> Vec<String> {
+        let mut text = String::new();
+        for block in blocks.and_then(Value::as_array).into_iter().flatten() {
+            let mut parts: Vec<&Value> = vec![&block["text"]];
+            parts.extend(block["fields"].as_array().into_iter().flatten());
+            for part in parts {
+                if let Some(part) = part["text"].as_str() {
+                    text.push_str(part);
+                    text.push(' ');
+                }
+            }
+        }
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+            .split_whitespace()
+            .map(|word| word.trim_matches(|c| c == '*' || c == '_').to_owned())
+            .filter(|word| !word.is_empty())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_case_arrives_whole_on_slack_within_its_limits() {
+        let fake = FakeSlack::start().await;
+        fake.add_channel(CHANNEL, true);
+        fake.add_user(User {
+            id: USER.into(),
+            name: "Ada".into(),
+            tz: "Europe/Berlin".into(),
+            tz_offset: 3600,
+            is_admin: false,
+            is_owner: false,
+        });
+        let db = TestDb::sqlite().await;
+        let slack = Slack::new(
+            &fake.api_base(),
+            &SecretString::from(BOT_TOKEN),
+            &SecretString::from(APP_TOKEN),
+        )
+        .unwrap();
+        let coach = Coach::new(
+            db.storage.clone(),
+            crate::support::catalog(),
+            Arc::new(VirtualClock::starting_at(Utc::now())),
+            CoachSettings::default(),
+        )
+        .with_postman(slack.postman());
+
+        for case in cases(0) {
+            let notice = notice_for(&db.storage, Platform::Slack, TEAM_ID).await;
+            let answer: Vec<Outgoing> = case
+                .answer
+                .into_iter()
+                .map(|mut o| {
+                    o.pending_notice = o.pending_notice.map(|_| notice);
+                    o
+                })
+                .collect();
+            let reply_to = ReplyTo {
+                channel: CHANNEL.into(),
+                user: USER.into(),
+                trigger_id: Some(fake.issue_trigger_id()),
+                ..ReplyTo::default()
+            };
+            let (ephemerals_before, public_before, views_before, uploads_before) = (
+                fake.ephemerals().len(),
+                fake.messages(CHANNEL).len(),
+                fake.opened_views().len(),
+                fake.uploads().len(),
+            );
+            slack.deliver(&coach, &answer, &reply_to).await;
+            assert!(
+                fake.rejections().is_empty(),
+                "{}: Slack would refuse {:?}",
+                case.name,
+                fake.rejections()
+            );
+            let ephemerals = fake.ephemerals()[ephemerals_before..].to_vec();
+            let public = fake.messages(CHANNEL)[public_before..].to_vec();
+            let (mut private_words, mut public_words) = (Vec::new(), Vec::new());
+            let (mut want_private, mut want_public) = (Vec::new(), Vec::new());
+            for sent in &answer {
+                match &sent.to {
+                    Destination::Person(_) => {
+                        let dm = fake
+                            .posts()
+                            .into_iter()
+                            .rev()
+                            .find(|post| {
+                                post.body["channel"]
+                                    .as_str()
+                                    .is_some_and(|c| c.starts_with('D'))
+                            })
+                            .unwrap_or_else(|| panic!("{}: the DM went out", case.name));
+                        assert_same_words(
+                            &received_words(dm.body.get("blocks")),
+                            &words(&sent.message),
+                            case.name,
+                        );
+                    }
+                    _ if sent.message.form.is_some() => {
+                        assert_eq!(
+                            fake.opened_views().len(),
+                            views_before + 1,
+                            "{}: a modal",
+                            case.name
+                        );
+                    }
+                    _ if sent.ephemeral => want_private.extend(words(&sent.message)),
+                    _ => want_public.extend(words(&sent.message)),
+                }
+                if let Some(file) = &sent.message.attachment {
+                    let uploads = fake.uploads()[uploads_before..].to_vec();
+                    let arrived: Vec<&Vec<u8>> = uploads
+                        .iter()
+                        .filter(|u| u.completed && u.filename == file.filename)
+                        .filter_map(|u| u.bytes.as_ref())
+                        .collect();
+                    assert_eq!(
+                        arrived,
+                        [&file.bytes],
+                        "{}: the file arrives once",
+                        case.name
+                    );
+                }
+            }
+            for message in &ephemerals {
+                private_words.extend(received_words(message.blocks.as_ref()));
+            }
+            for message in &public {
+                public_words.extend(received_words(message.blocks.as_ref()));
+            }
+            assert_same_words(&private_words, &want_private, case.name);
+            assert_same_words(&public_words, &want_public, case.name);
+            notice_settled(
+                &db.storage,
+                Platform::Slack,
+                TEAM_ID,
+                &answer,
+                notice,
+                case.name,
+            )
+            .await;
+        }
     }
 }

@@ -31,9 +31,15 @@ use crate::{
 pub struct Slack {
     client: Arc<Client>,
     app_token: SecretString,
+    delivery: Arc<Delivery>,
+}
+
+/// What answering on Slack needs: the client with the bot token, the postman and the people.
+struct Delivery {
+    client: Arc<Client>,
+    token: SlackApiToken,
     postman: Arc<SlackPostman>,
     people: Arc<People>,
-    bot_token: SlackApiToken,
 }
 
 // Tokens never reach debug output.
@@ -57,10 +63,7 @@ pub enum TokenError {
 /// What the callbacks need, kept in slack-morphism's listener state.
 struct Handler {
     coach: Arc<Coach>,
-    people: Arc<People>,
-    postman: Arc<SlackPostman>,
-    client: Arc<Client>,
-    token: SlackApiToken,
+    delivery: Arc<Delivery>,
 }
 
 impl Slack {
@@ -75,11 +78,15 @@ impl Slack {
         app_token: &SecretString,
     ) -> std::io::Result<Self> {
         let client = client(api_base)?;
-        Ok(Self {
+        let delivery = Delivery {
             postman: Arc::new(SlackPostman::new(client.clone(), bot_token)),
             people: Arc::new(People::new(client.clone(), bot_token)),
-            bot_token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+            token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+            client: client.clone(),
+        };
+        Ok(Self {
             app_token: app_token.clone(),
+            delivery: Arc::new(delivery),
             client,
         })
     }
@@ -91,7 +98,7 @@ impl Slack {
     /// `account_inactive`, `token_revoked`): the configuration must change.
     /// [`TokenError::Unreachable`] when Slack cannot be asked.
     pub async fn check_token(&self) -> Result<(), TokenError> {
-        let session = self.client.open_session(&self.bot_token);
+        let session = self.client.open_session(&self.delivery.token);
         match session.auth_test().await {
             Ok(_) => Ok(()),
             Err(slack_morphism::errors::SlackClientError::ApiError(api))
@@ -112,7 +119,14 @@ impl Slack {
 
     /// The postman to register with the coach's router.
     pub fn postman(&self) -> Arc<SlackPostman> {
-        self.postman.clone()
+        self.delivery.postman.clone()
+    }
+
+    /// Delivers the core's `answer` to an event by the delivery contract (see the module
+    /// docs), telling the coach after each message; a message that fails is logged and the
+    /// rest still go.
+    pub async fn deliver(&self, coach: &Coach, answer: &[Outgoing], reply_to: &ReplyTo) {
+        self.delivery.deliver_all(coach, answer, reply_to).await;
     }
 
     /// Listens in Socket Mode until `stop` completes, then closes the connections.
@@ -128,10 +142,7 @@ impl Slack {
     ) -> anyhow::Result<()> {
         let handler = Arc::new(Handler {
             coach,
-            people: self.people.clone(),
-            postman: self.postman.clone(),
-            client: self.client.clone(),
-            token: self.bot_token.clone(),
+            delivery: self.delivery.clone(),
         });
         let environment = Arc::new(
             SlackClientEventsListenerEnvironment::new(self.client.clone()).with_user_state(handler),
@@ -175,6 +186,7 @@ async fn on_command(
     if let Some(handler) = handler(&state).await {
         tokio::spawn(async move {
             let person = handler
+                .delivery
                 .people
                 .person(&event.team_id.0, &event.user_id.0)
                 .await;
@@ -202,7 +214,7 @@ async fn on_interaction(
                 }
                 _ => return,
             };
-            let person = handler.people.person(&team, &user).await;
+            let person = handler.delivery.people.person(&team, &user).await;
             if let Some(inbound) = inbound::interaction(&event, &person) {
                 handler.answer(inbound).await;
             }
@@ -224,7 +236,11 @@ async fn on_push(
             let Some(user) = message.sender.user.as_ref() else {
                 return;
             };
-            let person = handler.people.person(&event.team_id.0, &user.0).await;
+            let person = handler
+                .delivery
+                .people
+                .person(&event.team_id.0, &user.0)
+                .await;
             let Some(inbound) = inbound::message(&event.team_id.0, message, &person) else {
                 return;
             };
@@ -248,11 +264,19 @@ impl Handler {
     /// The core's answer to an inbound event, delivered.
     async fn answer(&self, inbound: Inbound) {
         let answer = self.coach.handle(&inbound.interaction).await;
-        for outgoing in &answer {
-            match self.deliver(outgoing, &inbound.reply_to).await {
-                Ok(()) => self.coach.delivered(outgoing).await,
+        self.delivery
+            .deliver_all(&self.coach, &answer, &inbound.reply_to)
+            .await;
+    }
+}
+
+impl Delivery {
+    async fn deliver_all(&self, coach: &Coach, answer: &[Outgoing], reply_to: &ReplyTo) {
+        for outgoing in answer {
+            match self.deliver(outgoing, reply_to).await {
+                Ok(()) => coach.delivered(outgoing).await,
                 Err(err) => {
-                    tracing::warn!(error = %err, "a part of a Slack answer was not delivered")
+                    tracing::warn!(error = %err, "a part of a Slack answer was not delivered");
                 }
             }
         }
