@@ -43,7 +43,7 @@ pub struct App {
     listener: tokio::net::TcpListener,
     scheduler: SchedulerOptions,
     discord: Option<Discord>,
-    slack: Option<Slack>,
+    slack: Option<(Slack, SlackMode)>,
 }
 
 impl App {
@@ -80,7 +80,7 @@ impl App {
             coach = coach.with_postman(discord.postman());
             readiness.expect(Platform::Discord);
         }
-        if let Some(slack) = &slack {
+        if let Some((slack, _)) = &slack {
             coach = coach.with_postman(slack.postman());
             readiness.expect(Platform::Slack);
         }
@@ -147,10 +147,23 @@ impl App {
             let stopped = stopped.clone();
             parts.spawn(async move { ("discord", discord.run(coach, readiness, stopped).await) });
         }
-        if let Some(slack) = self.slack {
+        if let Some((slack, mode)) = self.slack {
             let (coach, readiness) = (self.coach.clone(), self.readiness.clone());
             let shutdown = wait(stopped.clone());
-            parts.spawn(async move { ("slack", slack.run(coach, readiness, shutdown).await) });
+            parts.spawn(async move {
+                let result = match mode {
+                    SlackMode::Socket => slack.run(coach, readiness, shutdown).await,
+                    SlackMode::Http {
+                        listener,
+                        signing_secret,
+                    } => {
+                        slack
+                            .serve_http(coach, readiness, listener, &signing_secret, shutdown)
+                            .await
+                    }
+                };
+                ("slack", result)
+            });
         }
 
         let outcome = tokio::select! {
@@ -187,41 +200,58 @@ impl App {
     }
 }
 
+/// How Slack is served: Socket Mode, or HTTP mode on its own listener with the signing secret.
+enum SlackMode {
+    Socket,
+    Http {
+        listener: tokio::net::TcpListener,
+        signing_secret: secrecy::SecretString,
+    },
+}
+
 /// The Slack adapter when Slack is configured: Socket Mode with `SLACK_BOT_TOKEN` and
-/// `SLACK_APP_TOKEN`, the bot token checked first.
+/// `SLACK_APP_TOKEN` (preferred when both modes are configured), else HTTP mode with
+/// `SLACK_BOT_TOKEN` and `SLACK_SIGNING_SECRET` on `SLACK_HTTP_ADDR`; the bot token checked
+/// first.
 ///
 /// # Errors
-/// [`BuildError::Config`] for an incomplete Slack configuration, HTTP mode (not built yet) or
-/// a rejected token; [`BuildError::Runtime`] when Slack cannot be reached.
-async fn slack_from(config: &Config) -> Result<Option<Slack>, BuildError> {
+/// [`BuildError::Config`] for an incomplete Slack configuration, an address that cannot be
+/// listened on, or a rejected token; [`BuildError::Runtime`] when Slack cannot be reached.
+async fn slack_from(config: &Config) -> Result<Option<(Slack, SlackMode)>, BuildError> {
     let (bot, app, signing) = (
         config.slack_bot_token.as_ref(),
         config.slack_app_token.as_ref(),
         config.slack_signing_secret.as_ref(),
     );
-    let (bot, app) = match (bot, app, signing) {
+    let (bot, mode) = match (bot, app, signing) {
         (None, None, None) => return Ok(None),
-        (Some(bot), Some(app), _) => (bot, app),
-        (Some(_), None, Some(_)) => {
-            return Err(BuildError::Config(
-                "Slack's HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) is not built yet: use Socket Mode, with SLACK_APP_TOKEN and SLACK_BOT_TOKEN".into(),
-            ));
+        (Some(bot), Some(_), _) => (bot, SlackMode::Socket),
+        (Some(bot), None, Some(signing)) => {
+            let addr = config.slack_http_addr;
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|err| {
+                BuildError::Config(format!("SLACK_HTTP_ADDR: cannot listen on {addr}: {err}"))
+            })?;
+            let mode = SlackMode::Http {
+                listener,
+                signing_secret: signing.clone(),
+            };
+            (bot, mode)
         }
         (None, _, _) => {
             return Err(BuildError::Config(
-                "SLACK_BOT_TOKEN is missing: Slack needs the bot token (xoxb-...) with SLACK_APP_TOKEN".into(),
+                "SLACK_BOT_TOKEN is missing: Slack needs the bot token (xoxb-...) with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)".into(),
             ));
         }
         (Some(_), None, None) => {
             return Err(BuildError::Config(
-                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...) with the connections:write scope".into(),
+                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...) with the connections:write scope; for HTTP mode set SLACK_SIGNING_SECRET instead".into(),
             ));
         }
     };
     let slack =
         Slack::new(&config.slack_api_base, bot, app).context("preparing the Slack client")?;
     match slack.check_token().await {
-        Ok(()) => Ok(Some(slack)),
+        Ok(()) => Ok(Some((slack, mode))),
         Err(err @ TokenError::Rejected(_)) => Err(BuildError::Config(err.to_string())),
         Err(err) => Err(BuildError::Runtime(err.into())),
     }

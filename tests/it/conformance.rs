@@ -602,7 +602,7 @@ mod slack {
         let slack = Slack::new(
             &fake.api_base(),
             &SecretString::from(BOT_TOKEN),
-            &SecretString::from(APP_TOKEN),
+            Some(&SecretString::from(APP_TOKEN)),
         )
         .unwrap();
         let coach = Coach::new(

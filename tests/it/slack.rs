@@ -243,7 +243,7 @@ mod socket_mode {
         let slack = Slack::new(
             &fake.api_base(),
             &SecretString::from(BOT_TOKEN),
-            &SecretString::from(APP_TOKEN),
+            Some(&SecretString::from(APP_TOKEN)),
         )
         .unwrap();
         let coach = Arc::new(
@@ -539,8 +539,9 @@ mod binary {
                 vec![
                     ("SLACK_BOT_TOKEN", BOT_TOKEN),
                     ("SLACK_SIGNING_SECRET", "s3cr3t"),
+                    ("SLACK_HTTP_ADDR", "192.0.2.1:1"),
                 ],
-                "HTTP mode",
+                "SLACK_HTTP_ADDR: cannot listen",
             ),
             (
                 vec![("SLACK_APP_TOKEN", APP_TOKEN)],
@@ -554,5 +555,117 @@ mod binary {
             assert!(log.contains(expected), "{env:?}: {log}");
             assert!(!log.contains("xoxb-not-the-token") && !log.contains("s3cr3t"));
         }
+    }
+
+    #[tokio::test]
+    async fn http_mode_accepts_signed_requests_only_and_answers_the_challenge() {
+        use crate::fake_slack::{SIGNING_SECRET, form_encode, sign};
+
+        let fake = FakeSlack::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = run(
+            &fake,
+            dir.path(),
+            &[
+                ("SLACK_BOT_TOKEN", BOT_TOKEN),
+                ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+                ("SLACK_HTTP_ADDR", &addr),
+            ],
+        );
+        let http = reqwest::Client::new();
+        let base = format!("http://{addr}");
+        let post =
+            |path: &str, body: String, content_type: &str, timestamp: i64, signature: String| {
+                http.post(format!("{base}{path}"))
+                    .header("content-type", content_type)
+                    .header("x-slack-request-timestamp", timestamp.to_string())
+                    .header("x-slack-signature", signature)
+                    .body(body)
+            };
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64
+        };
+        // The challenge, once the listener is up.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let challenge = loop {
+            let body =
+                r#"{"type":"url_verification","token":"t","challenge":"c4ll3ng3"}"#.to_owned();
+            let ts = now();
+            let signature = sign(SIGNING_SECRET, ts, &body);
+            match post("/slack/events", body, "application/json", ts, signature)
+                .send()
+                .await
+            {
+                Ok(response) => break response,
+                Err(_) => {
+                    assert!(Instant::now() < deadline, "HTTP mode never listened");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        assert_eq!(challenge.status(), 200);
+        let answer: serde_json::Value = challenge.json().await.unwrap();
+        assert_eq!(answer["challenge"], "c4ll3ng3");
+
+        let command =
+            form_encode(&fake.slash_command_payload("/reflect", "Signed and kept", USER, CHANNEL));
+        // Tampered, stale and unsigned requests are refused and do nothing.
+        let ts = now();
+        let good = sign(SIGNING_SECRET, ts, &command);
+        let tampered = command.replace("Signed", "Forged");
+        let form = "application/x-www-form-urlencoded";
+        for (body, timestamp, signature) in [
+            (tampered, ts, good.clone()),
+            (
+                command.clone(),
+                ts - 600,
+                sign(SIGNING_SECRET, ts - 600, &command),
+            ),
+            (command.clone(), ts, "v0=00".to_owned()),
+        ] {
+            let response = post("/slack/commands", body, form, timestamp, signature)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 401);
+        }
+        let unsigned = http
+            .post(format!("{base}/slack/commands"))
+            .body(command.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unsigned.status(), 401);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            fake.ephemerals().is_empty(),
+            "a refused request did nothing"
+        );
+
+        // The signed one is acknowledged at once and answered.
+        let started = Instant::now();
+        let response = post("/slack/commands", command, form, ts, good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while fake.ephemerals().is_empty() {
+            assert!(Instant::now() < deadline, "no answer");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let text = fake.ephemerals()[0].text.clone().unwrap_or_default();
+        assert!(text.contains("Reflection saved"), "{text}");
+        let _ = child.kill();
+        let _ = wait(&mut child).await;
     }
 }

@@ -1,9 +1,10 @@
 //! The Slack adapter (in progress): what Slack sends as the core's interactions
 //! ([`inbound`]), the people behind them ([`people`]: zone and admin role from `users.info`),
 //! the core's messages as Block Kit ([`render`]), sending them ([`postman`]), and request
-//! signatures for HTTP mode ([`signature`]). The Socket Mode and HTTP mode services that join
-//! these to the core follow.
+//! signatures for HTTP mode ([`signature`]); [`service`] joins them to the core in Socket Mode
+//! or HTTP mode.
 
+mod http;
 pub mod inbound;
 pub mod people;
 pub mod postman;

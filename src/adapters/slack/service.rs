@@ -30,7 +30,7 @@ use crate::{
 /// The Slack adapter: its Web API client, postman and people, ready to listen.
 pub struct Slack {
     client: Arc<Client>,
-    app_token: SecretString,
+    app_token: Option<SecretString>,
     delivery: Arc<Delivery>,
 }
 
@@ -60,8 +60,9 @@ pub enum TokenError {
     Unreachable(String),
 }
 
-/// What the callbacks need, kept in slack-morphism's listener state.
-struct Handler {
+/// What the callbacks need, kept in slack-morphism's listener state (Socket Mode) or the
+/// routes' state (HTTP mode).
+pub(super) struct Handler {
     coach: Arc<Coach>,
     delivery: Arc<Delivery>,
 }
@@ -75,7 +76,7 @@ impl Slack {
     pub fn new(
         api_base: &str,
         bot_token: &SecretString,
-        app_token: &SecretString,
+        app_token: Option<&SecretString>,
     ) -> std::io::Result<Self> {
         let client = client(api_base)?;
         let delivery = Delivery {
@@ -85,7 +86,7 @@ impl Slack {
             client: client.clone(),
         };
         Ok(Self {
-            app_token: app_token.clone(),
+            app_token: app_token.cloned(),
             delivery: Arc::new(delivery),
             client,
         })
@@ -156,9 +157,12 @@ impl Slack {
             environment,
             callbacks,
         );
-        let app_token = SlackApiToken::new(SlackApiTokenValue(
-            self.app_token.expose_secret().to_owned(),
-        ));
+        let app_token = self
+            .app_token
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("Socket Mode needs SLACK_APP_TOKEN"))?;
+        let app_token =
+            SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_owned()));
         listener
             .listen_for(&app_token)
             .await
@@ -169,6 +173,37 @@ impl Slack {
         stop.await;
         readiness.set_connected(Platform::Slack, false);
         listener.shutdown().await;
+        Ok(())
+    }
+}
+
+impl Slack {
+    /// Serves HTTP mode's routes on `listener` until `stop` completes, checking every request
+    /// with the signing secret.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve_http(
+        &self,
+        coach: Arc<Coach>,
+        readiness: Arc<Readiness>,
+        listener: tokio::net::TcpListener,
+        signing_secret: &SecretString,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let routes = super::http::Routes {
+            handler: Arc::new(Handler {
+                coach,
+                delivery: self.delivery.clone(),
+            }),
+            check: Arc::new(super::signature::SignatureCheck::new(signing_secret)),
+        };
+        readiness.set_connected(Platform::Slack, true);
+        tracing::info!(addr = ?listener.local_addr().ok(), "serving Slack's HTTP mode");
+        axum::serve(listener, super::http::router(routes))
+            .with_graceful_shutdown(stop)
+            .await?;
+        readiness.set_connected(Platform::Slack, false);
         Ok(())
     }
 }
@@ -184,14 +219,7 @@ async fn on_command(
     state: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     if let Some(handler) = handler(&state).await {
-        tokio::spawn(async move {
-            let person = handler
-                .delivery
-                .people
-                .person(&event.team_id.0, &event.user_id.0)
-                .await;
-            handler.answer(inbound::command(&event, &person)).await;
-        });
+        handler.hand_on_command(event);
     }
     // The ack carries nothing: the answer follows through the Web API.
     Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
@@ -203,6 +231,44 @@ async fn on_interaction(
     state: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
     if let Some(handler) = handler(&state).await {
+        handler.hand_on_interaction(event);
+    }
+    Ok(())
+}
+
+async fn on_push(
+    event: SlackPushEventCallback,
+    _client: Arc<Client>,
+    state: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    if let Some(handler) = handler(&state).await {
+        handler.hand_on_push(event);
+    }
+    Ok(())
+}
+
+impl Handler {
+    /// Now, by the coach's clock.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.coach.clock().now()
+    }
+
+    /// Handles a slash command in the background and returns at once.
+    pub(super) fn hand_on_command(self: &Arc<Self>, event: SlackCommandEvent) {
+        let handler = self.clone();
+        tokio::spawn(async move {
+            let person = handler
+                .delivery
+                .people
+                .person(&event.team_id.0, &event.user_id.0)
+                .await;
+            handler.answer(inbound::command(&event, &person)).await;
+        });
+    }
+
+    /// Handles a button press or a form submission in the background and returns at once.
+    pub(super) fn hand_on_interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
+        let handler = self.clone();
         tokio::spawn(async move {
             let (team, user) = match &event {
                 SlackInteractionEvent::BlockActions(e) => (
@@ -220,15 +286,11 @@ async fn on_interaction(
             }
         });
     }
-    Ok(())
-}
 
-async fn on_push(
-    event: SlackPushEventCallback,
-    _client: Arc<Client>,
-    state: SlackClientEventsUserState,
-) -> UserCallbackResult<()> {
-    if let Some(handler) = handler(&state).await {
+    /// Handles an Events API event in the background, once per `event_id`, and returns at
+    /// once.
+    pub(super) fn hand_on_push(self: &Arc<Self>, event: SlackPushEventCallback) {
+        let handler = self.clone();
         tokio::spawn(async move {
             let SlackEventCallbackBody::Message(message) = &event.event else {
                 return;
@@ -257,10 +319,7 @@ async fn on_push(
             }
         });
     }
-    Ok(())
-}
 
-impl Handler {
     /// The core's answer to an inbound event, delivered.
     async fn answer(&self, inbound: Inbound) {
         let answer = self.coach.handle(&inbound.interaction).await;
