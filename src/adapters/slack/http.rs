@@ -22,19 +22,36 @@ use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
 use super::{
-    service::Handler,
+    handler::Handler,
     signature::{SIGNATURE_HEADER, SignatureCheck, TIMESTAMP_HEADER},
 };
 
 /// What the routes share.
 #[derive(Clone)]
-pub(super) struct Routes {
-    pub(super) handler: Arc<Handler>,
-    pub(super) check: Arc<SignatureCheck>,
+struct Routes {
+    handler: Arc<Handler>,
+    check: Arc<SignatureCheck>,
+}
+
+/// Serves the routes on `listener` until `stop` completes, checking every request with
+/// `signing_secret`.
+pub(super) async fn serve(
+    listener: tokio::net::TcpListener,
+    handler: Arc<Handler>,
+    signing_secret: &secrecy::SecretString,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let routes = Routes {
+        handler,
+        check: Arc::new(SignatureCheck::new(signing_secret)),
+    };
+    axum::serve(listener, router(routes))
+        .with_graceful_shutdown(stop)
+        .await
 }
 
 /// The three routes Slack calls in HTTP mode.
-pub(super) fn router(routes: Routes) -> Router {
+fn router(routes: Routes) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))

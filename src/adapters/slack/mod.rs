@@ -4,6 +4,7 @@
 //! signatures for HTTP mode ([`signature`]); [`service`] joins them to the core in Socket Mode
 //! or HTTP mode.
 
+mod handler;
 mod http;
 pub mod inbound;
 pub mod people;
