@@ -401,6 +401,40 @@ mod socket_mode {
     }
 
     #[tokio::test]
+    async fn two_connections_are_kept_and_a_disconnect_loses_nothing() {
+        let running = start().await;
+        let fake = &running.fake;
+        assert!(
+            fake.wait_for_connections(2, Duration::from_secs(10)).await,
+            "at least two Socket Mode connections"
+        );
+        let before = fake.connects();
+        fake.disconnect("refresh_requested", Duration::from_millis(100));
+        // Sent while the connections are being replaced: queued, then delivered and answered.
+        let pushed = fake.push_slash_command("/reflect", "Across a reconnect", USER, CHANNEL);
+        // An envelope that reached a closing connection is not acked; Slack then sends it
+        // again, as the fake does here, and the new connections take it.
+        let mut acked = None;
+        for _ in 0..4 {
+            acked = fake
+                .wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+                .await;
+            if acked.is_some() {
+                break;
+            }
+            fake.redeliver(&pushed.envelope_id);
+        }
+        acked.expect("acknowledged after the reconnect");
+        until("the answer", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Reflection saved"))
+        })
+        .await;
+        until("the reconnects", || fake.connects() >= before + 2).await;
+    }
+
+    #[tokio::test]
     async fn a_thread_reply_delivered_twice_is_kept_once() {
         let running = start().await;
         let fake = &running.fake;
