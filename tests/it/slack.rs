@@ -686,6 +686,7 @@ mod binary {
 
         // The signed one is acknowledged at once and answered.
         let started = Instant::now();
+        let (command_again, good_again) = (command.clone(), good.clone());
         let response = post("/slack/commands", command, form, ts, good)
             .send()
             .await
@@ -699,6 +700,21 @@ mod binary {
         }
         let text = fake.ephemerals()[0].text.clone().unwrap_or_default();
         assert!(text.contains("Reflection saved"), "{text}");
+        // Slack retries a request it thinks went unanswered (`X-Slack-Retry-Num`): the same
+        // command, the same trigger, is answered once.
+        let retry = post("/slack/commands", command_again, form, ts, good_again)
+            .header("x-slack-retry-num", "1")
+            .header("x-slack-retry-reason", "http_timeout")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retry.status(), 200);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            fake.ephemerals().len(),
+            1,
+            "a retried command is answered once"
+        );
         let _ = child.kill();
         let _ = wait(&mut child).await;
     }

@@ -3,8 +3,9 @@
 //! ([`Coach::handle`]): a form opens as a modal with the event's `trigger_id` (first, as a
 //! trigger works once and for 3 seconds), a private answer goes through `chat.postEphemeral`, a
 //! public one and a message to a person through the postman, a file to the person's DM with the
-//! bot. Events are claimed by their `event_id` in the database first, so Slack's redeliveries
-//! and other replicas change nothing twice.
+//! bot. Events are claimed by their `event_id` (commands and interactions by their
+//! `trigger_id`) in the database first, so Slack's redeliveries and other replicas change
+//! nothing twice.
 
 use std::sync::Arc;
 
@@ -48,7 +49,13 @@ impl Handler {
                 .people
                 .person(&event.team_id.0, &event.user_id.0)
                 .await;
-            handler.answer(inbound::command(&event, &person)).await;
+            // A redelivered command carries the same trigger: it is answered once.
+            if handler
+                .first_time(&format!("trigger:{}", event.trigger_id.0))
+                .await
+            {
+                handler.answer(inbound::command(&event, &person)).await;
+            }
         });
     }
 
@@ -66,6 +73,18 @@ impl Handler {
                 }
                 _ => return,
             };
+            let trigger = match &event {
+                SlackInteractionEvent::BlockActions(e) => Some(e.trigger_id.0.clone()),
+                SlackInteractionEvent::ViewSubmission(e) => {
+                    e.trigger_id.as_ref().map(|t| t.0.clone())
+                }
+                _ => None,
+            };
+            if let Some(trigger) = trigger {
+                if !handler.first_time(&format!("trigger:{trigger}")).await {
+                    return;
+                }
+            }
             let person = handler.delivery.people.person(&team, &user).await;
             if let Some(inbound) = inbound::interaction(&event, &person) {
                 handler.answer(inbound).await;
@@ -93,17 +112,30 @@ impl Handler {
                 return;
             };
             // Once per event, whichever connection or replica received it.
-            let storage = handler.coach.storage();
-            let now = handler.coach.clock().now();
-            match storage
-                .claim_event(Platform::Slack, &event.event_id.0, now)
-                .await
-            {
-                Ok(true) => handler.answer(inbound).await,
-                Ok(false) => {}
-                Err(err) => tracing::warn!(error = %err, "claiming a Slack event failed"),
+            if handler.first_time(&event.event_id.0).await {
+                handler.answer(inbound).await;
             }
         });
+    }
+
+    /// Whether this is the first time `id` is seen, by any connection or replica: claimed in
+    /// the database. Slack's `event_id` names an event; a command or an interaction is named by
+    /// its `trigger_id`, which a redelivered envelope repeats. When the database cannot say,
+    /// the event is handled (an answer twice is better than none).
+    async fn first_time(&self, id: &str) -> bool {
+        let now = self.coach.clock().now();
+        match self
+            .coach
+            .storage()
+            .claim_event(Platform::Slack, id, now)
+            .await
+        {
+            Ok(first) => first,
+            Err(err) => {
+                tracing::warn!(error = %err, "claiming a Slack event failed");
+                true
+            }
+        }
     }
 
     /// The core's answer to an inbound event, delivered.
