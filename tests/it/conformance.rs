@@ -196,6 +196,18 @@ fn words(message: &RichMessage) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
 
+/// The case's answer with its pending notice (if it carries one) pointing at `notice`, the one
+/// stored for this run.
+fn with_notice(answer: Vec<Outgoing>, notice: i64) -> Vec<Outgoing> {
+    answer
+        .into_iter()
+        .map(|mut outgoing| {
+            outgoing.pending_notice = outgoing.pending_notice.map(|_| notice);
+            outgoing
+        })
+        .collect()
+}
+
 async fn notice_for(storage: &Storage, platform: Platform, workspace: &str) -> i64 {
     let user = storage
         .user_for(&Identity::new(platform, workspace, USER), Utc::now())
@@ -288,14 +300,7 @@ mod console {
         );
         for case in cases(0) {
             let notice = notice_for(&db.storage, Platform::Console, "local").await;
-            let answer: Vec<Outgoing> = case
-                .answer
-                .into_iter()
-                .map(|mut o| {
-                    o.pending_notice = o.pending_notice.map(|_| notice);
-                    o
-                })
-                .collect();
+            let answer = with_notice(case.answer, notice);
             let scheduler = Scheduler::new(coach.clone(), SchedulerOptions::default());
             Console::new(
                 coach.clone(),
@@ -420,14 +425,7 @@ mod discord {
             let id = 500 + i as u64;
             let token = format!("token-{id}");
             let notice = notice_for(&db.storage, Platform::Discord, GUILD).await;
-            let answer: Vec<Outgoing> = case
-                .answer
-                .into_iter()
-                .map(|mut o| {
-                    o.pending_notice = o.pending_notice.map(|_| notice);
-                    o
-                })
-                .collect();
+            let answer = with_notice(case.answer, notice);
             if deferred {
                 CreateInteractionResponse::Defer(
                     CreateInteractionResponseMessage::new().ephemeral(true),
@@ -615,14 +613,7 @@ mod slack {
 
         for case in cases(0) {
             let notice = notice_for(&db.storage, Platform::Slack, TEAM_ID).await;
-            let answer: Vec<Outgoing> = case
-                .answer
-                .into_iter()
-                .map(|mut o| {
-                    o.pending_notice = o.pending_notice.map(|_| notice);
-                    o
-                })
-                .collect();
+            let answer = with_notice(case.answer, notice);
             let reply_to = ReplyTo {
                 channel: CHANNEL.into(),
                 user: USER.into(),

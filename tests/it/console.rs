@@ -352,19 +352,29 @@ fn a_week_of_nudges_prints_in_order(env: &[(&str, &str)]) {
     );
 }
 
-#[test]
-fn a_week_of_nudges_prints_in_order_on_sqlite() {
+/// Runs `check` with the environment of a fresh data folder on the embedded SQLite.
+fn on_sqlite(check: impl FnOnce(&[(&str, &str)])) {
     let dir = tempfile::tempdir().unwrap();
     let (key, value) = data_dir_env(dir.path());
-    a_week_of_nudges_prints_in_order(&[(key, &value)]);
+    check(&[(key, &value)]);
+}
+
+/// Runs `check` with the environment of a fresh data folder and a fresh PostgreSQL database.
+async fn on_postgres(check: impl FnOnce(&[(&str, &str)])) {
+    let url = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    check(&[(key, &value), ("DATABASE_URL", &url)]);
+}
+
+#[test]
+fn a_week_of_nudges_prints_in_order_on_sqlite() {
+    on_sqlite(a_week_of_nudges_prints_in_order);
 }
 
 #[tokio::test]
 async fn a_week_of_nudges_prints_in_order_on_postgres() {
-    let url = fresh_postgres_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, value) = data_dir_env(dir.path());
-    a_week_of_nudges_prints_in_order(&[(key, &value), ("DATABASE_URL", &url)]);
+    on_postgres(a_week_of_nudges_prints_in_order).await;
 }
 
 #[test]
@@ -650,17 +660,12 @@ fn answers_belong_to_what_they_answer(env: &[(&str, &str)]) {
 
 #[test]
 fn answers_belong_to_what_they_answer_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let (key, value) = data_dir_env(dir.path());
-    answers_belong_to_what_they_answer(&[(key, &value)]);
+    on_sqlite(answers_belong_to_what_they_answer);
 }
 
 #[tokio::test]
 async fn answers_belong_to_what_they_answer_on_postgres() {
-    let url = fresh_postgres_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (key, value) = data_dir_env(dir.path());
-    answers_belong_to_what_they_answer(&[(key, &value), ("DATABASE_URL", &url)]);
+    on_postgres(answers_belong_to_what_they_answer).await;
 }
 
 #[test]
