@@ -621,7 +621,7 @@ mod slack {
                 ..ReplyTo::default()
             };
             let (ephemerals_before, public_before, views_before, uploads_before) = (
-                fake.ephemerals().len(),
+                fake.private_answers().len(),
                 fake.messages(CHANNEL).len(),
                 fake.opened_views().len(),
                 fake.uploads().len(),
@@ -633,7 +633,7 @@ mod slack {
                 case.name,
                 fake.rejections()
             );
-            let ephemerals = fake.ephemerals()[ephemerals_before..].to_vec();
+            let ephemerals = fake.private_answers()[ephemerals_before..].to_vec();
             let public = fake.messages(CHANNEL)[public_before..].to_vec();
             let (mut private_words, mut public_words) = (Vec::new(), Vec::new());
             let (mut want_private, mut want_public) = (Vec::new(), Vec::new());

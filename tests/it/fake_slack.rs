@@ -210,6 +210,8 @@ struct Script {
     upload_paths: HashMap<String, String>,
     triggers: HashMap<String, Trigger>,
     response_urls: HashMap<String, ResponseUrl>,
+    /// Ephemeral messages and ephemeral `response_url` posts, in order.
+    private: Vec<Message>,
     /// Accepted `response_url` posts: (url, body).
     responses: Vec<(String, Value)>,
     /// Method → (429s still to answer, Retry-After seconds).
@@ -368,6 +370,13 @@ impl FakeSlack {
     /// Accepted posts to `response_url`s: (url, body).
     pub fn responses(&self) -> Vec<(String, Value)> {
         self.script().responses.clone()
+    }
+
+    /// Everything only the person sees, in the order Slack accepted it: `chat.postEphemeral`
+    /// messages and `response_url` posts that are not `in_channel` (Slack: a `response_url`
+    /// answers ephemerally by default). A response's `channel` and `ts` are empty.
+    pub fn private_answers(&self) -> Vec<Message> {
+        self.script().private.clone()
     }
 
     /// Adds a channel; `member` says whether the bot is in it (Slack answers `not_in_channel`
@@ -1028,13 +1037,14 @@ async fn upload_body(content_type: &str, bytes: Bytes) -> Vec<u8> {
 fn web_api(script: &mut Script, request: &Recorded, malformed: bool) -> Answer {
     let method = request.method.as_str();
     // Unknown methods, and paths like `/api//chat.postMessage` from a base with a trailing slash.
-    const METHODS: [&str; 12] = [
+    const METHODS: [&str; 13] = [
         "auth.test",
         "chat.postMessage",
         "chat.postEphemeral",
         "chat.update",
         "conversations.open",
         "conversations.history",
+        "conversations.info",
         "users.info",
         "views.open",
         "files.getUploadURLExternal",
@@ -1077,6 +1087,7 @@ fn web_api(script: &mut Script, request: &Recorded, malformed: bool) -> Answer {
         "chat.update" => update(script, body),
         "conversations.open" => open_conversation(script, body),
         "conversations.history" => history(script, body),
+        "conversations.info" => conversation_info(script, body),
         "users.info" => user_info(script, body),
         "views.open" => open_view(script, body),
         "files.getUploadURLExternal" => upload_url(script, body),
@@ -1191,7 +1202,7 @@ fn post_ephemeral(script: &mut Script, body: &Value) -> Answer {
     }
     check_content(body, true)?;
     let ts = script.ts();
-    script.ephemerals.push(Message {
+    let message = Message {
         channel,
         ts: ts.clone(),
         thread_ts: body["thread_ts"].as_str().map(str::to_owned),
@@ -1200,7 +1211,9 @@ fn post_ephemeral(script: &mut Script, body: &Value) -> Answer {
         metadata: None,
         files: Vec::new(),
         edited: false,
-    });
+    };
+    script.private.push(message.clone());
+    script.ephemerals.push(message);
     Ok(Reply::ok(json!({ "message_ts": ts })))
 }
 
@@ -1232,6 +1245,30 @@ fn update(script: &mut Script, body: &Value) -> Answer {
 
 /// `conversations.open` with one user: the DM channel (`D...`), `already_open` the second time.
 /// Slack errors: `users_list_not_supplied`, `user_not_found`.
+/// `conversations.info`: a channel the bot can see, with its flags (Slack: `is_channel`,
+/// `is_im`, `is_archived`, `is_member`); `channel_not_found` for one it cannot see, which for
+/// a private channel means one it is not in.
+fn conversation_info(script: &mut Script, body: &Value) -> Answer {
+    let id = body["channel"].as_str().unwrap_or_default();
+    if id.is_empty() {
+        return Err(Reply::fail("channel_not_found"));
+    }
+    if let Some(user) = script.dms.get(id) {
+        return Ok(Reply::ok(json!({ "channel": {
+            "id": id, "created": 1_700_000_000, "is_im": true, "user": user
+        }})));
+    }
+    let channel = script
+        .channels
+        .get(id)
+        .ok_or_else(|| Reply::fail("channel_not_found"))?;
+    Ok(Reply::ok(json!({ "channel": {
+        "id": id, "name": id.to_lowercase(), "created": 1_700_000_000,
+        "is_channel": true, "is_im": false, "is_mpim": false, "is_private": false,
+        "is_archived": channel.archived, "is_member": channel.member
+    }})))
+}
+
 fn open_conversation(script: &mut Script, body: &Value) -> Answer {
     let users: Vec<String> = match &body["users"] {
         Value::String(list) => list.split(',').map(|u| u.trim().to_owned()).collect(),
@@ -1515,6 +1552,18 @@ fn respond(
         refusal
     })?;
     url.uses += 1;
+    if body["response_type"] != "in_channel" && !deleting {
+        script.private.push(Message {
+            channel: String::new(),
+            ts: String::new(),
+            thread_ts: None,
+            text: body["text"].as_str().map(str::to_owned),
+            blocks: optional(&body["blocks"]),
+            metadata: None,
+            files: Vec::new(),
+            edited: false,
+        });
+    }
     let full = format!("{}{path}", script.base);
     script.responses.push((full, body.clone()));
     Ok(Reply::ok(json!({})))

@@ -8,7 +8,8 @@ use shiftcoach::{
         people::People,
         postman::{SlackPostman, client},
     },
-    core::{Destination, Field, Outgoing, OutgoingKind, Postman, RichMessage, SendError},
+    core::{Destination, Field, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError},
+    storage::ChannelAddress,
 };
 
 use crate::fake_slack::{BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User};
@@ -119,6 +120,42 @@ async fn refusals_are_permanent_and_a_person_is_reached_in_their_dm() {
 }
 
 #[tokio::test]
+async fn a_channel_is_checked_before_a_schedule_is_set_in_it() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0OUTSIDE", false);
+    fake.add_channel("C0ARCHIVED", true);
+    fake.archive_channel("C0ARCHIVED");
+    let postman = postman(&fake);
+    let address = |channel: &str| ChannelAddress {
+        platform: Platform::Slack,
+        workspace: TEAM_ID.into(),
+        channel: channel.into(),
+    };
+    postman.check_channel(&address(CHANNEL)).await.unwrap();
+    // A DM with the bot is a conversation too, but not a place for a channel's nudges.
+    let id = postman
+        .send("T1", &nudge(Destination::Person(USER.into())), None)
+        .await
+        .unwrap();
+    let (dm, _) = id.split_once('/').unwrap();
+    for (channel, says) in [
+        ("C0OUTSIDE", "invite me"),
+        ("C0ARCHIVED", "archived"),
+        ("C0MISSING", "cannot see"),
+        (dm, "direct messages"),
+    ] {
+        let err = postman.check_channel(&address(channel)).await.unwrap_err();
+        match err {
+            SendError::Permanent(text) => assert!(text.contains(says), "{channel}: {text}"),
+            other => panic!("{channel}: {other:?}"),
+        }
+    }
+    assert_eq!(fake.calls("conversations.info").len(), 5);
+    // Checking posts nothing.
+    assert!(fake.messages(CHANNEL).is_empty());
+}
+
+#[tokio::test]
 async fn a_long_message_arrives_whole_in_several_posts_slack_accepts() {
     let fake = FakeSlack::start().await;
     let postman = postman(&fake);
@@ -196,6 +233,98 @@ async fn a_persons_zone_and_admin_role_come_from_users_info_once() {
         unknown,
         shiftcoach::adapters::slack::inbound::Person::default()
     );
+}
+
+/// A private answer reaches the person whatever the channel: through the `response_url`
+/// (which works where the bot is not a member), through `chat.postEphemeral` once the URL is
+/// used up or expired, and through their DM when neither can reach them.
+#[tokio::test]
+async fn a_private_answer_finds_its_way_to_the_person() {
+    use shiftcoach::{
+        adapters::slack::{inbound::ReplyTo, service::Slack},
+        clock::VirtualClock,
+        core::{Coach, CoachSettings},
+    };
+    use std::{sync::Arc, time::Duration};
+
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0OUTSIDE", false);
+    let db = crate::support::TestDb::sqlite().await;
+    let slack = Slack::new(&fake.api_base(), &SecretString::from(BOT_TOKEN), None).unwrap();
+    let coach = Coach::new(
+        db.storage.clone(),
+        crate::support::catalog(),
+        Arc::new(VirtualClock::starting_at(chrono::Utc::now())),
+        CoachSettings::default(),
+    )
+    .with_postman(slack.postman());
+    let answer = |text: &str| {
+        vec![Outgoing::new(
+            OutgoingKind::Reply,
+            Destination::Channel("C0OUTSIDE".into()),
+            true,
+            RichMessage {
+                body: text.into(),
+                ..RichMessage::default()
+            },
+        )]
+    };
+    let texts = |fake: &FakeSlack| -> Vec<String> {
+        fake.private_answers()
+            .into_iter()
+            .filter_map(|m| m.text)
+            .collect()
+    };
+
+    // In a channel the bot is not in, the response_url answers.
+    let url = fake.issue_response_url();
+    let reply_to = ReplyTo {
+        channel: "C0OUTSIDE".into(),
+        user: USER.into(),
+        response_url: Some(url.clone()),
+        ..ReplyTo::default()
+    };
+    slack.deliver(&coach, &answer("first"), &reply_to).await;
+    assert_eq!(fake.responses().len(), 1);
+    assert_eq!(fake.responses()[0].0, url);
+    assert_eq!(fake.responses()[0].1["replace_original"], false);
+    assert_eq!(texts(&fake), ["first"]);
+
+    // A used-up URL (Slack: 5 uses in 30 minutes) gives way to chat.postEphemeral where the
+    // bot is a member.
+    for _ in 1..crate::fake_slack::RESPONSE_URL_USES {
+        slack.deliver(&coach, &answer("again"), &reply_to).await;
+    }
+    let in_channel = ReplyTo {
+        channel: CHANNEL.into(),
+        ..reply_to.clone()
+    };
+    slack.deliver(&coach, &answer("sixth"), &in_channel).await;
+    assert_eq!(fake.ephemerals().len(), 1);
+    assert_eq!(fake.ephemerals()[0].channel, CHANNEL);
+    assert_eq!(texts(&fake).last().map(String::as_str), Some("sixth"));
+
+    // An expired URL where the bot is not a member: the person's DM.
+    let expired = ReplyTo {
+        response_url: Some(fake.issue_response_url_aged(Duration::from_secs(31 * 60))),
+        ..reply_to
+    };
+    slack.deliver(&coach, &answer("seventh"), &expired).await;
+    let dm = fake
+        .posts()
+        .into_iter()
+        .filter_map(|post| post.body["channel"].as_str().map(str::to_owned))
+        .find(|channel| channel.starts_with('D'))
+        .expect("posted to the person's DM");
+    let in_dm: Vec<_> = fake
+        .messages(&dm)
+        .into_iter()
+        .filter_map(|m| m.text)
+        .collect();
+    assert_eq!(in_dm, ["seventh"]);
+    // Nothing was posted where everyone sees it.
+    assert!(fake.messages(CHANNEL).is_empty());
+    assert!(fake.messages("C0OUTSIDE").is_empty());
 }
 
 /// The Slack adapter in Socket Mode, connected to the fake, with a coach on SQLite.
@@ -286,7 +415,7 @@ mod socket_mode {
     }
 
     fn ephemeral_texts(fake: &FakeSlack) -> Vec<String> {
-        fake.ephemerals()
+        fake.private_answers()
             .iter()
             .map(|m| {
                 format!(
@@ -378,7 +507,7 @@ mod socket_mode {
         let running = start().await;
         let fake = &running.fake;
         fake.push_slash_command("/reflect", "kept for the export", USER, CHANNEL);
-        until("the reflection", || !fake.ephemerals().is_empty()).await;
+        until("the reflection", || !fake.private_answers().is_empty()).await;
         fake.push_slash_command("/mydata", "export", USER, CHANNEL);
         until("the upload", || fake.uploads().iter().any(|u| u.completed)).await;
         let upload = fake.uploads().into_iter().find(|u| u.completed).unwrap();
@@ -459,11 +588,19 @@ mod socket_mode {
             .expect("acknowledged");
         // Slack sends the same event again (a retry, or to another connection).
         fake.push_event(reply, "Ev0REPLY1");
-        until("an answer to the reply", || !fake.ephemerals().is_empty()).await;
+        until("an answer to the reply", || {
+            !fake.private_answers().is_empty()
+        })
+        .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         // The nudge is not in storage as a delivery, so the core says so, once; what matters
         // is that the event was handled once.
-        assert_eq!(fake.ephemerals().len(), 1, "{:?}", ephemeral_texts(fake));
+        assert_eq!(
+            fake.private_answers().len(),
+            1,
+            "{:?}",
+            ephemeral_texts(fake)
+        );
         assert!(
             !storage
                 .claim_event(
@@ -536,7 +673,7 @@ mod binary {
             .expect("acknowledged");
         assert!(ack.latency.unwrap() < Duration::from_secs(1));
         let deadline = Instant::now() + Duration::from_secs(20);
-        while fake.ephemerals().is_empty() {
+        while fake.private_answers().is_empty() {
             assert!(Instant::now() < deadline, "no answer to /help");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -550,6 +687,82 @@ mod binary {
         assert!(wait(&mut child).await.success());
         let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
         for token in [BOT_TOKEN, APP_TOKEN] {
+            assert!(!log.contains(token), "a token reached the log");
+        }
+    }
+
+    /// Discord and Slack configured together: one process serves both; on Slack an admin's
+    /// `/nudges set` checks the channel, and `/nudges now` posts the nudge with blocks and its
+    /// delivery metadata once, through a 429.
+    #[tokio::test]
+    async fn run_serves_discord_and_slack_at_once_and_posts_a_slack_nudge_once() {
+        use crate::{
+            discord::service::{schedule_and_send_now, start_with, until},
+            fake_discord::{FakeDiscord, TOKEN},
+            fake_slack::User,
+        };
+        let discord = FakeDiscord::start().await;
+        let slack = FakeSlack::start().await;
+        slack.add_user(User {
+            id: "U0ADMIN".into(),
+            name: "grace".into(),
+            tz: "Asia/Tokyo".into(),
+            tz_offset: 32400,
+            is_admin: true,
+            is_owner: false,
+        });
+        let api_base = slack.api_base();
+        let running = start_with(
+            &discord,
+            TOKEN,
+            &[
+                ("SLACK_BOT_TOKEN", BOT_TOKEN),
+                ("SLACK_APP_TOKEN", APP_TOKEN),
+                ("SLACK_API_BASE", &api_base),
+            ],
+        );
+        until("the bot to identify on Discord", || {
+            discord.sessions().0 == 1
+        })
+        .await;
+        assert!(slack.wait_for_connections(2, Duration::from_secs(20)).await);
+
+        // Discord answers and sends its nudge.
+        schedule_and_send_now(&discord, 1).await;
+        until("the Discord nudge", || {
+            discord
+                .requests_to("POST", "/api/v10/channels/")
+                .iter()
+                .any(|r| r.path.ends_with("/messages"))
+        })
+        .await;
+
+        // Slack: an admin schedules nudges here; the channel is checked first.
+        slack.push_slash_command("/nudges", "set daily 09:00 UTC", "U0ADMIN", CHANNEL);
+        until("the schedule's confirmation", || {
+            !slack.private_answers().is_empty()
+        })
+        .await;
+        let confirmation = format!("{:?}", slack.private_answers()[0]);
+        assert!(confirmation.contains("Nudges scheduled"), "{confirmation}");
+        assert_eq!(slack.calls("conversations.info").len(), 1);
+
+        // The first post is refused with a 429; the nudge arrives once after Retry-After.
+        slack.rate_limit("chat.postMessage", 1, 1);
+        slack.push_slash_command("/nudges", "now", "U0ADMIN", CHANNEL);
+        until("the Slack nudge", || !slack.messages(CHANNEL).is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let posted = slack.messages(CHANNEL);
+        assert_eq!(posted.len(), 1, "{posted:?}");
+        assert!(posted[0].blocks.is_some(), "posted with blocks");
+        assert_eq!(
+            posted[0].metadata.as_ref().unwrap()["event_type"],
+            "shiftcoach_delivery"
+        );
+        assert!(slack.posts().len() >= 2, "the 429 was retried");
+        assert!(slack.rejections().is_empty(), "{:?}", slack.rejections());
+        let log = running.log();
+        for token in [BOT_TOKEN, APP_TOKEN, TOKEN] {
             assert!(!log.contains(token), "a token reached the log");
         }
     }
@@ -680,7 +893,7 @@ mod binary {
         assert_eq!(unsigned.status(), 401);
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(
-            fake.ephemerals().is_empty(),
+            fake.private_answers().is_empty(),
             "a refused request did nothing"
         );
 
@@ -694,11 +907,11 @@ mod binary {
         assert_eq!(response.status(), 200);
         assert!(started.elapsed() < Duration::from_secs(1));
         let deadline = Instant::now() + Duration::from_secs(20);
-        while fake.ephemerals().is_empty() {
+        while fake.private_answers().is_empty() {
             assert!(Instant::now() < deadline, "no answer");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        let text = fake.ephemerals()[0].text.clone().unwrap_or_default();
+        let text = fake.private_answers()[0].text.clone().unwrap_or_default();
         assert!(text.contains("Reflection saved"), "{text}");
         // Slack retries a request it thinks went unanswered (`X-Slack-Retry-Num`): the same
         // command, the same trigger, is answered once.
@@ -711,7 +924,7 @@ mod binary {
         assert_eq!(retry.status(), 200);
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(
-            fake.ephemerals().len(),
+            fake.private_answers().len(),
             1,
             "a retried command is answered once"
         );

@@ -1,7 +1,8 @@
 //! What both of Slack's modes do with an event once it has been acknowledged: find out who the
 //! person is, ask the core, and deliver its answer by the core's delivery contract
 //! ([`Coach::handle`]): a form opens as a modal with the event's `trigger_id` (first, as a
-//! trigger works once and for 3 seconds), a private answer goes through `chat.postEphemeral`, a
+//! trigger works once and for 3 seconds), a private answer goes through the event's `response_url` or `chat.postEphemeral` (the
+//! person's DM when neither reaches them), a
 //! public one and a message to a person through the postman, a file to the person's DM with the
 //! bot. Events are claimed by their `event_id` (commands and interactions by their
 //! `trigger_id`) in the database first, so Slack's redeliveries and other replicas change
@@ -19,9 +20,11 @@ use super::{
 };
 use crate::core::{Coach, Destination, Outgoing, Platform, Postman};
 
-/// What answering on Slack needs: the client with the bot token, the postman and the people.
+/// What answering on Slack needs: the clients with the bot token, the postman and the people.
 pub(super) struct Delivery {
     pub(super) client: Arc<Client>,
+    /// The client for `response_url`s (see [`super::postman::responder`]).
+    pub(super) responder: Arc<Client>,
     pub(super) token: SlackApiToken,
     pub(super) postman: Arc<SlackPostman>,
     pub(super) people: Arc<People>,
@@ -73,17 +76,18 @@ impl Handler {
                 }
                 _ => return,
             };
-            let trigger = match &event {
-                SlackInteractionEvent::BlockActions(e) => Some(e.trigger_id.0.clone()),
-                SlackInteractionEvent::ViewSubmission(e) => {
-                    e.trigger_id.as_ref().map(|t| t.0.clone())
-                }
-                _ => None,
+            // A redelivered press or submission repeats its trigger; a submission that comes
+            // without one is named by its view, which is submitted once (the modal closes).
+            let id = match &event {
+                SlackInteractionEvent::BlockActions(e) => format!("trigger:{}", e.trigger_id.0),
+                SlackInteractionEvent::ViewSubmission(e) => match &e.trigger_id {
+                    Some(trigger) => format!("trigger:{}", trigger.0),
+                    None => format!("view:{}", e.view.state_params.id.0),
+                },
+                _ => return,
             };
-            if let Some(trigger) = trigger {
-                if !handler.first_time(&format!("trigger:{trigger}")).await {
-                    return;
-                }
+            if !handler.first_time(&id).await {
+                return;
             }
             let person = handler.delivery.people.person(&team, &user).await;
             if let Some(inbound) = inbound::interaction(&event, &person) {
@@ -238,10 +242,49 @@ impl Delivery {
             self.postman.send("", &outgoing, None).await?;
             return Ok(());
         }
+        if let Err(err) = self.answer_privately(outgoing, reply_to).await {
+            // Neither a response_url nor chat.postEphemeral reached the person (a channel the
+            // bot is not in, a used-up URL): the answer goes to their DM, so it is not lost.
+            tracing::info!(error = %err, "a private Slack answer goes to the person's DM");
+            let to_person = Outgoing {
+                to: Destination::Person(reply_to.user.clone()),
+                ..outgoing.clone()
+            };
+            self.postman.send("", &to_person, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers only the person, piece by piece: through the event's `response_url` when it has
+    /// one (it works in any channel, whether or not the bot is in it), else, or when Slack
+    /// refuses it (used 5 times, older than 30 minutes), through `chat.postEphemeral`.
+    async fn answer_privately(
+        &self,
+        outgoing: &Outgoing,
+        reply_to: &ReplyTo,
+    ) -> anyhow::Result<()> {
+        let session = self.client.open_session(&self.token);
+        let response_url = reply_to
+            .response_url
+            .as_deref()
+            .and_then(|url| url.parse::<url::Url>().ok())
+            .map(SlackResponseUrl);
         for piece in render::render(&outgoing.message) {
             let content = SlackMessageContent::new()
                 .with_text(piece.text)
                 .with_blocks(piece.blocks);
+            if let Some(url) = &response_url {
+                // Slack: a response_url answers ephemerally unless told otherwise; a button's
+                // would replace its message if asked, and is told not to.
+                let request = SlackApiPostWebhookMessageRequest::new(content.clone())
+                    .with_replace_original(false);
+                match self.responder.respond_to_event(url, &request).await {
+                    Ok(_) => continue,
+                    Err(err) => {
+                        tracing::info!(error = %err, "a response_url was refused; answering with chat.postEphemeral");
+                    }
+                }
+            }
             let mut request = SlackApiChatPostEphemeralRequest::new(
                 SlackChannelId(reply_to.channel.clone()),
                 SlackUserId(reply_to.user.clone()),

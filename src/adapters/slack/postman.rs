@@ -13,9 +13,10 @@
 //! post in a channel; those are permanent ([`SendError::Permanent`]) and reported once by the
 //! scheduler to whoever set the schedule.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use hyper_rustls::HttpsConnector;
+use hyper_timeout::TimeoutConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::{errors::SlackClientError, prelude::*};
@@ -26,11 +27,21 @@ use crate::{
     storage::ChannelAddress,
 };
 
-/// slack-morphism's client over HTTPS (or plain HTTP, for a loopback fake).
-pub type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+/// slack-morphism's client over HTTPS (or plain HTTP, for a loopback fake), with time limits
+/// on connecting, reading and writing.
+pub type Client =
+    SlackClient<SlackClientHyperConnector<TimeoutConnector<HttpsConnector<HttpConnector>>>>;
 
 /// How many times a call is retried after a 429, each after its `Retry-After`.
 pub const MAX_RETRIES: usize = 5;
+
+/// How long connecting to Slack may take before the call fails (slack-morphism sets no time
+/// limit of its own).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long Slack may go silent while answering a call, or while taking a request's bytes,
+/// before the call fails.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `event_type` of the metadata a scheduled message carries (Slack: message metadata
 /// has an `event_type` and an `event_payload`).
@@ -48,22 +59,44 @@ pub const LIMITS: Limits = Limits {
     choices: 100,
 };
 
-/// Builds the Web API client for `api_base` (`SLACK_API_BASE`): HTTPS with the system's
-/// certificate authorities (plain HTTP is accepted for a loopback fake), slack-morphism's rate
-/// control, and 429s retried [`MAX_RETRIES`] times.
-///
-/// # Errors
-/// When the system's certificate authorities cannot be read.
-pub fn client(api_base: &str) -> std::io::Result<Arc<Client>> {
+/// The HTTP connector every Slack client uses: HTTPS with the system's certificate
+/// authorities (plain HTTP is accepted for a loopback fake), [`CONNECT_TIMEOUT`] and
+/// [`IO_TIMEOUT`], and `api_base` (`SLACK_API_BASE`) for the Web API.
+fn connector(
+    api_base: &str,
+) -> std::io::Result<SlackClientHyperConnector<TimeoutConnector<HttpsConnector<HttpConnector>>>> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()?
         .https_or_http()
         .enable_http1()
         .build();
-    let connector = SlackClientHyperConnector::with_connector(https)
-        .with_slack_api_url(api_base)
+    let mut timed = TimeoutConnector::new(https);
+    timed.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    timed.set_read_timeout(Some(IO_TIMEOUT));
+    timed.set_write_timeout(Some(IO_TIMEOUT));
+    Ok(SlackClientHyperConnector::with_connector(timed).with_slack_api_url(api_base))
+}
+
+/// Builds the Web API client for `api_base` (`SLACK_API_BASE`): slack-morphism's rate control
+/// over [`connector`], and 429s retried [`MAX_RETRIES`] times.
+///
+/// # Errors
+/// When the system's certificate authorities cannot be read.
+pub fn client(api_base: &str) -> std::io::Result<Arc<Client>> {
+    let connector = connector(api_base)?
         .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(MAX_RETRIES));
     Ok(Arc::new(SlackClient::new(connector)))
+}
+
+/// Builds the client that answers through `response_url`s: [`connector`] without rate
+/// control. Slack limits a `response_url` by its uses (5 within 30 minutes), not by rate,
+/// while slack-morphism paces all of an app's `response_url` posts together at one per second,
+/// which would make every person wait on everyone else's answers.
+///
+/// # Errors
+/// When the system's certificate authorities cannot be read.
+pub fn responder(api_base: &str) -> std::io::Result<Arc<Client>> {
+    Ok(Arc::new(SlackClient::new(connector(api_base)?)))
 }
 
 /// Sends the core's messages to Slack with the bot token.
@@ -175,13 +208,51 @@ impl Postman for SlackPostman {
         LIMITS
     }
 
-    /// Slack reports a channel the bot cannot post in at the first post
-    /// (`not_in_channel`), which the scheduler reports once; nothing is checked ahead.
+    /// Asks `conversations.info` whether the bot can post in the channel: it must be a
+    /// channel (not a DM), not archived, and have the bot as a member. Slack answers
+    /// `channel_not_found` for a private channel the bot is not in. An app installed before
+    /// the `channels:read` and `groups:read` scopes were in its manifest gets `missing_scope`;
+    /// the channel is then taken as it is, and a first post that fails is reported once by the
+    /// scheduler.
     fn check_channel<'a>(
         &'a self,
-        _channel: &'a ChannelAddress,
+        channel: &'a ChannelAddress,
     ) -> BoxFuture<'a, Result<(), SendError>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            let session = self.client.open_session(&self.token);
+            let request =
+                SlackApiConversationsInfoRequest::new(SlackChannelId(channel.channel.clone()));
+            let info = match session.conversations_info(&request).await {
+                Ok(found) => found.channel,
+                Err(SlackClientError::ApiError(api)) if api.code == "missing_scope" => {
+                    tracing::warn!(
+                        "the Slack app lacks channels:read or groups:read; reinstall it with the manifest to check channels ahead"
+                    );
+                    return Ok(());
+                }
+                Err(SlackClientError::ApiError(api)) if api.code == "channel_not_found" => {
+                    return Err(SendError::Permanent(
+                        "I cannot see that channel; for a private channel, invite me first (/invite @shiftcoach)".into(),
+                    ));
+                }
+                Err(err) => return Err(classify(&err, false)),
+            };
+            let flags = info.flags;
+            if flags.is_im == Some(true) || flags.is_mpim == Some(true) {
+                return Err(SendError::Permanent(
+                    "nudges are posted in channels, not in direct messages".into(),
+                ));
+            }
+            if flags.is_archived == Some(true) {
+                return Err(SendError::Permanent("the channel is archived".into()));
+            }
+            if flags.is_member == Some(false) {
+                return Err(SendError::Permanent(
+                    "I am not in that channel; invite me first (/invite @shiftcoach)".into(),
+                ));
+            }
+            Ok(())
+        })
     }
 
     /// Posts every piece of the rendered message in order and returns the first one's id,

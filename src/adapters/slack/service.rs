@@ -15,7 +15,7 @@ use super::{
     handler::{Delivery, Handler},
     inbound::ReplyTo,
     people::People,
-    postman::{Client, SlackPostman, client},
+    postman::{Client, SlackPostman, client, responder},
 };
 use crate::{
     core::{Coach, Outgoing, Platform},
@@ -64,6 +64,7 @@ impl Slack {
             people: Arc::new(People::new(client.clone(), bot_token)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
             client: client.clone(),
+            responder: responder(api_base)?,
         };
         Ok(Self {
             app_token: app_token.cloned(),
