@@ -471,7 +471,7 @@ mod socket_mode {
             .as_str()
             .unwrap()
             .to_owned();
-        fake.push_interactive(json!({
+        let submission = json!({
             "type": "view_submission",
             "team": { "id": TEAM_ID }, "user": { "id": USER },
             "view": {
@@ -482,13 +482,21 @@ mod socket_mode {
                     "type": "plain_text_input", "value": "Written in the modal"
                 } } } }
             }
-        }));
+        });
+        fake.push_interactive(submission.clone());
         until("the saved reflection", || {
             ephemeral_texts(fake)
                 .iter()
                 .any(|t| t.contains("Reflection saved"))
         })
         .await;
+        // The same submission again (this one carries no trigger_id): kept once.
+        let again = fake.push_interactive(submission);
+        fake.wait_for_ack(&again.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(fake.private_answers().len(), 1, "answered once");
         let identity =
             shiftcoach::storage::Identity::new(shiftcoach::storage::Platform::Slack, TEAM_ID, USER);
         let user = running
@@ -500,6 +508,61 @@ mod socket_mode {
         let stored = running.db.storage.all_reflections(user).await.unwrap();
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].body, "Written in the modal");
+    }
+
+    #[tokio::test]
+    async fn a_message_in_the_bots_dm_is_kept_privately_and_answered_there() {
+        let running = start().await;
+        let fake = &running.fake;
+        // The person's DM with the bot, as Slack has it once either side opened it.
+        let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
+            shiftcoach::adapters::slack::postman::client(&fake.api_base()).unwrap(),
+            &SecretString::from(BOT_TOKEN),
+        );
+        let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
+        let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
+            .await
+            .unwrap();
+        let (dm, _) = id.split_once('/').unwrap();
+        let message = json!({
+            "type": "message", "channel": dm, "channel_type": "im", "user": USER,
+            "text": "I said yes to the board too quickly", "ts": "1800000000.000300"
+        });
+        fake.push_event(message, "Ev0DM1");
+        until("the answer", || !fake.private_answers().is_empty()).await;
+        let answer = &fake.private_answers()[0];
+        assert_eq!(answer.channel, dm, "answered in the DM");
+        let identity =
+            shiftcoach::storage::Identity::new(shiftcoach::storage::Platform::Slack, TEAM_ID, USER);
+        let user = running
+            .db
+            .storage
+            .user_for(&identity, chrono::Utc::now())
+            .await
+            .unwrap();
+        let stored = running.db.storage.all_reflections(user).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].body, "I said yes to the board too quickly");
+        // The bot's own messages in the DM are not taken for the person's.
+        let own = json!({
+            "type": "message", "channel": dm, "channel_type": "im", "user": "U0BOT",
+            "bot_id": "B0BOT", "text": "a nudge", "ts": "1800000000.000400"
+        });
+        let pushed = fake.push_event(own, "Ev0DM2");
+        fake.wait_for_ack(&pushed.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            running
+                .db
+                .storage
+                .all_reflections(user)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]

@@ -4,9 +4,9 @@
 //! trigger works once and for 3 seconds), a private answer goes through the event's `response_url` or `chat.postEphemeral` (the
 //! person's DM when neither reaches them), a
 //! public one and a message to a person through the postman, a file to the person's DM with the
-//! bot. Events are claimed by their `event_id` (commands and interactions by their
-//! `trigger_id`) in the database first, so Slack's redeliveries and other replicas change
-//! nothing twice.
+//! bot. Events are claimed by their `event_id` (commands and button presses by their
+//! `trigger_id`, form submissions by their view) in the database first, so Slack's
+//! redeliveries and other replicas change nothing twice.
 
 use std::sync::Arc;
 
@@ -76,14 +76,15 @@ impl Handler {
                 }
                 _ => return,
             };
-            // A redelivered press or submission repeats its trigger; a submission that comes
-            // without one is named by its view, which is submitted once (the modal closes).
+            // A redelivered press repeats its trigger. A submission is named by its view and
+            // the view's version (`hash`): a modal is submitted once (it closes), whatever
+            // trigger a repeat carries, and Slack's payload need not carry one.
             let id = match &event {
                 SlackInteractionEvent::BlockActions(e) => format!("trigger:{}", e.trigger_id.0),
-                SlackInteractionEvent::ViewSubmission(e) => match &e.trigger_id {
-                    Some(trigger) => format!("trigger:{}", trigger.0),
-                    None => format!("view:{}", e.view.state_params.id.0),
-                },
+                SlackInteractionEvent::ViewSubmission(e) => format!(
+                    "view:{}:{}",
+                    e.view.state_params.id.0, e.view.state_params.hash
+                ),
                 _ => return,
             };
             if !handler.first_time(&id).await {
