@@ -15,6 +15,7 @@ RUN mkdir src benches \
 COPY src ./src
 COPY migrations ./migrations
 COPY prompts ./prompts
+COPY assets ./assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 
 # Runtime stage: the binary, the coaching content and the migrations, run as a non-root user.

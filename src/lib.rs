@@ -24,6 +24,8 @@
 //! - [`secrets`]: the guard that keeps pasted credentials out of storage.
 //! - [`storage`]: the one storage API, over PostgreSQL or embedded SQLite; all SQL lives here,
 //!   migrations are under `migrations/<backend>/` and embedded in the binary.
+//! - [`chart`]: the self-rating progress chart for `/progress`, drawn as PNG bytes with an
+//!   embedded font.
 //! - [`config`]: settings from defaults, a TOML file and the environment; secrets redacted.
 //! - [`clock`]: the injectable clock (system or virtual).
 //! - [`files`]: folders and files the service writes, private to its own user (0700/0600).
@@ -38,6 +40,7 @@
 
 pub mod adapters;
 pub mod app;
+pub mod chart;
 pub mod cli;
 pub mod clock;
 pub mod config;
