@@ -288,6 +288,8 @@ pub fn coach_settings(config: &Config) -> CoachSettings {
     CoachSettings {
         default_zone: config.default_zone,
         admins: config.admins.clone(),
+        checkin_reminder: chrono::Duration::from_std(config.checkin_reminder)
+            .unwrap_or(crate::core::checkin::DEFAULT_REMINDER),
     }
 }
 

@@ -46,6 +46,11 @@ pub const SETTINGS: &[Setting] = &[
         help: "how late a missed nudge may still be sent after downtime, e.g. `2h`; from `1m` (one scheduler tick) to `7d`; default `2h`",
     },
     Setting {
+        env: "SHIFTCOACH_CHECKIN_REMINDER",
+        key: "checkin_reminder",
+        help: "how long an unanswered check-in waits before its one reminder, e.g. `24h` (default); from `1h` to `6d`",
+    },
+    Setting {
         env: "SHIFTCOACH_PROMPTS_DIR",
         key: "prompts_dir",
         help: "load the coaching catalog from this folder instead of the one built into the binary",
@@ -123,6 +128,13 @@ pub const SETTINGS: &[Setting] = &[
 pub const NUDGE_GRACE_RANGE: (Duration, Duration) =
     (Duration::from_secs(60), Duration::from_secs(7 * 24 * 3600));
 
+/// Accepted values of `checkin_reminder`: at least an hour to answer, and less than the week
+/// before the next weekly check-in.
+pub const CHECKIN_REMINDER_RANGE: (Duration, Duration) = (
+    Duration::from_secs(3600),
+    Duration::from_secs(6 * 24 * 3600),
+);
+
 /// Accepted values of `db_connect_timeout`: one connection attempt takes up to a second, and
 /// a day is longer than any outage worth waiting through at start.
 pub const DB_CONNECT_TIMEOUT_RANGE: (Duration, Duration) =
@@ -172,6 +184,8 @@ pub struct Config {
     pub admins: Vec<String>,
     /// How late a missed nudge may still go out.
     pub nudge_grace: Duration,
+    /// How long an unanswered check-in waits before its reminder.
+    pub checkin_reminder: Duration,
     pub log_format: LogFormat,
     pub db_connect_timeout: Duration,
     pub discord_token: Option<SecretString>,
@@ -427,6 +441,12 @@ impl Config {
             duration_between(value, "2h or 90m", NUDGE_GRACE_RANGE)
         })?;
 
+        let checkin_reminder = raw.parse(
+            "checkin_reminder",
+            Duration::from_secs(24 * 3600),
+            |value| duration_between(value, "24h or 2d", CHECKIN_REMINDER_RANGE),
+        )?;
+
         Ok(Self {
             database,
             data_dir,
@@ -434,6 +454,7 @@ impl Config {
             prompts_dir,
             admins,
             nudge_grace,
+            checkin_reminder,
             log_format,
             db_connect_timeout,
             discord_token: raw.secret("discord_token")?,

@@ -256,6 +256,12 @@ impl Postman for ConsolePostman {
         Box::pin(async { Ok(()) })
     }
 
+    /// In the console a person is named `@name`, the name they use with `--user` or `/as`.
+    fn mentioned_user(&self, token: &str) -> Option<String> {
+        let name = token.strip_prefix('@')?;
+        (!name.is_empty()).then(|| name.to_owned())
+    }
+
     fn send<'a>(
         &'a self,
         _workspace: &'a str,
@@ -317,10 +323,32 @@ impl LineSource for Editor {
     }
 }
 
-/// A form being filled in, one input per line.
+/// A form being filled in, one input per line, in order. An input that starts with a value
+/// (an earlier answer, what the command already said) keeps it when its line is a lone
+/// [`KEEP`].
 struct OpenForm {
     form: Form,
     values: BTreeMap<String, String>,
+}
+
+/// The line that keeps an input's starting value.
+pub const KEEP: &str = ".";
+
+impl OpenForm {
+    fn new(form: &Form) -> Self {
+        Self {
+            form: form.clone(),
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// The first input not answered yet.
+    fn next_input(&self) -> Option<&crate::core::FormInput> {
+        self.form
+            .inputs
+            .iter()
+            .find(|input| !self.values.contains_key(&input.id))
+    }
 }
 
 /// The console session.
@@ -467,6 +495,7 @@ impl Console {
             "quit" | "exit" => return Ok(false),
             "clock" => self.handle_clock(&own_args).await?,
             "press" => self.handle_press(&own_args).await?,
+            "as" => self.handle_as(&own_args)?,
             "cancel" => {
                 let closed = self.open_form.take().is_some();
                 let text = if closed {
@@ -484,7 +513,7 @@ impl Console {
                     self.emit_local(
                         OutgoingKind::Reply,
                         Some("Console extras"),
-                        "/clock shows the virtual time; /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z moves it forward. /press N presses button N. /cancel closes a form. /quit leaves.",
+                        "/clock shows the virtual time; /clock +90m, /clock +3d or /clock 2026-12-24T09:00Z moves it forward. /press N presses button N. /cancel closes a form. /as NAME [zone] types as someone else (a manager and a leader, say). /quit leaves.",
                     )?;
                 }
             }
@@ -516,9 +545,15 @@ impl Console {
             self.send(kind).await?;
             return Ok(());
         };
-        let next = open.form.inputs[open.values.len()].id.clone();
-        open.values.insert(next, text.to_owned());
-        if open.values.len() < open.form.inputs.len() {
+        if let Some(next) = open.next_input() {
+            let value = match &next.value {
+                Some(start) if text == KEEP => start.clone(),
+                _ => text.to_owned(),
+            };
+            let id = next.id.clone();
+            open.values.insert(id, value);
+        }
+        if open.next_input().is_some() {
             self.open_form = Some(open);
             return Ok(());
         }
@@ -535,13 +570,62 @@ impl Console {
                 "\u{201c}{}\u{201d} is still open: type your answer again on the next line, or /cancel.",
                 form.title
             );
-            self.open_form = Some(OpenForm {
-                form,
-                values: BTreeMap::new(),
-            });
+            self.open_form = Some(OpenForm::new(&form));
             self.emit_local(OutgoingKind::Reply, None, &text)?;
         }
         Ok(())
+    }
+
+    /// `/as NAME [zone]`: from now on lines are typed by NAME (in their zone, when given).
+    /// A form left open belongs to the person who opened it and is closed; buttons stay, and
+    /// the coach refuses a press on someone else's.
+    fn handle_as(&mut self, args: &str) -> anyhow::Result<()> {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (name, zone) = match words.as_slice() {
+            [name] => (*name, None),
+            [name, zone] => match crate::zone::parse_zone(zone) {
+                Ok(zone) => (*name, Some(zone)),
+                Err(problem) => return self.emit_local(OutgoingKind::Error, None, &problem),
+            },
+            _ => {
+                return self.emit_local(
+                    OutgoingKind::Error,
+                    None,
+                    "Usage: /as NAME [zone], e.g. /as bob or /as bob Europe/Berlin: the next lines are typed by bob.",
+                );
+            }
+        };
+        let name = name.trim_start_matches('@');
+        let valid = !name.is_empty()
+            && name.chars().count() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return self.emit_local(
+                OutgoingKind::Error,
+                None,
+                "A console name is one word of letters, digits, -, _ or . (at most 64).",
+            );
+        }
+        if let Some(open) = self.open_form.take() {
+            let text = format!(
+                "The form \u{201c}{}\u{201d} of {} was closed without sending it.",
+                open.form.title, self.options.user
+            );
+            self.emit_local(OutgoingKind::Reply, None, &text)?;
+        }
+        self.options.user = name.to_owned();
+        if zone.is_some() {
+            self.options.zone = zone;
+        }
+        self.screen().user = name.to_owned();
+        let text = format!(
+            "Now typing as {name}{}.",
+            zone.map(|zone| format!(", in {}", zone.name()))
+                .unwrap_or_default()
+        );
+        self.emit_local(OutgoingKind::Reply, None, &text)
     }
 
     async fn handle_press(&mut self, args: &str) -> anyhow::Result<()> {
@@ -710,10 +794,7 @@ impl Console {
             self.buttons = message.buttons.clone();
         }
         if let Some(form) = &message.form {
-            self.open_form = Some(OpenForm {
-                form: form.clone(),
-                values: BTreeMap::new(),
-            });
+            self.open_form = Some(OpenForm::new(form));
             self.forms_opened += 1;
         }
     }
@@ -733,8 +814,11 @@ impl Console {
     /// What the next line answers, as a prompt.
     fn prompt(&self) -> String {
         match &self.open_form {
-            Some(open) => format!("{}> ", open.form.inputs[open.values.len()].label),
-            None => format!("#{}> ", self.options.channel),
+            Some(open) => format!(
+                "{}> ",
+                open.next_input().map_or("", |input| input.label.as_str())
+            ),
+            None => format!("{} #{}> ", self.options.user, self.options.channel),
         }
     }
 }
@@ -846,7 +930,7 @@ fn to_json(outgoing: &Outgoing, at: DateTime<Utc>) -> serde_json::Value {
         "form": message.form.as_ref().map(|form| json!({
             "id": form.id,
             "title": form.title,
-            "inputs": form.inputs.iter().map(|input| json!({"id": input.id, "label": input.label, "max_chars": input.max_chars})).collect::<Vec<_>>(),
+            "inputs": form.inputs.iter().map(|input| json!({"id": input.id, "label": input.label, "max_chars": input.max_chars, "value": input.value})).collect::<Vec<_>>(),
         })),
     })
 }
@@ -935,6 +1019,15 @@ fn render_text(outgoing: &Outgoing) -> String {
             }
         };
         lines.push(format!("> {}: {how}, or /cancel.", form.title));
+        for input in &form.inputs {
+            if let Some(value) = &input.value {
+                lines.push(format!(
+                    "    {}, now: {}  (a lone {KEEP} keeps it)",
+                    input.label,
+                    markdown::to_plain(value)
+                ));
+            }
+        }
     }
     lines.push(String::new());
     lines.join("\n") + "\n"

@@ -536,6 +536,7 @@ pub fn render_item(ctx: &Context<'_>, item: &Item) -> RichMessage {
                     placeholder: Some("Who you call, what you decide, what you say...".into()),
                     multiline: true,
                     max_chars: reflect::MAX_REFLECTION_CHARS.min(ctx.limits().form_input_chars),
+                    value: None,
                 }],
             });
         }

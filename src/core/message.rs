@@ -122,13 +122,16 @@ pub struct Form {
 }
 
 /// One text input in a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FormInput {
     pub id: String,
     pub label: String,
     pub placeholder: Option<String>,
     pub multiline: bool,
     pub max_chars: usize,
+    /// Text the input starts with (an earlier answer to edit, or what the command already
+    /// said), at most `max_chars`; the person may change it.
+    pub value: Option<String>,
 }
 
 impl RichMessage {

@@ -4,13 +4,17 @@
 //! these types, and storage is reached through [`Storage`]'s domain methods.
 
 pub mod action;
+pub mod checkin;
 pub mod commands;
+pub mod decide;
 pub mod interaction;
 pub mod lookup;
 pub mod message;
 pub mod mydata;
 pub mod nudges;
+pub mod permissions;
 pub mod postman;
+pub mod progress;
 pub mod reflect;
 pub mod scheduled;
 pub mod when;
@@ -63,6 +67,9 @@ pub struct CoachSettings {
     pub default_zone: Tz,
     /// User or role ids (or names) treated as admins on every platform.
     pub admins: Vec<String>,
+    /// How long an unanswered check-in waits before its one reminder
+    /// (`SHIFTCOACH_CHECKIN_REMINDER`).
+    pub checkin_reminder: chrono::Duration,
 }
 
 impl Default for CoachSettings {
@@ -70,6 +77,7 @@ impl Default for CoachSettings {
         Self {
             default_zone: Tz::UTC,
             admins: Vec::new(),
+            checkin_reminder: checkin::DEFAULT_REMINDER,
         }
     }
 }
@@ -341,6 +349,16 @@ impl Coach {
         )
     }
 
+    /// The zone `user`'s times are shown in: their own when known, else the default zone.
+    pub async fn zone_of(&self, user: UserId) -> Result<Tz, StorageError> {
+        Ok(self
+            .storage
+            .user_zone(user)
+            .await?
+            .and_then(|name| crate::zone::parse_zone(&name).ok())
+            .unwrap_or(self.settings.default_zone))
+    }
+
     async fn context<'a>(&'a self, interaction: &'a Interaction) -> Result<Context<'a>, CoreError> {
         let now = self.clock.now();
         let actor = &interaction.actor;
@@ -355,12 +373,7 @@ impl Coach {
             .await?;
         let zone = match actor.zone {
             Some(zone) => zone,
-            None => self
-                .storage
-                .user_zone(user)
-                .await?
-                .and_then(|name| crate::zone::parse_zone(&name).ok())
-                .unwrap_or(self.settings.default_zone),
+            None => self.zone_of(user).await?,
         };
         Ok(Context {
             coach: self,
@@ -387,6 +400,29 @@ impl Coach {
                     confirmation,
                     accept,
                 }) => mydata::confirm(ctx, confirmation, accept).await,
+                Ok(Action::Invitation { pair, accept }) => {
+                    checkin::answer_invitation(ctx, Some(pair), accept).await
+                }
+                Ok(Action::Checkin { checkin, step }) => {
+                    checkin::step(ctx, checkin, step, None).await
+                }
+                Ok(Action::ShareAnswer {
+                    checkin,
+                    answer,
+                    shared,
+                }) => checkin::share_answer(ctx, checkin, answer, shared).await,
+                Ok(Action::Rate {
+                    checkin,
+                    shift,
+                    rating,
+                }) => checkin::rate(ctx, checkin, shift, rating).await,
+                Ok(Action::Decide) => decide::decide(ctx, "").await,
+                Ok(Action::Review { decision, outcome }) => {
+                    decide::review_pressed(ctx, decision, outcome).await
+                }
+                Ok(Action::ShareDecision { decision, shared }) => {
+                    decide::share(ctx, decision, shared).await
+                }
                 Err(_) => Err(CoreError::Refused(EXPIRED.into())),
             },
             InteractionKind::Form { form_id, values } => match Action::parse(form_id) {
@@ -394,7 +430,23 @@ impl Coach {
                     reflect::submit_form(ctx, slug.as_deref(), delivery, values).await
                 }
                 Ok(Action::Scenario { slug }) => lookup::answer_scenario(ctx, &slug, values).await,
-                Ok(Action::Confirm { .. }) | Err(_) => Err(CoreError::Refused(EXPIRED.into())),
+                Ok(Action::Checkin {
+                    checkin,
+                    step: action::CheckinStep::Answer,
+                }) => checkin::step(ctx, checkin, action::CheckinStep::Answer, Some(values)).await,
+                Ok(Action::Decide) => decide::submit(ctx, values).await,
+                Ok(Action::Review { decision, outcome }) => {
+                    decide::review_submitted(ctx, decision, outcome, values).await
+                }
+                Ok(
+                    Action::Confirm { .. }
+                    | Action::Invitation { .. }
+                    | Action::Checkin { .. }
+                    | Action::ShareAnswer { .. }
+                    | Action::Rate { .. }
+                    | Action::ShareDecision { .. },
+                )
+                | Err(_) => Err(CoreError::Refused(EXPIRED.into())),
             },
             InteractionKind::Message {
                 text,
@@ -444,6 +496,10 @@ impl Coach {
             CommandId::Shift => lookup::shift(ctx, text).await,
             CommandId::Scenario => lookup::scenario(ctx, text).await,
             CommandId::Nudges => nudges::nudges(ctx, text).await,
+            CommandId::Checkin => checkin::checkin(ctx, text).await,
+            CommandId::Progress => progress::progress(ctx, text).await,
+            CommandId::Decide => decide::decide(ctx, text).await,
+            CommandId::Decisions => decide::decisions(ctx, text).await,
             CommandId::Mydata => mydata::mydata(ctx, text).await,
             CommandId::Reflect => reflect::reflect(ctx, text).await,
             CommandId::Journal => reflect::journal(ctx, text).await,

@@ -27,7 +27,7 @@ pub async fn mydata(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Core
                 .await?;
             let mut message = RichMessage::titled(
                 "Delete all your data?",
-                format!("This deletes every reflection, scenario answer and record of what you have been shown, on every channel, with your name, zone and earlier export files kept here. It cannot be undone. Export first (/mydata export) if you want a copy. These buttons work once, for {CONFIRM_MINUTES} minutes."),
+                format!("This deletes every reflection, scenario answer, check-in answer, self-rating and decision, your check-in pairs (as manager or leader), and the record of what you have been shown, on every channel, with your name, zone and earlier export files kept here. It cannot be undone. Export first (/mydata export) if you want a copy. These buttons work once, for {CONFIRM_MINUTES} minutes."),
             );
             let choice = |accept: bool, label: &str| Button {
                 action: Action::Confirm { confirmation, accept }.to_string(),
@@ -72,7 +72,7 @@ pub async fn confirm(
     let message = RichMessage::titled(
         "Your data is deleted",
         format!(
-            "Deleted {} reflection(s) and scenario answer(s), {} record(s) of items you were shown, your name and zone, and any export files kept here. Schedules you set for a channel keep running for the channel, no longer linked to you. Nothing of yours is left.",
+            "Deleted {} reflection(s) and scenario answer(s), {} record(s) of items you were shown, your check-ins, ratings, decisions and check-in pairs (a manager no longer sees anything you shared), your name and zone, and any export files kept here. Schedules you set for a channel keep running for the channel, no longer linked to you. Nothing of yours is left.",
             counts.reflections, counts.content_views
         ),
     );
@@ -86,6 +86,52 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
     let actor = &ctx.interaction.actor;
     let reflections = storage.all_reflections(ctx.user).await?;
     let views = storage.content_views(ctx.user).await?;
+    let pairs = storage.all_pairs(ctx.user).await?;
+    let mut pairs_json = Vec::new();
+    for pair in &pairs {
+        let other = if pair.manager == ctx.user {
+            pair.leader
+        } else {
+            pair.manager
+        };
+        pairs_json.push(json!({
+            "id": pair.id,
+            "workspace": pair.workspace,
+            "role": if pair.manager == ctx.user { "manager" } else { "leader" },
+            "with": storage.display_name(other).await?,
+            "state": pair.state.as_str(),
+            "cadence": pair.label,
+            "zone": pair.zone,
+            "invited_at": pair.created_at.to_rfc3339(),
+            "decided_at": pair.decided_at.map(|at| at.to_rfc3339()),
+        }));
+    }
+    let ratings = storage.ratings(ctx.user).await?;
+    let mut checkins_json = Vec::new();
+    for checkin in storage.leader_checkins(ctx.user).await? {
+        let answers = storage.checkin_answers(checkin.id).await?;
+        checkins_json.push(json!({
+            "id": checkin.id,
+            "pair": checkin.pair,
+            "due_at": checkin.due_at.to_rfc3339(),
+            "state": checkin.state.as_str(),
+            "questions": checkin.questions,
+            "answers": answers.iter().map(|a| json!({
+                "question": a.slug,
+                "text": a.body,
+                "shared_with_manager": a.shared,
+                "answered_at": a.answered_at.to_rfc3339(),
+                "updated_at": a.updated_at.to_rfc3339(),
+            })).collect::<Vec<_>>(),
+            "ratings": ratings.iter().filter(|r| r.checkin == checkin.id).map(|r| json!({
+                "shift": r.shift,
+                "rating": r.rating,
+                "shared_with_manager": r.shared,
+                "rated_at": r.rated_at.to_rfc3339(),
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    let decisions = storage.decisions(ctx.user).await?;
     let document = json!({
         "exported_at": ctx.now.to_rfc3339(),
         "user": {
@@ -103,6 +149,22 @@ async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
             "slug": r.slug,
             "delivery": r.delivery,
             "text": r.body,
+        })).collect::<Vec<_>>(),
+        "checkin_pairs": pairs_json,
+        "checkins": checkins_json,
+        "decisions": decisions.iter().map(|d| json!({
+            "id": d.id,
+            "workspace": d.workspace,
+            "decision": d.decision,
+            "options": d.options,
+            "expected": d.expected,
+            "confidence_percent": d.confidence,
+            "review_at": d.review_at.to_rfc3339(),
+            "outcome": d.outcome.map(|o| o.as_str()),
+            "learned": d.learned,
+            "reviewed_at": d.reviewed_at.map(|at| at.to_rfc3339()),
+            "shared_with_manager": d.shared,
+            "created_at": d.created_at.to_rfc3339(),
         })).collect::<Vec<_>>(),
         "content_views": views.iter().map(|(slug, first, last, times)| json!({
             "slug": slug,

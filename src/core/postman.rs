@@ -61,6 +61,14 @@ pub trait Postman: Send + Sync {
         channel: &'a ChannelAddress,
     ) -> BoxFuture<'a, Result<(), SendError>>;
 
+    /// The platform user id a mention in a command's text stands for, when `token` is one
+    /// as the platform writes mentions (Discord `<@123>`, Slack `<@U123|name>`, the console
+    /// `@name`); `None` for anything else.
+    fn mentioned_user(&self, token: &str) -> Option<String> {
+        let _ = token;
+        None
+    }
+
     /// Sends `message` in `workspace`, split into as many platform messages as its limits
     /// need, with every attachment, and returns the id of the first platform message. `key`
     /// identifies the send across retries, so a platform that supports it can drop a duplicate
@@ -109,6 +117,11 @@ impl Router {
         self.postmen.get(&platform).ok_or_else(|| {
             SendError::Permanent(format!("{platform} is not running in this process"))
         })
+    }
+
+    /// [`Postman::mentioned_user`] on `platform`.
+    pub fn mentioned_user(&self, platform: Platform, token: &str) -> Option<String> {
+        self.postmen.get(&platform)?.mentioned_user(token)
     }
 
     /// [`Postman::check_channel`] on the channel's platform.

@@ -147,6 +147,7 @@ pub fn reflect_form_for(
                 placeholder: Some(question),
                 multiline: true,
                 max_chars: MAX_REFLECTION_CHARS.min(ctx.limits().form_input_chars),
+                value: None,
             }],
         }),
         slug: item.map(|item| item.slug.clone()),
@@ -182,15 +183,12 @@ pub async fn answer(
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// Stores a private reflection after checking its length and that it holds no secret;
-/// returns how many the author has.
-pub(super) async fn save(
-    ctx: &Context<'_>,
-    text: &str,
-    source: ReflectionSource,
-    slug: Option<&str>,
-    delivery: Option<i64>,
-) -> Result<i64, CoreError> {
+/// `text` trimmed, if it may be stored: not blank, at most `max` characters, and holding no
+/// secret. Every piece of text a person writes for keeping passes here.
+///
+/// # Errors
+/// [`CoreError::Refused`] saying what is wrong; nothing is stored.
+pub(super) fn checked_text(text: &str, max: usize) -> Result<&str, CoreError> {
     let text = crate::text::trim(text);
     if text.is_empty() {
         return Err(CoreError::Refused(
@@ -198,9 +196,9 @@ pub(super) async fn save(
         ));
     }
     let chars = text.chars().count();
-    if chars > MAX_REFLECTION_CHARS {
+    if chars > max {
         return Err(CoreError::Refused(format!(
-            "That text is {chars} characters; the limit is {MAX_REFLECTION_CHARS}. Nothing was saved: shorten it or split it in two."
+            "That text is {chars} characters; the limit is {max}. Nothing was saved: shorten it or split it in two."
         )));
     }
     let findings = secrets::scan(text);
@@ -210,6 +208,20 @@ pub(super) async fn save(
         tracing::info!(kinds = ?kinds, "refused to store text that looks like it holds a secret");
         return Err(CoreError::Refused(secrets::refusal(&findings)));
     }
+    Ok(text)
+}
+
+/// Stores a private reflection after checking its length and that it holds no secret;
+/// returns how many the author has.
+pub(super) async fn save(
+    ctx: &Context<'_>,
+    text: &str,
+    source: ReflectionSource,
+    slug: Option<&str>,
+    delivery: Option<i64>,
+) -> Result<i64, CoreError> {
+    let text = checked_text(text, MAX_REFLECTION_CHARS)?;
+    let chars = text.chars().count();
     let storage = ctx.coach.storage();
     storage
         .insert_reflection(&NewReflection {

@@ -89,15 +89,20 @@ pub fn upcoming(
 }
 
 impl super::Coach {
-    /// The message for one claimed occurrence, addressed to the schedule's target. A channel
-    /// nudge picks its item once and keeps it, so a retry sends the same one.
+    /// The message for one claimed occurrence, addressed to the schedule's target; `None`
+    /// when this occurrence sends nothing (the off week of a biweekly check-in, a pair that
+    /// ended), which the scheduler records as skipped. A channel nudge picks its item once and
+    /// keeps it, so a retry sends the same one; a check-in is stored once per occurrence.
     ///
     /// # Errors
     /// [`CoreError::Refused`] when nothing can be composed (the item left the catalog, a
     /// purpose this build does not compose); the scheduler records the occurrence as failed.
-    pub async fn compose(&self, delivery: &LeasedDelivery) -> Result<Outgoing, CoreError> {
+    pub async fn compose(&self, delivery: &LeasedDelivery) -> Result<Option<Outgoing>, CoreError> {
         let schedule = &delivery.schedule;
         let mut outgoing = match schedule.purpose {
+            Purpose::Checkin => {
+                return self.compose_checkin(schedule, delivery.occurrence).await;
+            }
             Purpose::Nudge => {
                 let slug = match &delivery.slug {
                     Some(slug) => slug.clone(),
@@ -126,6 +131,6 @@ impl super::Coach {
             })?;
             outgoing.to = Destination::Person(identity.external_id);
         }
-        Ok(outgoing)
+        Ok(Some(outgoing))
     }
 }

@@ -131,25 +131,39 @@ impl Scheduler {
                 .await?;
             let count = leased.len();
             for delivery in leased {
-                if self.deliver(delivery, now).await? {
-                    report.sent += 1;
-                } else {
-                    report.failed += 1;
+                match self.deliver(delivery, now).await? {
+                    Some(true) => report.sent += 1,
+                    Some(false) => report.failed += 1,
+                    None => {}
                 }
             }
             if count < BATCH as usize {
                 break;
             }
         }
+        // One-off messages: check-in reminders, snoozed check-ins, digests, decision reviews.
+        match self
+            .coach
+            .send_checkin_follow_ups(now, on_time_window(self.options.grace))
+            .await
+        {
+            Ok(sent) => report.sent += sent,
+            Err(err) => tracing::error!(error = %err, "sending check-in follow-ups failed"),
+        }
+        match self.coach.send_due_reviews(now).await {
+            Ok(sent) => report.sent += sent,
+            Err(err) => tracing::error!(error = %err, "sending decision reviews failed"),
+        }
         Ok(report)
     }
 
-    /// Sends one leased delivery; returns whether it went out.
+    /// Sends one leased delivery; returns whether it went out, or `None` when the occurrence
+    /// had nothing to send (recorded as skipped).
     async fn deliver(
         &self,
         delivery: LeasedDelivery,
         now: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
+    ) -> Result<Option<bool>, StorageError> {
         let storage = self.coach.storage();
         let schedule = &delivery.schedule;
         let owner = &self.options.owner;
@@ -158,15 +172,21 @@ impl Scheduler {
             storage
                 .mark_too_late(delivery.id, owner, "missed by more than the grace window")
                 .await?;
-            return Ok(false);
+            return Ok(Some(false));
         }
         let outgoing = match self.coach.compose(&delivery).await {
-            Ok(outgoing) => outgoing,
+            Ok(Some(outgoing)) => outgoing,
+            Ok(None) => {
+                storage
+                    .mark_too_late(delivery.id, owner, "nothing to send this time")
+                    .await?;
+                return Ok(None);
+            }
             Err(err) => {
                 storage
                     .mark_attempt_failed(delivery.id, owner, &err.to_string(), None)
                     .await?;
-                return Ok(false);
+                return Ok(Some(false));
             }
         };
         let key = format!("nudge-{}", delivery.id);
@@ -195,7 +215,7 @@ impl Scheduler {
                     );
                 }
                 storage.clear_failure_notice(schedule.id).await?;
-                Ok(true)
+                Ok(Some(true))
             }
             Err(err) => {
                 self.coach.metrics().failure("send");
@@ -213,7 +233,7 @@ impl Scheduler {
                 if attempt == 0 {
                     self.tell_admin(schedule, &err).await?;
                 }
-                Ok(false)
+                Ok(Some(false))
             }
         }
     }

@@ -336,7 +336,8 @@ impl Storage {
         Ok(())
     }
 
-    /// The earliest time anything is due: a schedule's next occurrence or a pending lease.
+    /// The earliest time anything is due: a schedule's next occurrence, a pending lease, a
+    /// check-in's follow-up or a decision's review.
     pub async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         const SCHEDULES: &str =
             "SELECT next_due FROM schedules WHERE next_due IS NOT NULL ORDER BY next_due LIMIT 1";
@@ -350,10 +351,8 @@ impl Storage {
                 .await?;
             Ok::<_, sqlx::Error>((schedule.flatten(), pending.flatten()))
         })?;
-        Ok(match (schedule, pending) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
+        let follow_up = self.next_follow_up().await?;
+        Ok([schedule, pending, follow_up].into_iter().flatten().min())
     }
 
     /// The delivery a platform message belongs to, for replies in its thread.

@@ -5,7 +5,9 @@
 //! dialect both engines accept (`$1` parameters, `RETURNING`) and run on either pool through
 //! [`with_pool!`]; where the engines differ, a function matches on the backend itself.
 
+mod checkins;
 mod confirmations;
+mod decisions;
 mod deliveries;
 mod events;
 mod mydata;
@@ -28,7 +30,9 @@ use tokio::time::Instant;
 
 pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
+pub use checkins::{Checkin, CheckinAnswer, CheckinPair, CheckinState, NewPair, PairState, Rating};
 pub use confirmations::ConfirmationOutcome;
+pub use decisions::{Decision, NewDecision, Outcome};
 pub use deliveries::{ClaimPlan, DeliveryRecord, DeliveryState, LeasedDelivery, PlannedDelivery};
 pub use mydata::DeletedCounts;
 pub use notices::PendingNotice;

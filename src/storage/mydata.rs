@@ -44,6 +44,9 @@ impl Storage {
     pub async fn delete_user_data(&self, user: UserId) -> Result<DeletedCounts, StorageError> {
         const REFLECTIONS: &str = "SELECT COUNT(*) FROM reflections WHERE user_id = $1";
         const VIEWS: &str = "SELECT COUNT(*) FROM content_views WHERE user_id = $1";
+        // A pair's check-in schedule targets the leader: when the manager leaves, it goes too.
+        const PAIR_SCHEDULES: &str = "DELETE FROM schedules WHERE id IN
+             (SELECT schedule_id FROM checkin_pairs WHERE manager_id = $1 OR leader_id = $1)";
         const USER: &str = "DELETE FROM users WHERE id = $1";
         let counts = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -54,6 +57,10 @@ impl Storage {
             let content_views: i64 = sqlx::query_scalar(VIEWS)
                 .bind(user.0)
                 .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(PAIR_SCHEDULES)
+                .bind(user.0)
+                .execute(&mut *tx)
                 .await?;
             sqlx::query(USER).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;

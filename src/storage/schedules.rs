@@ -182,6 +182,18 @@ impl Storage {
         Ok(row.into())
     }
 
+    /// A schedule by id.
+    pub async fn schedule(&self, id: i64) -> Result<Option<Schedule>, StorageError> {
+        let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1");
+        let row = with_pool!(self, |pool| {
+            sqlx::query_as::<_, ScheduleRow>(&sql)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map(Into::into))
+    }
+
     /// The channel's nudge schedules that have not been removed, oldest first.
     pub async fn channel_schedules(
         &self,

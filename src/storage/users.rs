@@ -41,6 +41,12 @@ impl Platform {
     pub fn global_accounts(self) -> bool {
         matches!(self, Self::Discord)
     }
+
+    /// Whether a mention names a real member: Discord and Slack clients only turn a name into
+    /// a mention for someone in the workspace, while a console name is whatever was typed.
+    pub fn mentions_are_verified(self) -> bool {
+        !matches!(self, Self::Console)
+    }
 }
 
 super::stored_as_text!(Platform);
@@ -150,6 +156,32 @@ impl Storage {
             scope,
             external_id,
         }))
+    }
+
+    /// The user `identity` names, if they were ever seen.
+    pub async fn find_user(&self, identity: &Identity) -> Result<Option<UserId>, StorageError> {
+        const SQL: &str =
+            "SELECT id FROM users WHERE platform = $1 AND workspace = $2 AND external_id = $3";
+        let id = with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(SQL)
+                .bind(identity.platform.as_str())
+                .bind(&identity.scope)
+                .bind(&identity.external_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(id.map(UserId))
+    }
+
+    /// The name a user was last seen with, if they exist.
+    pub async fn display_name(&self, user: UserId) -> Result<Option<String>, StorageError> {
+        const SQL: &str = "SELECT display_name FROM users WHERE id = $1";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>(SQL)
+                .bind(user.0)
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// The zone stored for a user, if any.

@@ -89,6 +89,7 @@ fn cases(notice: i64) -> Vec<Case> {
                 placeholder: None,
                 multiline: true,
                 max_chars: 4000,
+                value: None,
             }],
         }),
         ..RichMessage::default()

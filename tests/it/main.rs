@@ -2,6 +2,7 @@
 //! touch the database run against both SQLite and PostgreSQL (see `support`).
 #![allow(clippy::unwrap_used)]
 
+mod checkins;
 mod coach;
 mod conformance;
 mod console;

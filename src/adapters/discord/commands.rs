@@ -93,8 +93,64 @@ fn options_for(spec: &CommandSpec) -> Vec<CreateCommandOption> {
                 true,
             )),
         ],
+        CommandId::Checkin => {
+            vec![
+                sub(
+                    "invite",
+                    "Invite a new leader to regular check-ins with you",
+                )
+                .add_sub_option(user("leader", "The leader", true))
+                .add_sub_option(text(
+                    "cadence",
+                    "weekly tue 10:00 (default weekly mon 10:00), biweekly thu 16:00 or cron",
+                    false,
+                ))
+                .add_sub_option(text(
+                    "zone",
+                    "IANA time zone (default: the leader's own)",
+                    false,
+                )),
+                sub("accept", "Accept the check-in invitation waiting for you"),
+                sub("decline", "Decline the check-in invitation waiting for you"),
+                sub("stop", "End check-ins").add_sub_option(user(
+                    "person",
+                    "Whom with (if you have several)",
+                    false,
+                )),
+                sub("status", "Your check-ins, the next one and the last answer"),
+                sub("prep", "An agenda for your next one-on-one with a leader")
+                    .add_sub_option(user("leader", "The leader", true)),
+            ]
+        }
+        CommandId::Progress => vec![user(
+            "leader",
+            "A leader you manage (leave empty for your own)",
+            false,
+        )],
+        CommandId::Decide => vec![
+            text("decision", "The decision (a form asks for the rest)", false).max_length(1000),
+        ],
+        CommandId::Decisions => vec![
+            sub("list", "Your decisions and your calibration"),
+            sub("share", "Share a decision with your manager").add_sub_option(number()),
+            sub("private", "Make a decision private again").add_sub_option(number()),
+        ],
         CommandId::Help => Vec::new(),
     }
+}
+
+fn user(name: &str, description: &str, required: bool) -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::User, name, description).required(required)
+}
+
+fn number() -> CreateCommandOption {
+    CreateCommandOption::new(
+        CommandOptionType::Integer,
+        "number",
+        "As /decisions lists it",
+    )
+    .min_int_value(1)
+    .required(true)
 }
 
 /// Every command, ready to register. Admin commands carry Manage Server as their default
@@ -133,6 +189,7 @@ pub fn options_to_text(command: &str, options: &[CommandDataOption]) -> String {
                 };
                 let order: &[&str] = match (command, option.name.as_str()) {
                     ("nudges", "set") => &["channel", "when", "zone", "mix"],
+                    ("checkin", "invite") => &["leader", "cadence", "zone"],
                     _ => &[],
                 };
                 if order.is_empty() {
@@ -155,6 +212,7 @@ fn value_text(value: &CommandDataOptionValue) -> String {
         CommandDataOptionValue::Number(n) => n.to_string(),
         CommandDataOptionValue::Boolean(b) => b.to_string(),
         CommandDataOptionValue::Channel(id) => format!("<#{id}>"),
+        CommandDataOptionValue::User(id) => format!("<@{id}>"),
         CommandDataOptionValue::Autocomplete { value, .. } => value.clone(),
         _ => String::new(),
     }

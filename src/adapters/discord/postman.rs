@@ -90,6 +90,15 @@ impl Postman for DiscordPostman {
         Platform::Discord
     }
 
+    /// Discord writes a user mention as `<@id>` (or `<@!id>` for a nickname mention, in older
+    /// clients), with the user's snowflake id (Discord: Message Formatting).
+    fn mentioned_user(&self, token: &str) -> Option<String> {
+        let id = token.strip_prefix("<@")?.strip_suffix('>')?;
+        let id = id.strip_prefix('!').unwrap_or(id);
+        (!id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| id.to_owned())
+    }
+
     fn limits(&self) -> Limits {
         LIMITS
     }

@@ -231,6 +231,10 @@ pub fn modal(form: &Form) -> CreateModal {
             if let Some(placeholder) = &input.placeholder {
                 text = text.placeholder(cut(placeholder, INPUT_PLACEHOLDER_MAX));
             }
+            // Discord: a text input's `value` may not be longer than its `max_length`.
+            if let Some(value) = &input.value {
+                text = text.value(cut(value, usize::from(max)));
+            }
             CreateActionRow::InputText(text)
         })
         .collect();
@@ -337,6 +341,7 @@ mod tests {
                 placeholder: Some("A decision...".into()),
                 multiline: true,
                 max_chars: 4000,
+                value: None,
             }],
         };
         let bare = &render(

@@ -204,6 +204,20 @@ impl Postman for SlackPostman {
         Platform::Slack
     }
 
+    /// Slack writes a user mention as `<@U123>` or `<@U123|name>` (user ids start with `U`
+    /// or `W`); slash commands carry it so when the command escapes its text (Slack:
+    /// `should_escape`, set in the manifest for the commands that take a person).
+    fn mentioned_user(&self, token: &str) -> Option<String> {
+        let inner = token.strip_prefix("<@")?.strip_suffix('>')?;
+        let id = inner.split('|').next()?;
+        (id.starts_with(['U', 'W'])
+            && id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+        .then(|| id.to_owned())
+    }
+
     fn limits(&self) -> Limits {
         LIMITS
     }

@@ -220,6 +220,10 @@ pub fn modal(form: &Form, private_metadata: Option<&str>) -> SlackView {
                 let placeholder = truncate(placeholder, INPUT_PLACEHOLDER_MAX);
                 element = element.with_placeholder(placeholder.as_str().into());
             }
+            // Slack: an `initial_value` longer than `max_length` is refused.
+            if let Some(value) = input.value.as_deref() {
+                element = element.with_initial_value(truncate(value, max_length as usize));
+            }
             let label = label_or(&input.label, &input.id, INPUT_LABEL_MAX);
             SlackInputBlock::new(label.as_str().into(), element.into())
                 .with_block_id(SlackBlockId(input.id.clone()))
@@ -1297,6 +1301,7 @@ mod tests {
                 placeholder: Some("A decision you made... ".repeat(10)),
                 multiline: true,
                 max_chars: 4000,
+                value: None,
             }],
         };
         let message = RichMessage {
