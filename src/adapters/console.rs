@@ -366,6 +366,10 @@ pub struct Console {
     /// How many forms have opened: tells a command that opened a new form (closing the one
     /// that was open) from one that left it alone.
     forms_opened: u64,
+    /// Each person's zone as given with `/as NAME zone`; others use the session's.
+    zones: std::collections::HashMap<String, Tz>,
+    /// The zone the session started with (`TZ`).
+    session_zone: Option<Tz>,
 }
 
 impl Console {
@@ -378,6 +382,7 @@ impl Console {
         options: ConsoleOptions,
     ) -> Self {
         Self {
+            session_zone: options.zone,
             coach,
             scheduler,
             screen: postman.screen(),
@@ -388,6 +393,7 @@ impl Console {
             buttons: Vec::new(),
             last_nudge: None,
             forms_opened: 0,
+            zones: std::collections::HashMap::new(),
         }
     }
 
@@ -615,14 +621,17 @@ impl Console {
             );
             self.emit_local(OutgoingKind::Reply, None, &text)?;
         }
-        self.options.user = name.to_owned();
-        if zone.is_some() {
-            self.options.zone = zone;
+        if let Some(zone) = zone {
+            self.zones.insert(name.to_owned(), zone);
         }
+        self.options.user = name.to_owned();
+        self.options.zone = self.zones.get(name).copied().or(self.session_zone);
         self.screen().user = name.to_owned();
         let text = format!(
             "Now typing as {name}{}.",
-            zone.map(|zone| format!(", in {}", zone.name()))
+            self.options
+                .zone
+                .map(|zone| format!(", in {}", zone.name()))
                 .unwrap_or_default()
         );
         self.emit_local(OutgoingKind::Reply, None, &text)
@@ -976,10 +985,10 @@ fn render_text(outgoing: &Outgoing) -> String {
     }
     heading.extend(message.title.clone());
     if !heading.is_empty() {
-        let private = if outgoing.ephemeral {
-            "  (only you can see this)"
-        } else {
-            ""
+        let private = match (&outgoing.to, outgoing.ephemeral) {
+            (Destination::Person(person), _) => format!("  (only {person} can see this)"),
+            (_, true) => "  (only you can see this)".to_owned(),
+            (_, false) => String::new(),
         };
         lines.push(format!("== {} =={private}", heading.join(": ")));
     }

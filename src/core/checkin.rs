@@ -1253,7 +1253,14 @@ fn scenario_for<'a>(catalog: &'a crate::content::Catalog, shift: &str) -> Option
 }
 
 pub(super) fn trend_lines(catalog: &crate::content::Catalog, ratings: &[Rating]) -> Vec<String> {
-    latest_two(ratings)
+    let mut latest = latest_two(ratings);
+    // In rating order (shift 1 first), then any shift the catalog no longer has.
+    let mut ordered: Vec<(String, (Option<u8>, u8))> = rated_shifts(catalog)
+        .into_iter()
+        .filter_map(|item| latest.remove_entry(&item.slug))
+        .collect();
+    ordered.extend(latest);
+    ordered
         .into_iter()
         .map(|(shift, (before, now))| {
             let change = match before {

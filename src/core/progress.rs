@@ -63,7 +63,7 @@ fn series(ctx: &Context<'_>, ratings: &[Rating]) -> Vec<chart::Series> {
     rated_shifts(ctx.coach.catalog())
         .into_iter()
         .map(|shift| chart::Series {
-            label: shift.title.clone(),
+            label: short_label(shift),
             points: ratings
                 .iter()
                 .filter(|r| r.shift == shift.slug)
@@ -72,4 +72,19 @@ fn series(ctx: &Context<'_>, ratings: &[Rating]) -> Vec<chart::Series> {
         })
         .filter(|series| !series.points.is_empty())
         .collect()
+}
+
+/// A shift's name short enough for the chart's legend: its number and its slug in words
+/// (`3 Output to outcomes`; the identity shift has no number).
+fn short_label(shift: &crate::content::Item) -> String {
+    let words = shift.slug.replace('-', " ");
+    let mut chars = words.chars();
+    let words = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    };
+    match shift.number {
+        Some(number) => format!("{number} {words}"),
+        None => words,
+    }
 }

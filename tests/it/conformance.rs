@@ -100,6 +100,65 @@ fn cases(notice: i64) -> Vec<Case> {
         true,
         RichMessage::titled("Just for you", "A message in your direct messages."),
     );
+    // The shapes check-ins and decisions send: an invitation to a person with buttons, a
+    // chart as a PNG file, a form whose inputs start with text.
+    let invitation = Outgoing::new(
+        OutgoingKind::Dm,
+        Destination::Person(USER.into()),
+        true,
+        RichMessage {
+            buttons: vec![
+                shiftcoach::core::Button {
+                    action: "pair:7:yes".into(),
+                    label: "Accept".into(),
+                },
+                shiftcoach::core::Button {
+                    action: "pair:7:no".into(),
+                    label: "Decline".into(),
+                },
+            ],
+            ..RichMessage::titled(
+                "Check-in invitation",
+                "Regular check-ins with your manager?",
+            )
+        },
+    );
+    let chart = RichMessage {
+        attachment: Some(Attachment {
+            filename: "shiftcoach-progress.png".into(),
+            media_type: "image/png",
+            bytes: shiftcoach::chart::progress_png(
+                "Self-ratings",
+                &[shiftcoach::chart::Series {
+                    label: "1 Solving to defining".into(),
+                    points: vec![
+                        (chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(), 2),
+                        (chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(), 3),
+                    ],
+                }],
+            )
+            .unwrap(),
+        }),
+        ..RichMessage::titled("Progress", "Your self-ratings.")
+    };
+    let prefilled = RichMessage {
+        form: Some(Form {
+            id: "decide".into(),
+            title: "Record a decision".into(),
+            inputs: ["decision", "options", "expected", "confidence", "review"]
+                .into_iter()
+                .map(|id| FormInput {
+                    id: id.into(),
+                    label: format!("The {id}"),
+                    placeholder: Some("e.g. 30".into()),
+                    multiline: id != "confidence" && id != "review",
+                    max_chars: 1000,
+                    value: Some(format!("Starting text for {id}")),
+                })
+                .collect(),
+        }),
+        ..RichMessage::default()
+    };
     let notice = Outgoing {
         pending_notice: Some(notice),
         ..reply(
@@ -141,6 +200,21 @@ fn cases(notice: i64) -> Vec<Case> {
                 reply(true, RichMessage::titled("Sent", "check your DMs")),
                 dm,
             ],
+        },
+        Case {
+            name: "an invitation in a person's DM, with buttons",
+            answer: vec![
+                reply(true, RichMessage::titled("Invitation sent", "waiting")),
+                invitation,
+            ],
+        },
+        Case {
+            name: "a chart as a PNG file",
+            answer: vec![reply(true, chart)],
+        },
+        Case {
+            name: "a form whose inputs start with text",
+            answer: vec![reply(true, prefilled)],
         },
         Case {
             name: "long text, 5,000 characters",
@@ -339,8 +413,21 @@ mod console {
                     let path = line["attachment"]["path"].as_str().unwrap();
                     assert_eq!(std::fs::read(path).unwrap(), file.bytes, "{}", case.name);
                 }
-                if sent.message.form.is_some() {
-                    assert_eq!(line["form"]["id"], "reflect", "{}", case.name);
+                if let Some(form) = &sent.message.form {
+                    assert_eq!(line["form"]["id"], form.id.as_str(), "{}", case.name);
+                    for (input, original) in line["form"]["inputs"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .zip(&form.inputs)
+                    {
+                        assert_eq!(
+                            input["value"],
+                            serde_json::json!(original.value),
+                            "{}",
+                            case.name
+                        );
+                    }
                 }
             }
             notice_settled(
