@@ -920,3 +920,94 @@ mod confirmations {
         );
     }
 }
+
+/// Check-ins through the real binary and the fake Discord: a manager's `/checkin invite` with a
+/// user option reaches the leader's DM with buttons, and the leader's Accept in that DM pairs
+/// them.
+mod checkins {
+    use serde_json::{Value, json};
+
+    use super::service::*;
+    use crate::fake_discord::{APPLICATION_ID, FakeDiscord, TOKEN};
+
+    const LEADER: &str = "1000000000000000099";
+
+    /// A button press by the leader in their DM with the bot: no server, a `user` not a member.
+    fn press_in_dm(id: u64, custom_id: &Value, channel: &str, message_id: &str) -> Value {
+        json!({
+            "id": id.to_string(), "application_id": APPLICATION_ID, "type": 3,
+            "data": { "custom_id": custom_id, "component_type": 2 },
+            "channel_id": channel,
+            "user": { "id": LEADER, "username": "lee", "global_name": "Lee", "discriminator": "0", "avatar": null },
+            "token": format!("token-{id}"), "version": 1, "locale": "en-GB", "entitlements": [],
+            "authorizing_integration_owners": { "1": LEADER }, "context": 1,
+            "attachment_size_limit": 8388608,
+            "message": {
+                "id": message_id, "channel_id": channel,
+                "author": { "id": APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
+                "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0, "components": []
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn an_invitation_reaches_the_leaders_dm_and_accept_pairs_them() {
+        let fake = FakeDiscord::start().await;
+        let _running = start(&fake, TOKEN);
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+        let invite = json!([{ "name": "invite", "type": 1, "options": [
+            { "name": "leader", "type": 6, "value": LEADER },
+            { "name": "cadence", "type": 3, "value": "weekly tue 10:00" }
+        ]}]);
+        fake.dispatch("INTERACTION_CREATE", command(1, "checkin", invite));
+        let sent = callback(&fake, 1).await;
+        assert_eq!(
+            sent["data"]["embeds"][0]["title"], "Invitation sent",
+            "{sent}"
+        );
+        until("the leader's DM", || !fake.dm_posts(LEADER).is_empty()).await;
+        let dm = fake.dm_posts(LEADER).remove(0);
+        assert_eq!(
+            dm.body["embeds"][0]["title"], "Check-in invitation",
+            "{}",
+            dm.body
+        );
+        let accept = dm.body["components"][0]["components"][0]["custom_id"].clone();
+        let channel = dm.path.split('/').nth(4).unwrap().to_owned();
+        let message = fake.last_message_id();
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            press_in_dm(2, &accept, &channel, &message),
+        );
+        let accepted = callback(&fake, 2).await;
+        assert_eq!(
+            accepted["data"]["embeds"][0]["title"], "Check-ins start",
+            "{accepted}"
+        );
+        // The manager is told in their DM; status shows the pair.
+        until("the manager's DM", || {
+            !fake.dm_posts("1000000000000000003").is_empty()
+        })
+        .await;
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            command(
+                3,
+                "checkin",
+                json!([{ "name": "status", "type": 1, "options": [] }]),
+            ),
+        );
+        let status = callback(&fake, 3).await;
+        assert!(
+            status["data"]["embeds"][0]["fields"][0]["name"]
+                .as_str()
+                .is_some_and(|name| name.starts_with("You manage")),
+            "{status}"
+        );
+    }
+}

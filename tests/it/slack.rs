@@ -565,6 +565,96 @@ mod socket_mode {
         );
     }
 
+    /// A manager's `/checkin invite` with an escaped mention reaches the leader's DM with
+    /// buttons; the leader's Accept pairs them; the manager's `/progress @leader` and the
+    /// leader's `/decide` work through Slack's own payloads.
+    #[tokio::test]
+    async fn a_checkin_invitation_is_accepted_through_slack() {
+        let running = start().await;
+        let fake = &running.fake;
+        fake.add_user(User {
+            id: "U0LEADER".into(),
+            name: "lee".into(),
+            tz: "Europe/Berlin".into(),
+            tz_offset: 3600,
+            is_admin: false,
+            is_owner: false,
+        });
+        // Slack escapes a mention in a command with should_escape: <@U…|name>.
+        fake.push_slash_command(
+            "/checkin",
+            "invite <@U0LEADER|lee> weekly tue 10:00",
+            USER,
+            CHANNEL,
+        );
+        until("the invitation", || {
+            fake.posts().iter().any(|p| {
+                p.body["channel"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with('D'))
+            })
+        })
+        .await;
+        let dm = fake
+            .posts()
+            .into_iter()
+            .find(|p| {
+                p.body["channel"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with('D'))
+            })
+            .unwrap();
+        let channel = dm.body["channel"].as_str().unwrap().to_owned();
+        let messages = fake.messages(&channel);
+        let blocks = messages[0].blocks.clone().unwrap();
+        let accept = blocks
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+            .find(|e| e["text"]["text"] == "Accept")
+            .expect("an Accept button");
+        assert!(fake.rejections().is_empty(), "{:?}", fake.rejections());
+        // The leader presses Accept in their DM.
+        fake.push_interactive(json!({
+            "type": "block_actions", "team": { "id": TEAM_ID },
+            "user": { "id": "U0LEADER" }, "api_app_id": crate::fake_slack::APP_ID,
+            "container": { "type": "message", "message_ts": messages[0].ts },
+            "channel": { "id": channel }, "message": { "ts": messages[0].ts, "text": "invite" },
+            "actions": [{ "type": "button", "action_id": accept["action_id"], "block_id": "b",
+                "value": accept["value"], "action_ts": "1700000001.000200" }]
+        }));
+        until("the acceptance", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Check-ins start"))
+        })
+        .await;
+        let started = ephemeral_texts(fake)
+            .into_iter()
+            .find(|t| t.contains("Check-ins start"))
+            .unwrap();
+        // In the leader's own zone, from users.info.
+        assert!(started.contains("10:00 CET"), "{started}");
+        // The manager hears of it in their DM.
+        until("the manager's note", || {
+            fake.posts().iter().any(|p| {
+                p.body["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("accepted check-ins"))
+            })
+        })
+        .await;
+        fake.push_slash_command("/checkin", "status", USER, CHANNEL);
+        until("the status", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("You manage lee"))
+        })
+        .await;
+        assert!(fake.rejections().is_empty(), "{:?}", fake.rejections());
+    }
+
     #[tokio::test]
     async fn mydata_export_arrives_as_a_file_in_the_persons_dm() {
         let running = start().await;
