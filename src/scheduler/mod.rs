@@ -25,8 +25,8 @@ use crate::{
     clock::{Clock, ClockError, VirtualClock},
     core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
     storage::{
-        ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, QuietPeriod,
-        Schedule, StorageError,
+        ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, Purpose,
+        QuietPeriod, Schedule, StorageError,
     },
 };
 
@@ -262,13 +262,22 @@ impl Scheduler {
             OutgoingKind::Dm,
             Destination::Person(identity.external_id.clone()),
             true,
-            RichMessage::titled(
-                "A nudge could not be posted",
-                format!(
-                    "The nudge for #{} ({}) did not go out: {err}. I will keep retrying for a while; fix access to the channel, or /nudges pause there.",
-                    schedule.channel.channel, schedule.label
+            match schedule.purpose {
+                Purpose::Nudge => RichMessage::titled(
+                    "A nudge could not be posted",
+                    format!(
+                        "The nudge for #{} ({}) did not go out: {err}. I will keep retrying for a while; fix access to the channel, or /nudges pause there.",
+                        schedule.channel.channel, schedule.label
+                    ),
                 ),
-            ),
+                _ => RichMessage::titled(
+                    "A check-in could not be sent",
+                    format!(
+                        "The {} check-in did not reach the leader: {err}. I will keep retrying for a while; /checkin status shows the pair, and /checkin stop ends it.",
+                        schedule.label
+                    ),
+                ),
+            },
         );
         // The admin is reached where the schedule lives (a Discord DM works from any server).
         if let Err(err) = self

@@ -700,3 +700,113 @@ fn the_consoles_own_commands_read_quotes_and_leave_a_form_open() {
     let journal = lines.last().unwrap();
     assert_eq!(journal["fields"][0]["value"], "kept in the form");
 }
+
+/// The check-in story of issue 11 in one console run: a manager invites a leader, the leader
+/// accepts, two months of weekly check-ins are answered (one answer private each time, the
+/// ratings monthly), the manager gets digests with only what was shared and a one-on-one
+/// agenda, `/progress` writes a PNG, and a decision comes back for review into the calibration.
+fn two_months_of_checkins(env: &[(&str, &str)]) {
+    // Monday 4 January 2027, 10:30 in Berlin: after this week's 10:00 slot.
+    let mut script = String::from(
+        "/clock 2027-01-04T09:30Z\n/as mia\n/help\n/as lee\n/help\n/as mia\n/checkin invite @lee weekly mon 10:00\n/as lee\n/checkin accept\n",
+    );
+    for week in 1..=8 {
+        // A week later, half an hour after the check-in went out.
+        script.push_str("/clock +7d\n/press 1\n");
+        // The first check-in of a month asks two questions (and the ratings), the others three.
+        // 11 January, 1 February and 1 March are the first of their months.
+        let monthly = [1, 4, 8].contains(&week);
+        script.push_str(&format!(
+            "Shared answer of week {week}\nSECRET-PRIVATE-{week}\n"
+        ));
+        if !monthly {
+            script.push_str(&format!("Third answer of week {week}\n"));
+        }
+        // Make the second answer private: buttons are Make 1 private, Make 2 private, ...
+        script.push_str("/press 2\n");
+        if monthly {
+            // Then: Make 1 private, Share 2, Rate my shifts, ...
+            script.push_str("/press 3\n");
+            let rating = if week == 1 { "2" } else { "4" };
+            script.push_str(&format!("/press {rating}\n").repeat(9));
+        }
+    }
+    script.push_str("/clock +2h\n/as mia\n/checkin prep @lee\n/progress @lee\n/checkin status\n");
+    script.push_str(
+        "/as lee\n/decide Hire a second analyst\n.\nMSSP, or hire two\nPages answered within 15 minutes\n80\n30\n/clock +31d\n/press 2\nHandover notes were the hard part\n/decisions\n",
+    );
+    let output = shiftcoach(&["console", "--json"], env, &script);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let errors: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let text = |line: &Value| line.to_string();
+    let checkins: Vec<&Value> = lines
+        .iter()
+        .filter(|l| {
+            l["to"] == "@lee"
+                && l["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Your check-in"))
+        })
+        .collect();
+    assert_eq!(checkins.len(), 8, "one a week");
+    let digests: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["to"] == "@mia" && l["title"].as_str().is_some_and(|t| t.contains("digest")))
+        .collect();
+    assert_eq!(digests.len(), 8, "one per answered check-in");
+    for (week, digest) in digests.iter().enumerate() {
+        let digest = text(digest);
+        assert!(
+            digest.contains(&format!("Shared answer of week {}", week + 1)),
+            "{digest}"
+        );
+        assert!(!digest.contains("SECRET-PRIVATE"), "{digest}");
+    }
+    assert!(
+        text(digests[3]).contains("2 → 4 (up 2)"),
+        "{}",
+        text(digests[3])
+    );
+    let agenda = lines
+        .iter()
+        .find(|l| l["title"] == "One-on-one agenda: lee")
+        .expect("an agenda");
+    assert!(text(agenda).contains("Shared answer of week 8"));
+    assert!(!text(agenda).contains("SECRET-PRIVATE"));
+    let chart = lines
+        .iter()
+        .find(|l| l["title"] == "Progress: lee")
+        .expect("a chart");
+    let path = chart["attachment"]["path"]
+        .as_str()
+        .expect("written to a file");
+    let png = std::fs::read(path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let review = lines
+        .iter()
+        .find(|l| l["to"] == "@lee" && l["title"] == "Decision review")
+        .expect("the review");
+    assert!(text(review).contains("80 % sure"));
+    let decisions = lines
+        .iter()
+        .rev()
+        .find(|l| l["title"] == "Your decisions")
+        .unwrap();
+    assert!(
+        text(decisions).contains("Brier score 0.090"),
+        "{}",
+        text(decisions)
+    );
+}
+
+#[test]
+fn two_months_of_checkins_on_sqlite() {
+    on_sqlite(two_months_of_checkins);
+}
+
+#[tokio::test]
+async fn two_months_of_checkins_on_postgres() {
+    on_postgres(two_months_of_checkins).await;
+}
