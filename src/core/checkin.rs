@@ -1614,6 +1614,58 @@ mod tests {
         }
     }
 
+    fn checkin_asking(id: i64, questions: &[String]) -> Checkin {
+        Checkin {
+            id,
+            pair: Some(1),
+            leader: UserId(1),
+            due_at: Utc::now(),
+            questions: questions.to_vec(),
+            monthly: false,
+            state: CheckinState::Answered,
+            remind_at: None,
+            reminded_at: None,
+            snoozed_until: None,
+            answered_at: None,
+            digest_due_at: None,
+            digest_sent_at: None,
+        }
+    }
+
+    #[test]
+    fn questions_rotate_and_lean_toward_the_lowest_rated_shift() {
+        let catalog = crate::content::Catalog::embedded().unwrap();
+        let weekly = catalog
+            .of_kind(Kind::Checkin)
+            .filter(|item| item.set == Some(CheckinSet::Weekly))
+            .count();
+        // Newest first, as the pair's check-ins are read: nothing repeats within the window.
+        let mut recent: Vec<Checkin> = Vec::new();
+        let mut asked = Vec::new();
+        for id in 0..(weekly / QUESTIONS) as i64 {
+            let picked = pick_questions(&catalog, &recent, &[], QUESTIONS);
+            assert_eq!(picked.len(), QUESTIONS);
+            for slug in &picked {
+                assert!(!asked.contains(slug), "{slug} repeated within the rotation");
+            }
+            asked.extend(picked.clone());
+            recent.insert(0, checkin_asking(id, &picked));
+            recent.truncate(ROTATION_WINDOW as usize);
+            if asked.len() >= ROTATION_WINDOW as usize * QUESTIONS {
+                break;
+            }
+        }
+        // With one shift rated lowest, the first question is about it.
+        let weak = "execution-to-influence";
+        let ratings: Vec<Rating> = rated_shifts(&catalog)
+            .iter()
+            .map(|shift| rating(1, &shift.slug, if shift.slug == weak { 1 } else { 4 }))
+            .collect();
+        let picked = pick_questions(&catalog, &[], &ratings, QUESTIONS);
+        let first = catalog.get(&picked[0]).unwrap();
+        assert!(first.shifts.iter().any(|s| s == weak), "{picked:?}");
+    }
+
     fn rating(checkin: i64, shift: &str, value: u8) -> Rating {
         Rating {
             checkin,

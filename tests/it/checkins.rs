@@ -538,6 +538,11 @@ async fn a_manager_never_sees_a_private_answer(db: TestDb) {
     assert!(words(&edited[0]).contains("(private)"));
     let prep = world.command("mia", "/checkin prep @lee").await;
     assert!(!words(&prep[0]).contains("still doubting"));
+    // Answers can be edited until the next check-in arrives, not after.
+    world.run_until(utc(2027, 1, 18, 9, 30)).await;
+    let closed = world.press("lee", &button(&edited, "Edit answers")).await;
+    assert_eq!(closed[0].kind, OutgoingKind::Error);
+    assert!(words(&closed[0]).contains("newer check-in"), "{closed:#?}");
 }
 
 async fn three_low_ratings_running_raise_the_attention_flag(db: TestDb) {
