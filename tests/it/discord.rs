@@ -1009,5 +1009,36 @@ mod checkins {
                 .is_some_and(|name| name.starts_with("You manage")),
             "{status}"
         );
+
+        // /decide opens a modal whose first input starts with the decision typed.
+        let typed = json!([{ "name": "decision", "type": 3, "value": "Hire a second analyst" }]);
+        fake.dispatch("INTERACTION_CREATE", command(4, "decide", typed));
+        let modal = callback(&fake, 4).await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let rows = modal["data"]["components"].as_array().unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0]["components"][0]["value"], "Hire a second analyst");
+        let answers = [
+            "Hire a second analyst",
+            "MSSP, or hire",
+            "Pages answered in 15 minutes",
+            "80",
+            "30",
+        ];
+        let submitted: Vec<Value> = rows
+            .iter()
+            .zip(answers)
+            .map(|(row, value)| {
+                json!({ "type": 1, "components": [
+                    { "type": 4, "custom_id": row["components"][0]["custom_id"], "value": value }
+                ]})
+            })
+            .collect();
+        let form = json!({ "custom_id": modal["data"]["custom_id"], "components": submitted });
+        fake.dispatch("INTERACTION_CREATE", interaction(5, 5, form));
+        assert_eq!(
+            callback(&fake, 5).await["data"]["embeds"][0]["title"],
+            "Decision recorded"
+        );
     }
 }

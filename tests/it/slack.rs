@@ -652,6 +652,46 @@ mod socket_mode {
                 .any(|t| t.contains("You manage lee"))
         })
         .await;
+
+        // /decide opens a modal whose first input starts with the decision typed.
+        fake.push_slash_command("/decide", "Hire a second analyst", USER, CHANNEL);
+        until("the decision modal", || !fake.opened_views().is_empty()).await;
+        let view = fake.opened_views()[0].clone();
+        assert_eq!(
+            view["blocks"][0]["element"]["initial_value"], "Hire a second analyst",
+            "{view}"
+        );
+        let mut values = serde_json::Map::new();
+        for (block, value) in view["blocks"].as_array().unwrap().iter().zip([
+            "Hire a second analyst",
+            "MSSP, or hire",
+            "Pages answered in 15 minutes",
+            "80",
+            "30",
+        ]) {
+            let block_id = block["block_id"].as_str().unwrap();
+            let action_id = block["element"]["action_id"].as_str().unwrap();
+            values.insert(
+                block_id.to_owned(),
+                json!({ action_id: { "type": "plain_text_input", "value": value } }),
+            );
+        }
+        fake.push_interactive(json!({
+            "type": "view_submission",
+            "team": { "id": TEAM_ID }, "user": { "id": USER },
+            "view": {
+                "id": "V2", "team_id": TEAM_ID, "type": "modal", "hash": "1.b",
+                "title": { "type": "plain_text", "text": "Decide" }, "blocks": [],
+                "callback_id": view["callback_id"], "private_metadata": CHANNEL,
+                "state": { "values": values }
+            }
+        }));
+        until("the decision", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("Decision recorded"))
+        })
+        .await;
         assert!(fake.rejections().is_empty(), "{:?}", fake.rejections());
     }
 
