@@ -232,10 +232,15 @@ impl Storage {
     /// Safe to run from several replicas at once: sqlx takes a database lock while migrating.
     pub async fn migrate(&self) -> Result<Vec<AppliedMigration>, StorageError> {
         let (migrator, before) = match &self.pool {
-            Pool::Postgres(pool) => (&POSTGRES_MIGRATIONS, applied_versions(pool).await?),
-            Pool::Sqlite(pool) => (&SQLITE_MIGRATIONS, applied_versions(pool).await?),
+            Pool::Postgres(pool) => (
+                &POSTGRES_MIGRATIONS,
+                migrate_locked(pool, &POSTGRES_MIGRATIONS).await?,
+            ),
+            Pool::Sqlite(pool) => (
+                &SQLITE_MIGRATIONS,
+                migrate_locked(pool, &SQLITE_MIGRATIONS).await?,
+            ),
         };
-        with_pool!(self, |pool| migrator.run(pool).await)?;
         Ok(migrator
             .iter()
             .filter(|m| !m.migration_type.is_down_migration() && !before.contains(&m.version))
@@ -271,17 +276,36 @@ fn is_transient(err: &sqlx::Error) -> bool {
     }
 }
 
-async fn applied_versions<DB>(pool: &sqlx::Pool<DB>) -> Result<HashSet<i64>, StorageError>
+/// Applies `migrator` on one connection while holding the database's migration lock (on
+/// PostgreSQL an advisory lock, so replicas starting together wait for each other instead of
+/// racing to create the migrations table; SQLite's file lock does the same), and returns the
+/// versions that were applied before.
+async fn migrate_locked<DB>(
+    pool: &sqlx::Pool<DB>,
+    migrator: &Migrator,
+) -> Result<HashSet<i64>, StorageError>
 where
     DB: sqlx::Database,
     DB::Connection: Migrate,
+    for<'c> &'c mut DB::Connection: sqlx::Acquire<'c, Database = DB>,
 {
     let mut conn = pool.acquire().await?;
-    conn.ensure_migrations_table().await?;
-    Ok(conn
-        .list_applied_migrations()
-        .await?
-        .into_iter()
-        .map(|m| m.version)
-        .collect())
+    conn.lock().await?;
+    let applied = async {
+        conn.ensure_migrations_table().await?;
+        let before: HashSet<i64> = conn
+            .list_applied_migrations()
+            .await?
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        // sqlx locks again (advisory locks nest within a session) and unlocks its own.
+        migrator.run(&mut *conn).await?;
+        Ok::<_, StorageError>(before)
+    }
+    .await;
+    let unlocked = conn.unlock().await;
+    let before = applied?;
+    unlocked?;
+    Ok(before)
 }
