@@ -233,6 +233,25 @@ impl Coach {
         }
     }
 
+    /// Whether this is the first time the platform event `id` is seen, by any connection or
+    /// replica: claimed in the database before the event has any effect, so a redelivered
+    /// event (Slack's retries) or one every replica receives (Discord sends each event to
+    /// every connection of its shard) is handled once. When the database cannot say, the
+    /// event is handled: an answer twice is better than none.
+    pub async fn first_time(&self, platform: Platform, id: &str) -> bool {
+        match self
+            .storage
+            .claim_event(platform, id, self.clock.now())
+            .await
+        {
+            Ok(first) => first,
+            Err(err) => {
+                tracing::warn!(%platform, error = %err, "claiming an event failed; handling it anyway");
+                true
+            }
+        }
+    }
+
     /// Notified whenever a schedule changes, so the scheduler can wake early.
     pub fn schedules_changed(&self) -> &Arc<Notify> {
         &self.schedules_changed

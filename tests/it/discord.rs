@@ -1042,3 +1042,76 @@ mod checkins {
         );
     }
 }
+
+/// Several replicas on one PostgreSQL connected to the same shard: Discord sends each event to
+/// every connection, and one effect and one answer result.
+mod replicas {
+    use serde_json::json;
+
+    use super::service::*;
+    use crate::{
+        fake_discord::{FakeDiscord, TOKEN},
+        support::fresh_postgres_database,
+    };
+
+    #[tokio::test]
+    async fn two_replicas_on_one_shard_answer_each_event_once() {
+        let fake = FakeDiscord::start().await;
+        let url = fresh_postgres_database().await;
+        let env = [
+            ("DATABASE_URL", url.as_str()),
+            ("DISCORD_MESSAGE_CONTENT", "true"),
+        ];
+        let _first = start_with(&fake, TOKEN, &env);
+        let _second = start_with(&fake, TOKEN, &env);
+        until("both replicas to identify", || fake.sessions().0 == 2).await;
+        until("the commands", || {
+            !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+        })
+        .await;
+
+        // A command: one callback (a second would be refused by Discord with 40060).
+        let text = json!([{ "name": "text", "type": 3, "value": "kept once" }]);
+        fake.dispatch("INTERACTION_CREATE", command(1, "reflect", text));
+        callback(&fake, 1).await;
+        // A nudge, then a reply in its thread, which both replicas receive.
+        schedule_and_send_now(&fake, 2).await;
+        until("the nudge", || !fake.posts().is_empty()).await;
+        let nudge = fake.last_message_id();
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            json!({
+                "id": "1800000000000000001", "channel_id": nudge, "guild_id": "1100000000000000007",
+                "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+                "content": "A reply kept once", "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0
+            }),
+        );
+        let reaction = format!("/api/v10/channels/{nudge}/messages/1800000000000000001/reactions/");
+        until("the ✅", || !fake.requests_to("PUT", &reaction).is_empty()).await;
+        // Give the slower replica time to act twice if it were going to.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        for id in 1..=3 {
+            assert_eq!(
+                fake.callbacks(id).len(),
+                1,
+                "interaction {id} answered once"
+            );
+        }
+        assert_eq!(fake.requests_to("PUT", &reaction).len(), 1);
+        fake.dispatch("INTERACTION_CREATE", command(4, "journal", json!([])));
+        let journal = callback(&fake, 4).await;
+        let fields = journal["data"]["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let kept: Vec<&str> = fields
+            .iter()
+            .map(|f| f["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(kept, ["A reply kept once", "kept once"]);
+        // The nudge itself went out once.
+        assert_eq!(fake.posts().len(), 1);
+    }
+}

@@ -117,8 +117,9 @@ struct Script {
     token: String,
     /// Where the gateway listens.
     gateway_url: String,
-    /// Sends frames to the gateway connection currently open.
-    gateway: Option<mpsc::UnboundedSender<Frame>>,
+    /// Sends frames to each gateway connection open (several replicas may share a shard;
+    /// Discord sends every event to each of them).
+    gateways: Vec<mpsc::UnboundedSender<Frame>>,
     /// Event sequence number.
     sequence: u64,
     identifies: usize,
@@ -313,7 +314,8 @@ impl FakeDiscord {
         }
         script.sequence += 1;
         let frame = json!({ "op": 0, "t": event, "s": script.sequence, "d": data });
-        if let Some(gateway) = &script.gateway {
+        script.gateways.retain(|gateway| !gateway.is_closed());
+        for gateway in &script.gateways {
             let _ = gateway.send(Frame::Text(frame.to_string()));
         }
     }
@@ -321,7 +323,7 @@ impl FakeDiscord {
     /// Closes the gateway connection with `code` (4000: unknown error, the client resumes).
     pub fn close_gateway(&self, code: u16) {
         let script = self.script();
-        if let Some(gateway) = &script.gateway {
+        for gateway in &script.gateways {
             let _ = gateway.send(Frame::Close(Some(CloseFrame {
                 code: CloseCode::from(code),
                 reason: "closed by the test".into(),
@@ -1007,7 +1009,7 @@ async fn serve_gateway_connection(stream: tokio::net::TcpStream, script: Arc<Mut
     };
     let (mut sink, mut source) = socket.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Frame>();
-    script.lock().unwrap().gateway = Some(tx.clone());
+    script.lock().unwrap().gateways.push(tx.clone());
     let hello = json!({ "op": 10, "d": { "heartbeat_interval": 41250 } });
     let _ = tx.send(Frame::Text(hello.to_string()));
     let writer = tokio::spawn(async move {

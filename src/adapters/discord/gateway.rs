@@ -92,6 +92,14 @@ impl EventHandler for Handler {
                 }
             }
         }
+        // Every replica connected to this shard receives the message: one keeps it.
+        if !self
+            .coach
+            .first_time(Platform::Discord, &format!("message:{}", message.id))
+            .await
+        {
+            return;
+        }
         let reply = core::Interaction {
             actor: Actor {
                 platform: Platform::Discord,
@@ -161,6 +169,15 @@ impl EventHandler for Handler {
         let Some((id, token)) = id_and_token(&interaction) else {
             return;
         };
+        // Every replica connected to this shard receives the interaction: one answers it
+        // (Discord refuses a second answer with 40060).
+        if !self
+            .coach
+            .first_time(Platform::Discord, &format!("interaction:{id}"))
+            .await
+        {
+            return;
+        }
         let workspace = core_interaction.actor.workspace.clone();
         let coach = self.coach.clone();
         let mut answer = tokio::spawn(async move { coach.handle(&core_interaction).await });

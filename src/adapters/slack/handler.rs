@@ -123,24 +123,11 @@ impl Handler {
         });
     }
 
-    /// Whether this is the first time `id` is seen, by any connection or replica: claimed in
-    /// the database. Slack's `event_id` names an event; a command or an interaction is named by
-    /// its `trigger_id`, which a redelivered envelope repeats. When the database cannot say,
-    /// the event is handled (an answer twice is better than none).
+    /// Whether this is the first time `id` is seen, by any connection or replica. Slack's
+    /// `event_id` names an event; a command or a button press is named by its `trigger_id`,
+    /// which a redelivered envelope repeats ([`Coach::first_time`]).
     async fn first_time(&self, id: &str) -> bool {
-        let now = self.coach.clock().now();
-        match self
-            .coach
-            .storage()
-            .claim_event(Platform::Slack, id, now)
-            .await
-        {
-            Ok(first) => first,
-            Err(err) => {
-                tracing::warn!(error = %err, "claiming a Slack event failed");
-                true
-            }
-        }
+        self.coach.first_time(Platform::Slack, id).await
     }
 
     /// The core's answer to an inbound event, delivered.
