@@ -169,10 +169,19 @@ pub fn router(state: OpsState) -> Router {
         .with_state(state)
 }
 
+/// How long `/readyz` waits for the database before answering 503.
+pub const READY_DATABASE_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
+
 async fn ready(State(state): State<OpsState>) -> impl IntoResponse {
     let mut problems = Vec::new();
-    if let Err(err) = state.storage.ping().await {
-        problems.push(format!("database: {err}"));
+    // An orchestrator's probe gives up after a second or so: answer within it.
+    match tokio::time::timeout(READY_DATABASE_WAIT, state.storage.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => problems.push(format!("database: {err}")),
+        Err(_) => problems.push(format!(
+            "database: no answer within {} ms",
+            READY_DATABASE_WAIT.as_millis()
+        )),
     }
     for platform in state.readiness.disconnected() {
         problems.push(format!("{platform}: not connected"));

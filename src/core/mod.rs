@@ -12,6 +12,7 @@ pub mod lookup;
 pub mod message;
 pub mod mydata;
 pub mod nudges;
+pub mod outbox;
 pub mod permissions;
 pub mod postman;
 pub mod progress;
@@ -49,6 +50,10 @@ pub enum CoreError {
     /// The request was refused; the message is written for the user and safe to show.
     #[error("{0}")]
     Refused(String),
+    /// The database could not be reached, so nothing was done; the same request can be made
+    /// again once it answers.
+    #[error("the database is not answering")]
+    Unavailable,
     /// Something broke on our side; logged, and the user gets a generic apology.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -56,8 +61,23 @@ pub enum CoreError {
 
 impl From<StorageError> for CoreError {
     fn from(err: StorageError) -> Self {
-        Self::Internal(err.into())
+        if err.is_unavailable() {
+            Self::Unavailable
+        } else {
+            Self::Internal(err.into())
+        }
     }
+}
+
+/// Whether an event is this replica's to handle ([`Coach::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// First seen here: handle it.
+    First,
+    /// Handled already, here or by another replica: leave it.
+    Seen,
+    /// The database cannot say because it is down: answer without it.
+    DatabaseDown,
 }
 
 /// Settings the core reads.
@@ -91,6 +111,7 @@ pub struct Coach {
     router: Router,
     schedules_changed: Arc<Notify>,
     metrics: Arc<Metrics>,
+    outbox: outbox::Outbox,
 }
 
 impl std::fmt::Debug for Coach {
@@ -145,6 +166,7 @@ impl Coach {
             router: Router::default(),
             schedules_changed: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
+            outbox: outbox::Outbox::default(),
         }
     }
 
@@ -233,25 +255,6 @@ impl Coach {
         }
     }
 
-    /// Whether this is the first time the platform event `id` is seen, by any connection or
-    /// replica: claimed in the database before the event has any effect, so a redelivered
-    /// event (Slack's retries) or one every replica receives (Discord sends each event to
-    /// every connection of its shard) is handled once. When the database cannot say, the
-    /// event is handled: an answer twice is better than none.
-    pub async fn first_time(&self, platform: Platform, id: &str) -> bool {
-        match self
-            .storage
-            .claim_event(platform, id, self.clock.now())
-            .await
-        {
-            Ok(first) => first,
-            Err(err) => {
-                tracing::warn!(%platform, error = %err, "claiming an event failed; handling it anyway");
-                true
-            }
-        }
-    }
-
     /// Notified whenever a schedule changes, so the scheduler can wake early.
     pub fn schedules_changed(&self) -> &Arc<Notify> {
         &self.schedules_changed
@@ -298,16 +301,83 @@ impl Coach {
     /// each message is delivered the adapter calls [`Coach::delivered`]. An answer that opens
     /// a form is one message: pending notices wait for the next interaction.
     pub async fn handle(&self, interaction: &Interaction) -> Vec<Outgoing> {
+        self.respond(interaction, None, self.clock.now()).await
+    }
+
+    /// [`Coach::handle`] for an event the platform names `event`, claimed first in the
+    /// database, so that a redelivered event (Slack's retries) or one every replica receives
+    /// (Discord sends each event to every connection of its shard) is handled once: `None`
+    /// when it was handled already, here or by another replica.
+    ///
+    /// While the database is down nothing waits on it twice: what a person wrote (a reply, a
+    /// direct message, a form) is kept in order and stored when it is back
+    /// ([`Coach::store_kept`]), and they are told so; anything else is answered "try again in
+    /// a moment". The event id makes replicas that all kept it store it once.
+    pub async fn handle_event(
+        &self,
+        interaction: &Interaction,
+        event: &str,
+    ) -> Option<Vec<Outgoing>> {
+        match self.claim(interaction.actor.platform, event).await {
+            Claim::Seen => None,
+            claim => Some(self.handle_claimed(interaction, event, claim).await),
+        }
+    }
+
+    /// The first half of [`Coach::handle_event`], for an adapter that must know before it
+    /// answers whether the event is its own (Discord defers a slow answer, which only the
+    /// replica that answers may do).
+    pub async fn claim(&self, platform: Platform, event: &str) -> Claim {
+        match self
+            .storage
+            .claim_event(platform, event, self.clock.now())
+            .await
+        {
+            Ok(true) => Claim::First,
+            Ok(false) => Claim::Seen,
+            Err(err) if err.is_unavailable() => Claim::DatabaseDown,
+            Err(err) => {
+                // The claim itself failed: an answer twice is better than none.
+                tracing::warn!(%platform, error = %err, "claiming an event failed; handling it anyway");
+                Claim::First
+            }
+        }
+    }
+
+    /// The second half of [`Coach::handle_event`]: the answer to an event claimed as `claim`
+    /// (nothing for [`Claim::Seen`]).
+    pub async fn handle_claimed(
+        &self,
+        interaction: &Interaction,
+        event: &str,
+        claim: Claim,
+    ) -> Vec<Outgoing> {
+        let now = self.clock.now();
+        match claim {
+            Claim::First => self.respond(interaction, Some(event), now).await,
+            Claim::Seen => Vec::new(),
+            Claim::DatabaseDown => vec![self.unavailable(interaction, Some(event), now)],
+        }
+    }
+
+    /// The answer to `interaction`, received at `now`, with the person's pending notices.
+    async fn respond(
+        &self,
+        interaction: &Interaction,
+        event: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<Outgoing> {
         if let InteractionKind::Command { name, .. } = &interaction.kind {
             let known = commands::find(name).map_or("unknown", |spec| spec.name);
             self.metrics.command_handled(known);
         }
-        let (user, result) = match self.context(interaction).await {
+        let (user, result) = match self.context(interaction, now).await {
             Ok(ctx) => (Some(ctx.user), self.answer(&ctx).await),
             Err(err) => (None, Err(err)),
         };
         let mut outgoing = match result {
             Ok(outgoing) => outgoing,
+            Err(CoreError::Unavailable) => return vec![self.unavailable(interaction, event, now)],
             Err(err) => vec![self.error_message(interaction, err)],
         };
         // Notices that could not be sent as direct messages come with the next interaction.
@@ -329,9 +399,104 @@ impl Coach {
         outgoing
     }
 
+    /// The answer while the database is down: what a person wrote is kept for later, anything
+    /// else is to be tried again.
+    fn unavailable(
+        &self,
+        interaction: &Interaction,
+        event: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Outgoing {
+        if !outbox::Outbox::keeps(&interaction.kind) {
+            return self.error_message(interaction, CoreError::Unavailable);
+        }
+        let kept = self.outbox.keep(outbox::Kept {
+            interaction: interaction.clone(),
+            event: event.map(|id| (interaction.actor.platform, id.to_owned())),
+            received_at: now,
+        });
+        // The scheduler stores what was kept: it looks every second while something waits.
+        self.schedules_changed.notify_one();
+        self.kept_message(interaction, kept)
+    }
+
+    /// What a person hears when the database is down and what they wrote was kept (or, with
+    /// the outbox full, was not).
+    fn kept_message(&self, interaction: &Interaction, kept: bool) -> Outgoing {
+        let text = if kept {
+            tracing::warn!(
+                waiting = self.outbox.len(),
+                "the database is down; an answer is kept until it is back"
+            );
+            "My database is not answering right now. I kept what you wrote and will save it as soon as it is back; there is nothing more to do."
+        } else {
+            tracing::error!("the database is down and the outbox is full; an answer was not kept");
+            "My database is not answering right now, and I cannot keep more until it is back, so this was not saved. Please send it again in a few minutes."
+        };
+        Outgoing::new(
+            OutgoingKind::Error,
+            Destination::Channel(interaction.channel.clone()),
+            true,
+            RichMessage {
+                body: text.into(),
+                ..RichMessage::default()
+            },
+        )
+    }
+
+    /// Stores what was kept while the database was down, oldest first, each at the time it
+    /// was received; stops at the first that still cannot be stored. Returns how many were
+    /// stored. An event another replica already stored is dropped.
+    pub async fn store_kept(&self) -> usize {
+        let mut stored = 0;
+        while let Some(kept) = self.outbox.oldest() {
+            if let Some((platform, id)) = &kept.event {
+                match self
+                    .storage
+                    .claim_event(*platform, &format!("replay:{id}"), self.clock.now())
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.outbox.remove_oldest();
+                        continue;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let result = match self.context(&kept.interaction, kept.received_at).await {
+                Ok(ctx) => self.answer(&ctx).await.map(|_| ()),
+                Err(err) => Err(err),
+            };
+            match result {
+                Err(CoreError::Unavailable) => break,
+                Err(err) => {
+                    // Refused now (a button that expired meanwhile): it was a real answer to
+                    // the person then; log the fact, never the text.
+                    tracing::warn!(error = %err, "a kept answer could not be stored");
+                }
+                Ok(()) => stored += 1,
+            }
+            self.outbox.remove_oldest();
+        }
+        if stored > 0 {
+            tracing::info!(stored, "answers kept during a database outage were stored");
+        }
+        stored
+    }
+
+    /// How many answers wait for the database.
+    pub fn kept(&self) -> usize {
+        self.outbox.len()
+    }
+
     fn error_message(&self, interaction: &Interaction, err: CoreError) -> Outgoing {
         let text = match err {
             CoreError::Refused(text) => text,
+            CoreError::Unavailable => {
+                self.metrics.failure("database");
+                "My database is not answering right now, so nothing was done. Please try again in a moment.".into()
+            }
             CoreError::Internal(cause) => {
                 self.metrics.failure("command");
                 tracing::error!(
@@ -378,8 +543,11 @@ impl Coach {
             .unwrap_or(self.settings.default_zone))
     }
 
-    async fn context<'a>(&'a self, interaction: &'a Interaction) -> Result<Context<'a>, CoreError> {
-        let now = self.clock.now();
+    async fn context<'a>(
+        &'a self,
+        interaction: &'a Interaction,
+        now: DateTime<Utc>,
+    ) -> Result<Context<'a>, CoreError> {
         let actor = &interaction.actor;
         let user = self
             .storage

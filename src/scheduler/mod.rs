@@ -43,6 +43,9 @@ const RETRY_BACKOFF_MINUTES: [i64; 4] = [1, 5, 15, 60];
 /// on time, whatever the grace window.
 pub const TICK: Duration = Duration::from_secs(60);
 
+/// How often answers kept during a database outage are tried again.
+pub const KEPT_RETRY: Duration = Duration::from_secs(1);
+
 // The grace setting's range must fit the scheduler: a window shorter than one tick would call
 // on-time nudges missed, and one longer than the lookback could never be used.
 const _: () = assert!(
@@ -108,6 +111,10 @@ impl Scheduler {
 
     /// Claims what is due at `now` and sends it.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StorageError> {
+        // Answers kept while the database was down go in first, in the order they came.
+        if self.coach.kept() > 0 {
+            self.coach.store_kept().await;
+        }
         let storage = self.coach.storage();
         let quiet = storage
             .quiet_periods_from((now - chrono::Duration::days(LOOKBACK_DAYS + 1)).date_naive())
@@ -311,10 +318,14 @@ impl Scheduler {
             let next = self.coach.storage().next_wake().await.ok().flatten();
             // Sleep until the next due time, at most a minute so that clock jumps and other
             // replicas' changes are noticed without polling hard.
-            let sleep = next
+            let mut sleep = next
                 .map(|next| (next - clock.now()).to_std().unwrap_or(Duration::ZERO))
                 .unwrap_or(TICK)
                 .min(TICK);
+            // While answers wait for the database, look again every second.
+            if self.coach.kept() > 0 {
+                sleep = sleep.min(KEPT_RETRY);
+            }
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 () = wake.notified() => {}

@@ -62,6 +62,29 @@ pub enum StorageError {
     DataDir { path: String, reason: String },
 }
 
+/// How long a query waits for a PostgreSQL connection before failing as unavailable: short,
+/// so that while the server is down a person hears "try again in a moment" within about two
+/// seconds instead of waiting, and `/readyz` can answer within a second.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl StorageError {
+    /// Whether the database could not be reached (down, restarting, unreachable), as opposed
+    /// to refusing a query: waiting may fix it, and what was asked can be tried again.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } => true,
+            Self::Database(err) => {
+                is_transient(err)
+                    || matches!(err, sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed)
+                    || matches!(err, sqlx::Error::Database(db) if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code == "57P01" || code == "57P02"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A migration applied by [`Storage::migrate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedMigration {
@@ -194,7 +217,7 @@ impl Storage {
                 Pool::Postgres(
                     PgPoolOptions::new()
                         .max_connections(max_connections)
-                        .acquire_timeout(Duration::from_secs(10))
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
                         .connect_lazy_with(options),
                 )
             }

@@ -15,6 +15,7 @@ mod fake_slack_checks;
 mod lookup;
 mod nudges;
 mod ops;
+mod outage;
 mod repo;
 mod secrets;
 mod slack;

@@ -116,3 +116,109 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// A PostgreSQL server of the test's own (started with `scripts/pg-throwaway.sh`), which the
+/// test may stop and start again to play an outage. Removed when dropped.
+pub struct DedicatedPostgres {
+    pub url: String,
+    dir: String,
+    ctl: String,
+    port: String,
+}
+
+impl DedicatedPostgres {
+    pub fn start() -> Self {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {root}/scripts/pg-throwaway.sh && pg_throwaway_start >/dev/null && echo \"$DATABASE_URL|$PG_THROWAWAY_DIR|$PG_THROWAWAY_CTL\""
+            ))
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = String::from_utf8(output.stdout).unwrap();
+        let mut parts = line.trim().split('|');
+        let (url, dir, ctl) = (
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().to_owned(),
+        );
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        Self {
+            url,
+            dir,
+            ctl,
+            port,
+        }
+    }
+
+    /// `pg_ctl` for this server, as the account that owns it.
+    fn ctl_command(&self) -> std::process::Command {
+        let mut command = if running_as_root() {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--", &self.ctl]);
+            command
+        } else {
+            std::process::Command::new(&self.ctl)
+        };
+        command.arg(format!("--pgdata={}/data", self.dir));
+        command
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let status = self
+            .ctl_command()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "pg_ctl {args:?}");
+    }
+
+    /// Stops the server (fast: open connections are cut).
+    pub fn stop(&self) {
+        self.pg_ctl(&["--mode=fast", "--wait", "stop"]);
+    }
+
+    /// Starts the stopped server again on the same port.
+    pub fn start_again(&self) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+            self.port, self.dir
+        );
+        let log = format!("--log={}/server.log", self.dir);
+        self.pg_ctl(&["--wait", &log, "-o", &options, "start"]);
+    }
+}
+
+impl Drop for DedicatedPostgres {
+    fn drop(&mut self) {
+        let _ = self
+            .ctl_command()
+            .args(["--mode=immediate", "stop"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether the tests run as root (then the server runs as `postgres`, as the script does).
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}

@@ -22,7 +22,7 @@ use super::{
     interaction,
 };
 use crate::{
-    core::{self, Actor, Coach, InteractionKind, OutgoingKind, Platform},
+    core::{self, Actor, Claim, Coach, InteractionKind, OutgoingKind, Platform},
     ops::Readiness,
 };
 
@@ -86,19 +86,10 @@ impl EventHandler for Handler {
             {
                 Ok(Some(_)) => {}
                 Ok(None) => return,
-                Err(err) => {
-                    tracing::warn!(error = %err, "looking up a thread failed");
-                    return;
-                }
+                // The database cannot say (it may be down): the core keeps the message until
+                // it is back, and decides then.
+                Err(err) => tracing::warn!(error = %err, "looking up a thread failed"),
             }
-        }
-        // Every replica connected to this shard receives the message: one keeps it.
-        if !self
-            .coach
-            .first_time(Platform::Discord, &format!("message:{}", message.id))
-            .await
-        {
-            return;
         }
         let reply = core::Interaction {
             actor: Actor {
@@ -121,7 +112,11 @@ impl EventHandler for Handler {
                 direct,
             },
         };
-        let answer = self.coach.handle(&reply).await;
+        // Every replica connected to this shard receives the message: one keeps it.
+        let event = format!("message:{}", message.id);
+        let Some(answer) = self.coach.handle_event(&reply, &event).await else {
+            return;
+        };
         for (i, outgoing) in answer.iter().enumerate() {
             if i == 0 && outgoing.kind == OutgoingKind::Reply {
                 // Kept: a ✅ says so without another message.
@@ -170,17 +165,18 @@ impl EventHandler for Handler {
             return;
         };
         // Every replica connected to this shard receives the interaction: one answers it
-        // (Discord refuses a second answer with 40060).
-        if !self
-            .coach
-            .first_time(Platform::Discord, &format!("interaction:{id}"))
-            .await
-        {
+        // (Discord refuses a second answer with 40060). The claim is made before any answer.
+        let event = format!("interaction:{id}");
+        let claim = self.coach.claim(Platform::Discord, &event).await;
+        if claim == Claim::Seen {
             return;
         }
         let workspace = core_interaction.actor.workspace.clone();
         let coach = self.coach.clone();
-        let mut answer = tokio::spawn(async move { coach.handle(&core_interaction).await });
+        let mut answer =
+            tokio::spawn(
+                async move { coach.handle_claimed(&core_interaction, &event, claim).await },
+            );
         let mut responding = Responding {
             id,
             token: &token,

@@ -18,7 +18,7 @@ use super::{
     postman::{Client, SlackPostman},
     render,
 };
-use crate::core::{Coach, Destination, Outgoing, Platform, Postman};
+use crate::core::{Coach, Destination, Outgoing, Postman};
 
 /// What answering on Slack needs: the clients with the bot token, the postman and the people.
 pub(super) struct Delivery {
@@ -53,12 +53,8 @@ impl Handler {
                 .person(&event.team_id.0, &event.user_id.0)
                 .await;
             // A redelivered command carries the same trigger: it is answered once.
-            if handler
-                .first_time(&format!("trigger:{}", event.trigger_id.0))
-                .await
-            {
-                handler.answer(inbound::command(&event, &person)).await;
-            }
+            let id = format!("trigger:{}", event.trigger_id.0);
+            handler.answer(inbound::command(&event, &person), &id).await;
         });
     }
 
@@ -87,12 +83,9 @@ impl Handler {
                 ),
                 _ => return,
             };
-            if !handler.first_time(&id).await {
-                return;
-            }
             let person = handler.delivery.people.person(&team, &user).await;
             if let Some(inbound) = inbound::interaction(&event, &person) {
-                handler.answer(inbound).await;
+                handler.answer(inbound, &id).await;
             }
         });
     }
@@ -117,22 +110,17 @@ impl Handler {
                 return;
             };
             // Once per event, whichever connection or replica received it.
-            if handler.first_time(&event.event_id.0).await {
-                handler.answer(inbound).await;
-            }
+            handler.answer(inbound, &event.event_id.0).await;
         });
     }
 
-    /// Whether this is the first time `id` is seen, by any connection or replica. Slack's
-    /// `event_id` names an event; a command or a button press is named by its `trigger_id`,
-    /// which a redelivered envelope repeats ([`Coach::first_time`]).
-    async fn first_time(&self, id: &str) -> bool {
-        self.coach.first_time(Platform::Slack, id).await
-    }
-
-    /// The core's answer to an inbound event, delivered.
-    async fn answer(&self, inbound: Inbound) {
-        let answer = self.coach.handle(&inbound.interaction).await;
+    /// The core's answer to an inbound event, delivered; nothing when the event was handled
+    /// already ([`Coach::handle_event`]). Slack's `event_id` names an event; a command or a
+    /// button press is named by its `trigger_id`, which a redelivered envelope repeats.
+    async fn answer(&self, inbound: Inbound, event: &str) {
+        let Some(answer) = self.coach.handle_event(&inbound.interaction, event).await else {
+            return;
+        };
         self.delivery
             .deliver_all(&self.coach, &answer, &inbound.reply_to)
             .await;
