@@ -554,6 +554,13 @@ impl Console {
         if let Some(next) = open.next_input() {
             let value = match &next.value {
                 Some(start) if text == KEEP => start.clone(),
+                None if text == KEEP => {
+                    let label = next.label.clone();
+                    self.open_form = Some(open);
+                    let problem =
+                        format!("{label} has no text to keep: type an answer, or /cancel.");
+                    return self.emit_local(OutgoingKind::Error, None, &problem);
+                }
                 _ => text.to_owned(),
             };
             let id = next.id.clone();
@@ -564,18 +571,39 @@ impl Console {
             return Ok(());
         }
         let form = open.form.clone();
+        let typed = open.values.clone();
         let kind = InteractionKind::Form {
             form_id: open.form.id,
             values: open.values,
         };
         let answer = self.send(kind).await?;
-        // A refused answer (a secret, too long, empty) leaves the form open to write again.
-        let refused = answer.iter().any(|o| o.kind == OutgoingKind::Error);
-        if refused && self.open_form.is_none() {
-            let text = format!(
-                "\u{201c}{}\u{201d} is still open: type your answer again on the next line, or /cancel.",
-                form.title
-            );
+        // What was written could not be kept (a secret, too long, empty, out of range): the
+        // coach offers to write it again, and the form stays open with what was typed as each
+        // input's starting text. Any other refusal (the form has expired) closes it.
+        let again = answer.iter().any(|o| {
+            o.kind == OutgoingKind::Error
+                && o.message
+                    .buttons
+                    .iter()
+                    .any(|b| b.action == form.id && b.label == crate::core::WRITE_AGAIN)
+        });
+        if again && self.open_form.is_none() {
+            let mut form = form.clone();
+            for input in &mut form.inputs {
+                if let Some(typed) = typed.get(&input.id) {
+                    input.value = Some(typed.clone());
+                }
+            }
+            let text = match form.inputs.as_slice() {
+                [_] => format!(
+                    "\u{201c}{}\u{201d} is still open: type your answer again on the next line (a lone {KEEP} keeps what you typed), or /cancel.",
+                    form.title
+                ),
+                _ => format!(
+                    "\u{201c}{}\u{201d} is still open: answer each input again, one line each, from the first (a lone {KEEP} keeps what you typed), or /cancel.",
+                    form.title
+                ),
+            };
             self.open_form = Some(OpenForm::new(&form));
             self.emit_local(OutgoingKind::Reply, None, &text)?;
         }

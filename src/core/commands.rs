@@ -126,7 +126,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         id: CommandId::Checkin,
         name: "checkin",
-        args: "invite @leader [weekly tue 10:00] [zone]|accept|decline|stop|status|prep @leader",
+        args: "invite @leader [weekly tue 10:00] [zone]|accept|decline|stop|status|prep @leader|answer|rate|snooze|skip",
         summary: "Regular check-ins between a manager and a new leader: invite, answer, stop, see where they stand, prepare a one-on-one.",
         completes_names: false,
         access: Access::Everyone,

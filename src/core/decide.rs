@@ -109,15 +109,15 @@ pub async fn submit(
     let value = |id: &str| values.get(id).map(String::as_str).unwrap_or_default();
     let part = |id: &str, what: &str| {
         checked_text(value(id), MAX_FIELD_CHARS).map_err(|err| match err {
-            CoreError::Refused(text) => CoreError::Refused(format!("{what}: {text}")),
+            CoreError::Invalid(text) => CoreError::Invalid(format!("{what}: {text}")),
             other => other,
         })
     };
     let decision = part(DECISION, "The decision")?;
     let options = part(OPTIONS, "The options")?;
     let expected = part(EXPECTED, "The expected outcome")?;
-    let confidence = parse_confidence(value(CONFIDENCE)).map_err(CoreError::Refused)?;
-    let review_at = parse_review(value(REVIEW), ctx.now, ctx.zone).map_err(CoreError::Refused)?;
+    let confidence = parse_confidence(value(CONFIDENCE)).map_err(CoreError::Invalid)?;
+    let review_at = parse_review(value(REVIEW), ctx.now, ctx.zone).map_err(CoreError::Invalid)?;
     let recorded = ctx
         .coach
         .storage()

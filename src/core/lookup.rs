@@ -449,7 +449,7 @@ pub async fn answer_scenario(
         .map(|text| text.trim())
         .unwrap_or("");
     if crate::text::is_blank(answer) {
-        return Err(CoreError::Refused(
+        return Err(CoreError::Invalid(
             "The answer was empty, so there is no debrief yet: write what you would do.".into(),
         ));
     }

@@ -50,6 +50,10 @@ pub enum CoreError {
     /// The request was refused; the message is written for the user and safe to show.
     #[error("{0}")]
     Refused(String),
+    /// What the person wrote cannot be kept as it is (empty, too long, holding a secret, a
+    /// confidence out of range); the message says why, and writing it again can fix it.
+    #[error("{0}")]
+    Invalid(String),
     /// The database could not be reached, so nothing was done; the same request can be made
     /// again once it answers.
     #[error("the database is not answering")]
@@ -68,6 +72,10 @@ impl From<StorageError> for CoreError {
         }
     }
 }
+
+/// The label of the button that opens a form again after what was written in it could not be
+/// kept ([`CoreError::Invalid`]); its action is the form's own id.
+pub const WRITE_AGAIN: &str = "Write it again";
 
 /// Whether an event is this replica's to handle ([`Coach::claim`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -491,8 +499,9 @@ impl Coach {
     }
 
     fn error_message(&self, interaction: &Interaction, err: CoreError) -> Outgoing {
+        let rewrite = matches!(err, CoreError::Invalid(_));
         let text = match err {
-            CoreError::Refused(text) => text,
+            CoreError::Refused(text) | CoreError::Invalid(text) => text,
             CoreError::Unavailable => {
                 self.metrics.failure("database");
                 "My database is not answering right now, so nothing was done. Please try again in a moment.".into()
@@ -507,17 +516,14 @@ impl Coach {
                 "Something went wrong on our side and nothing was saved. Please try again in a moment.".into()
             }
         };
-        // A refused form (a secret, too long, empty) can be written again: the same form id
-        // pressed as a button opens the form anew.
+        // A form whose text could not be kept (a secret, too long, empty, out of range) can
+        // be written again: the same form id pressed as a button opens the form anew.
         let mut buttons = Vec::new();
-        if let InteractionKind::Form { form_id, .. } = &interaction.kind {
-            if matches!(
-                Action::parse(form_id),
-                Ok(Action::Reflect { .. } | Action::Scenario { .. })
-            ) {
+        if let (true, InteractionKind::Form { form_id, .. }) = (rewrite, &interaction.kind) {
+            if Action::parse(form_id).is_ok() {
                 buttons.push(Button {
                     action: form_id.clone(),
-                    label: "Write it again".into(),
+                    label: WRITE_AGAIN.into(),
                 });
             }
         }

@@ -7,7 +7,8 @@ use super::{
     action::Action,
     message::{Attachment, Button},
 };
-use crate::storage::ConfirmationOutcome;
+use super::{Destination, OutgoingKind};
+use crate::storage::{ConfirmationOutcome, PairState};
 
 /// The purpose of the confirmation `/mydata delete` asks for.
 const DELETE_PURPOSE: &str = "mydata-delete";
@@ -63,7 +64,22 @@ pub async fn confirm(
         let message = RichMessage::titled("Nothing deleted", "Your data is as it was.");
         return Ok(vec![ctx.reply(message, true)]);
     }
-    let counts = ctx.coach.storage().delete_user_data(ctx.user).await?;
+    // Whoever this person checks in with is told the pair ended (it goes with the data).
+    let storage = ctx.coach.storage();
+    let mut partners = Vec::new();
+    for pair in storage.all_pairs(ctx.user).await? {
+        if matches!(pair.state, PairState::Pending | PairState::Active) {
+            let other = if pair.manager == ctx.user {
+                pair.leader
+            } else {
+                pair.manager
+            };
+            if let Some(identity) = storage.user_identity(other).await? {
+                partners.push(identity.external_id);
+            }
+        }
+    }
+    let counts = storage.delete_user_data(ctx.user).await?;
     tracing::info!(
         reflections = counts.reflections,
         views = counts.content_views,
@@ -78,7 +94,20 @@ pub async fn confirm(
     );
     let mut reply = ctx.reply(message, true);
     reply.erasure = true;
-    Ok(vec![reply])
+    let name = &ctx.interaction.actor.display_name;
+    let mut answer = vec![reply];
+    answer.extend(partners.into_iter().map(|partner| {
+        Outgoing::new(
+            OutgoingKind::Dm,
+            Destination::Person(partner),
+            true,
+            RichMessage::titled(
+                "Check-ins ended",
+                format!("{name} deleted their data, which ended your check-ins with them. Nothing more is scheduled; your own answers stay yours."),
+            ),
+        )
+    }));
+    Ok(answer)
 }
 
 async fn export(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {

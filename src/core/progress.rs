@@ -28,10 +28,15 @@ pub async fn progress(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Co
         }
     };
     if ratings.is_empty() {
+        let how = if words.is_empty() {
+            "They come with the first check-in of each month; a manager starts check-ins with /checkin invite."
+        } else {
+            "Shared ratings come with the first check-in of each month, once the leader rates the shifts."
+        };
         return Ok(vec![ctx.reply(
             RichMessage::titled(
                 format!("Progress: {whose}"),
-                "No self-ratings to chart yet. They come with the first check-in of each month (a manager starts check-ins with /checkin invite).",
+                format!("No self-ratings to chart yet. {how}"),
             ),
             true,
         )]);

@@ -40,7 +40,7 @@ pub async fn submit_form(
         .map(|text| text.trim())
         .unwrap_or("");
     if text.is_empty() {
-        return Err(CoreError::Refused(
+        return Err(CoreError::Invalid(
             "The reflection was empty, so nothing was saved.".into(),
         ));
     }
@@ -187,17 +187,17 @@ pub async fn answer(
 /// secret. Every piece of text a person writes for keeping passes here.
 ///
 /// # Errors
-/// [`CoreError::Refused`] saying what is wrong; nothing is stored.
+/// [`CoreError::Invalid`] saying what is wrong; nothing is stored.
 pub(super) fn checked_text(text: &str, max: usize) -> Result<&str, CoreError> {
     let text = crate::text::trim(text);
     if text.is_empty() {
-        return Err(CoreError::Refused(
+        return Err(CoreError::Invalid(
             "There was nothing to save: the text was empty, or only spaces and invisible characters. Write a few words and send it again.".into(),
         ));
     }
     let chars = text.chars().count();
     if chars > max {
-        return Err(CoreError::Refused(format!(
+        return Err(CoreError::Invalid(format!(
             "That text is {chars} characters; the limit is {max}. Nothing was saved: shorten it or split it in two."
         )));
     }
@@ -206,7 +206,7 @@ pub(super) fn checked_text(text: &str, max: usize) -> Result<&str, CoreError> {
         let kinds: Vec<&str> = findings.iter().map(|f| f.kind.describe()).collect();
         // A refusal is an ordinary outcome for the person, not a fault for the operator.
         tracing::info!(kinds = ?kinds, "refused to store text that looks like it holds a secret");
-        return Err(CoreError::Refused(secrets::refusal(&findings)));
+        return Err(CoreError::Invalid(secrets::refusal(&findings)));
     }
     Ok(text)
 }

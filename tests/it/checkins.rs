@@ -347,7 +347,7 @@ async fn an_invitation_needs_consent_and_bad_ones_are_refused(db: TestDb) {
     assert_eq!(to(&declined[1]), "@mia");
     // The buttons work once.
     let again = world.press("lee", &button(&invited, "Accept")).await;
-    assert!(refused(&again).contains("already answered"));
+    assert!(refused(&again).contains("already declined"));
     world.run_until(utc(2027, 1, 20, 8, 0)).await;
     assert!(world.mail().is_empty());
 
@@ -366,6 +366,17 @@ async fn an_invitation_needs_consent_and_bad_ones_are_refused(db: TestDb) {
         "{status:#?}"
     );
 
+    // The leader cannot become their manager's manager.
+    assert!(
+        refused(&world.command("kim", "/checkin invite @sam").await).contains("is your manager")
+    );
+    // Cadences that would not be weekly check-ins are refused at once.
+    for cadence in ["* * * * *", "0 9 * * 1-5", "0 9 30 2 *", "weekdays 09:00"] {
+        let answer = world
+            .command("sam", &format!("/checkin invite @lee {cadence}"))
+            .await;
+        assert!(refused(&answer).contains("weekly tue 10:00"), "{cadence}");
+    }
     // Either side ends it.
     let stopped = world.command("kim", "/checkin stop").await;
     assert!(words(&stopped[0]).contains("ended"));
@@ -844,9 +855,16 @@ async fn mydata_covers_checkins_and_decisions_and_delete_ends_the_pair(db: TestD
     // The manager deletes their data: the pair and its schedule go, the leader's own answers
     // stay theirs.
     let asked = world.command("mia", "/mydata delete").await;
-    world
+    let deleted = world
         .press("mia", &button(&asked, "Delete everything"))
         .await;
+    // The leader is told the pair ended with the manager's data.
+    assert!(
+        deleted
+            .iter()
+            .any(|o| to(o) == "@lee" && words(o).contains("ended your check-ins")),
+        "{deleted:#?}"
+    );
     let status = words(&world.command("lee", "/checkin status").await[0]);
     assert!(status.contains("no check-ins"), "{status}");
     let sent_before = world.mail_to("lee", "Your check-in").len();

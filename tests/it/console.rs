@@ -845,3 +845,54 @@ fn two_months_of_checkins_on_sqlite() {
 async fn two_months_of_checkins_on_postgres() {
     on_postgres(two_months_of_checkins).await;
 }
+
+/// A form refused for what was typed stays open with the typed text as each input's starting
+/// value: the person answers every input again, from the first, and a lone `.` keeps it. A
+/// lone `.` where there is nothing to keep is refused, not stored.
+#[test]
+fn a_refused_form_opens_again_with_what_was_typed() {
+    on_sqlite(|env| {
+        let output = shiftcoach(
+            &["console", "--json"],
+            env,
+            "/decide Hire a second analyst\n.\nMSSP, or hire two\nPages answered within 15 minutes\n100\n30\n.\n.\n.\n80\n.\n/decisions\n",
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let lines = json_lines(&output);
+        let texts: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert!(texts.iter().any(|t| t.contains("50 to 99")), "{texts:#?}");
+        assert!(
+            texts.iter().any(|t| t.contains("Decision recorded")),
+            "{texts:#?}"
+        );
+        let listed = lines
+            .iter()
+            .rev()
+            .find(|l| l["title"] == "Your decisions")
+            .unwrap();
+        let field = &listed["fields"][0];
+        assert!(
+            field["name"]
+                .as_str()
+                .unwrap()
+                .contains("Hire a second analyst (80 %)"),
+            "{field}"
+        );
+        assert!(
+            field["value"]
+                .as_str()
+                .unwrap()
+                .contains("Expected: Pages answered within 15 minutes"),
+            "{field}"
+        );
+
+        let dot = shiftcoach(&["console", "--json"], env, "/reflect\n.\n/journal\n");
+        let lines = json_lines(&dot);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["kind"] == "error" && l.to_string().contains("no text to keep")),
+            "{lines:#?}"
+        );
+    });
+}

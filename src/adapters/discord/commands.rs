@@ -120,6 +120,10 @@ fn options_for(spec: &CommandSpec) -> Vec<CreateCommandOption> {
                 sub("status", "Your check-ins, the next one and the last answer"),
                 sub("prep", "An agenda for your next one-on-one with a leader")
                     .add_sub_option(user("leader", "The leader", true)),
+                sub("answer", "Answer your latest check-in"),
+                sub("rate", "Rate the shifts on your latest (monthly) check-in"),
+                sub("snooze", "Have your latest check-in again in a day"),
+                sub("skip", "Skip your latest check-in"),
             ]
         }
         CommandId::Progress => vec![user(

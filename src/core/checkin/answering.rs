@@ -305,7 +305,7 @@ async fn submit(
         let title = catalog.get(slug).map_or(slug.as_str(), |item| &item.title);
         let text = values.get(slug).map(String::as_str).unwrap_or_default();
         let text = checked_text(text, MAX_ANSWER_CHARS).map_err(|err| match err {
-            CoreError::Refused(why) => CoreError::Refused(format!("{title}: {why}")),
+            CoreError::Invalid(why) => CoreError::Invalid(format!("{title}: {why}")),
             other => other,
         })?;
         answers.push((slug.clone(), text.to_owned()));

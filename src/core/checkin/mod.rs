@@ -75,7 +75,7 @@ const ROTATION_WINDOW: i64 = 6;
 /// How far back a one-on-one agenda looks when there was no earlier one.
 const FIRST_PREP_DAYS: i64 = 30;
 
-const USAGE: &str = "Usage: /checkin invite @leader [weekly tue 10:00 | biweekly thu 16:00 | cron] [zone], /checkin accept, /checkin decline, /checkin stop [@person], /checkin status, /checkin prep @leader.";
+const USAGE: &str = "Usage: /checkin invite @leader [weekly tue 10:00 | biweekly thu 16:00 | cron] [zone], /checkin accept, /checkin decline, /checkin stop [@person], /checkin status, /checkin prep @leader; a leader's latest check-in: /checkin answer, rate, snooze or skip.";
 
 /// `/checkin …`.
 pub async fn checkin(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
@@ -90,8 +90,39 @@ pub async fn checkin(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, Cor
         "stop" | "end" => stop(ctx, rest).await,
         "status" => status(ctx).await,
         "prep" => prep(ctx, rest).await,
+        "answer" => latest_step(ctx, CheckinStep::Answer).await,
+        "rate" => latest_step(ctx, CheckinStep::Rate).await,
+        "snooze" => latest_step(ctx, CheckinStep::Snooze).await,
+        "skip" => latest_step(ctx, CheckinStep::Skip).await,
         _ => Err(CoreError::Refused(USAGE.into())),
     }
+}
+
+/// `/checkin answer|rate|snooze|skip`: the leader's latest check-in, as its buttons would do
+/// (for a check-in whose message is out of reach, or read where buttons do not work).
+async fn latest_step(ctx: &Context<'_>, step: CheckinStep) -> Result<Vec<Outgoing>, CoreError> {
+    let storage = ctx.coach.storage();
+    let pair = storage
+        .open_pairs(ctx.user, &ctx.interaction.actor.workspace)
+        .await?
+        .into_iter()
+        .find(|pair| pair.leader == ctx.user && pair.state == PairState::Active)
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "You have no check-ins as a leader here. /checkin status shows your pairs.".into(),
+            )
+        })?;
+    let latest = storage
+        .pair_checkins(pair.id, 1)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "No check-in has come yet. /checkin status says when the first one does.".into(),
+            )
+        })?;
+    answering::step(ctx, latest.id, step, None).await
 }
 
 /// The person a mention names, as a user id: verified mentions (Discord, Slack) are taken as
@@ -116,7 +147,7 @@ async fn mentioned(ctx: &Context<'_>, token: &str) -> Result<(UserId, String), C
         }
         None => {
             return Err(CoreError::Refused(format!(
-                "No one called {external} has used the coach here. They need to say hello first (in the console: /as {external})."
+                "No one called {external} has used the coach here. They need to use it once first (in the console: /as {external}, then any command, such as /help)."
             )));
         }
     };
@@ -192,26 +223,27 @@ mod tests {
 
     #[test]
     fn cadences_read_weekly_biweekly_and_cron() {
-        let weekly = parse_cadence(&["weekly", "tue", "10:00"]).unwrap();
+        let now = Utc::now();
+        let weekly = parse_cadence(&["weekly", "tue", "10:00"], now).unwrap();
         assert_eq!(
             (weekly.spec_pattern.as_str(), weekly.every_weeks),
             ("0 10 * * 2", 1)
         );
-        let biweekly = parse_cadence(&["biweekly", "thu", "16:00"]).unwrap();
+        let biweekly = parse_cadence(&["biweekly", "thu", "16:00"], now).unwrap();
         assert_eq!(
             (biweekly.spec_pattern.as_str(), biweekly.every_weeks),
             ("0 16 * * 4", 2)
         );
-        assert_eq!(parse_cadence(&[]).unwrap().spec_pattern, "0 10 * * 1");
+        assert_eq!(parse_cadence(&[], now).unwrap().spec_pattern, "0 10 * * 1");
         assert_eq!(
-            parse_cadence(&["weekly"]).unwrap().spec_pattern,
+            parse_cadence(&["weekly"], now).unwrap().spec_pattern,
             "0 10 * * 1"
         );
         assert_eq!(
-            parse_cadence(&["weekly", "9am"]).unwrap().spec_pattern,
+            parse_cadence(&["weekly", "9am"], now).unwrap().spec_pattern,
             "0 9 * * 1"
         );
-        let cron = parse_cadence(&["30", "8", "*", "*", "5"]).unwrap();
+        let cron = parse_cadence(&["30", "8", "*", "*", "5"], now).unwrap();
         assert_eq!(
             (cron.spec_pattern.as_str(), cron.every_weeks),
             ("30 8 * * 5", 1)
@@ -224,8 +256,13 @@ mod tests {
             vec!["monthly"],
             vec!["0", "9", "*"],
             vec!["weekly", "tue", "10:00", "extra"],
+            vec!["*", "*", "*", "*", "*"],
+            vec!["0", "9", "*", "*", "1-5"],
+            vec!["0", "9", "30", "2", "*"],
+            vec!["weekdays", "09:00"],
+            vec!["every", "tuesday"],
         ] {
-            assert!(parse_cadence(&bad).is_err(), "{bad:?}");
+            assert!(parse_cadence(&bad, now).is_err(), "{bad:?}");
         }
     }
 

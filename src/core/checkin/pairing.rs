@@ -12,11 +12,14 @@ pub struct Cadence {
 }
 
 /// Reads a cadence: `weekly [day] [time]`, `biweekly [day] [time]` (Monday and 10:00 when
-/// left out), or a 5-field cron expression; empty means [`DEFAULT_CADENCE`].
+/// left out), or a 5-field cron expression that fires at most once a week; empty means
+/// [`DEFAULT_CADENCE`]. `now` is when it is read: a cadence must fire within
+/// [`crate::core::when::HORIZON_YEARS`] of it.
 ///
 /// # Errors
 /// A message for the person naming what could not be read.
-pub fn parse_cadence(words: &[&str]) -> Result<Cadence, String> {
+pub fn parse_cadence(words: &[&str], now: DateTime<Utc>) -> Result<Cadence, String> {
+    const FORMS: &str = "Say weekly tue 10:00 or biweekly thu 16:00 (one day and a time of day), or a 5-field cron expression that fires at most once a week.";
     let default: Vec<&str> = DEFAULT_CADENCE.split_whitespace().collect();
     let words = if words.is_empty() {
         default.as_slice()
@@ -27,14 +30,24 @@ pub fn parse_cadence(words: &[&str]) -> Result<Cadence, String> {
     let every_weeks = match first.as_str() {
         "weekly" => 1,
         "biweekly" | "fortnightly" => 2,
-        _ => {
-            let spec = CronSpec::parse(&words.join(" ")).map_err(|err| {
-                format!("{err} For check-ins, say weekly tue 10:00 or biweekly thu 16:00.")
-            })?;
-            if !spec.pattern().contains(' ') || words.len() != 5 {
-                return Err(
-                    "Say the cadence as weekly tue 10:00, biweekly thu 16:00, or a 5-field cron expression.".into(),
-                );
+        _ if words.len() == 5 && first.starts_with(|c: char| c.is_ascii_digit() || c == '*') => {
+            let spec = CronSpec::parse(&words.join(" ")).map_err(|err| format!("{err} {FORMS}"))?;
+            let times = first_times(&spec, now, 6);
+            if times.is_empty() {
+                return Err(format!(
+                    "\u{201c}{}\u{201d} never fires in the next {} years. {FORMS}",
+                    words.join(" "),
+                    crate::core::when::HORIZON_YEARS
+                ));
+            }
+            if times
+                .windows(2)
+                .any(|pair| pair[1] - pair[0] < Duration::days(6))
+            {
+                return Err(format!(
+                    "\u{201c}{}\u{201d} fires more than once a week; check-ins come at most weekly. {FORMS}",
+                    words.join(" ")
+                ));
             }
             return Ok(Cadence {
                 spec_pattern: spec.pattern().to_owned(),
@@ -42,31 +55,65 @@ pub fn parse_cadence(words: &[&str]) -> Result<Cadence, String> {
                 every_weeks: 1,
             });
         }
+        _ => {
+            return Err(format!(
+                "I could not read \u{201c}{}\u{201d} as a check-in cadence. {FORMS}",
+                words.join(" ")
+            ));
+        }
     };
     let rest = &words[1..];
+    let is_time = |word: &str| word.contains(':') || word.ends_with("am") || word.ends_with("pm");
     let (day, time) = match rest {
         [] => ("mon", "10:00"),
-        [one] if one.contains(':') || one.ends_with("am") || one.ends_with("pm") => ("mon", *one),
+        [one] if is_time(one) => ("mon", *one),
         [day] => (*day, "10:00"),
         [day, time] => (*day, *time),
         _ => {
             return Err(format!(
-                "\u{201c}{}\u{201d} has too many parts: say {first} tue 10:00.",
+                "\u{201c}{}\u{201d} has too many parts. {FORMS}",
                 words.join(" ")
             ));
         }
     };
     if day.contains([',', '-']) || ["daily", "weekdays", "weekends"].contains(&day) {
+        return Err(format!("A {first} check-in is on one day. {FORMS}"));
+    }
+    if CronSpec::parse(&format!("{day} 10:00")).is_err() {
         return Err(format!(
-            "A {first} check-in is on one day: say {first} tue 10:00."
+            "\u{201c}{day}\u{201d} is not a day: say mon, tue, wed, thu, fri, sat or sun. {FORMS}"
         ));
     }
-    let spec = CronSpec::parse(&format!("{day} {time}"))?;
+    let spec = CronSpec::parse(&format!("{day} {time}")).map_err(|_| {
+        format!("\u{201c}{time}\u{201d} is not a time of day: write 10:00, 9am or 17:30. {FORMS}")
+    })?;
     Ok(Cadence {
         spec_pattern: spec.pattern().to_owned(),
         label: format!("{first} {day} {time}"),
         every_weeks,
     })
+}
+
+/// The first `n` times `spec` fires after `now` (in UTC, which is enough to compare gaps of
+/// days), within the horizon.
+fn first_times(spec: &CronSpec, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+    let mut times = Vec::new();
+    let mut after = now;
+    let Some(horizon) =
+        now.checked_add_months(chrono::Months::new(12 * crate::core::when::HORIZON_YEARS))
+    else {
+        return times;
+    };
+    while times.len() < n {
+        match spec.next_after(Tz::UTC, after).filter(|at| *at <= horizon) {
+            Some(at) => {
+                times.push(at);
+                after = at;
+            }
+            None => break,
+        }
+    }
+    times
 }
 
 pub(super) async fn invite(ctx: &Context<'_>, words: &[&str]) -> Result<Vec<Outgoing>, CoreError> {
@@ -88,7 +135,7 @@ pub(super) async fn invite(ctx: &Context<'_>, words: &[&str]) -> Result<Vec<Outg
         }
         _ => (None, rest),
     };
-    let cadence = parse_cadence(cadence_words).map_err(CoreError::Refused)?;
+    let cadence = parse_cadence(cadence_words, ctx.now).map_err(CoreError::Refused)?;
     let workspace = &ctx.interaction.actor.workspace;
     let storage = ctx.coach.storage();
     for pair in storage.open_pairs(leader, workspace).await? {
@@ -102,6 +149,9 @@ pub(super) async fn invite(ctx: &Context<'_>, words: &[&str]) -> Result<Vec<Outg
             ),
             (false, _) if pair.leader == leader => format!(
                 "{leader_name} already has a manager for check-ins here (or an invitation waiting). A leader has one manager per workspace."
+            ),
+            (false, _) if pair.leader == ctx.user => format!(
+                "{leader_name} is your manager for check-ins here (or has invited you), so you cannot be theirs as well."
             ),
             (false, _) => continue,
         };
@@ -198,9 +248,13 @@ pub async fn answer_invitation(
         ));
     };
     if pair.state != PairState::Pending {
+        let what = match pair.state {
+            PairState::Active => "was already accepted",
+            PairState::Declined => "was already declined",
+            _ => "was withdrawn",
+        };
         return Err(CoreError::Refused(format!(
-            "That invitation was already answered or withdrawn ({}). /checkin status shows where things stand.",
-            pair.state.as_str()
+            "That invitation {what}. /checkin status shows where things stand."
         )));
     }
     let manager_name = name_of(ctx.coach, pair.manager).await?;
@@ -338,21 +392,36 @@ pub(super) async fn stop(ctx: &Context<'_>, words: &[&str]) -> Result<Vec<Outgoi
     };
     let other_name = name_of(ctx.coach, other).await?;
     let me = &ctx.interaction.actor.display_name;
-    let mut answer = vec![ctx.reply(
-        RichMessage::titled(
-            "Check-ins ended",
-            format!("Your check-ins with {other_name} have ended: nothing more is scheduled, and what was shared is no longer shown to the manager. The leader's own answers stay theirs (/mydata)."),
-        ),
-        true,
-    )];
-    if let Some(external) = external_id(ctx.coach, other).await? {
-        answer.push(dm(
-            &external,
-            RichMessage::titled(
+    let (mine, theirs) = if chosen.state == PairState::Pending {
+        (
+            (
+                "Invitation withdrawn",
+                format!(
+                    "The check-in invitation between you and {other_name} is withdrawn; nothing was scheduled or shared."
+                ),
+            ),
+            (
+                "Invitation withdrawn",
+                format!("{me} withdrew the check-in invitation."),
+            ),
+        )
+    } else {
+        (
+            (
+                "Check-ins ended",
+                format!(
+                    "Your check-ins with {other_name} have ended: nothing more is scheduled, and what was shared is no longer shown to the manager. The leader's own answers stay theirs (/mydata)."
+                ),
+            ),
+            (
                 "Check-ins ended",
                 format!("{me} ended your check-ins. Nothing more is scheduled."),
             ),
-        ));
+        )
+    };
+    let mut answer = vec![ctx.reply(RichMessage::titled(mine.0, mine.1), true)];
+    if let Some(external) = external_id(ctx.coach, other).await? {
+        answer.push(dm(&external, RichMessage::titled(theirs.0, theirs.1)));
     }
     Ok(answer)
 }
@@ -446,8 +515,9 @@ pub(super) async fn status(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError
                     })
                     .unwrap_or_else(|| "none yet".into());
                 format!(
-                    "{}. Next check-in: {next}. Last answer: {last}. Streak: {}.",
+                    "{} in {}. Next check-in: {next}. Last answer: {last}. Streak: {}.",
                     pair.label,
+                    zone.name(),
                     streak(&recent)
                 )
             }

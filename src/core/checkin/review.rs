@@ -183,7 +183,9 @@ impl crate::core::Coach {
                 value: trend_lines(catalog, &ratings).join("\n"),
             });
         }
-        for shift in needs_attention(&ratings) {
+        // The flag comes with the check-in that brought the ratings, not every week after.
+        let rated_now = ratings.iter().any(|r| r.checkin == checkin.id);
+        for shift in needs_attention(&ratings).into_iter().filter(|_| rated_now) {
             let framework = framework_for(catalog, &shift)
                 .map(|item| {
                     format!(
