@@ -72,16 +72,23 @@ pub struct SchedulerOptions {
     /// How late a missed occurrence may still be sent; lateness up to one [`TICK`] is on
     /// time even when this is shorter.
     pub grace: chrono::Duration,
-    /// How long a lease protects a send in progress.
+    /// How long a lease protects a send in progress; it is renewed every third of it while
+    /// the send lasts, so a crashed scheduler's deliveries are taken over this soon after.
     pub lease: chrono::Duration,
 }
+
+/// The default [`SchedulerOptions::lease`]: a crash mid-send delays the rest by at most this.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// Deliveries leased at a time: replicas share a large batch instead of one taking it all.
+const LEASE_BATCH: i64 = 20;
 
 impl Default for SchedulerOptions {
     fn default() -> Self {
         Self {
             owner: format!("{}-{}", hostname(), std::process::id()),
             grace: chrono::Duration::hours(2),
-            lease: chrono::Duration::minutes(5),
+            lease: LEASE,
         }
     }
 }
@@ -134,7 +141,7 @@ impl Scheduler {
         loop {
             let lease_until = now + self.options.lease;
             let leased = storage
-                .lease_pending(now, &self.options.owner, lease_until, BATCH)
+                .lease_pending(now, &self.options.owner, lease_until, LEASE_BATCH)
                 .await?;
             let count = leased.len();
             for delivery in leased {
@@ -144,7 +151,7 @@ impl Scheduler {
                     None => {}
                 }
             }
-            if count < BATCH as usize {
+            if count < LEASE_BATCH as usize {
                 break;
             }
         }
@@ -172,7 +179,6 @@ impl Scheduler {
         now: DateTime<Utc>,
     ) -> Result<Option<bool>, StorageError> {
         let storage = self.coach.storage();
-        let schedule = &delivery.schedule;
         let owner = &self.options.owner;
         if now - delivery.occurrence > self.latest_send() {
             // Left pending by a crash or a failed attempt, then an outage or a clock jump.
@@ -196,6 +202,56 @@ impl Scheduler {
                 return Ok(Some(false));
             }
         };
+        // The lease is renewed now (the batch may have waited) and while the send lasts; if
+        // another scheduler took the delivery over meanwhile, it is theirs.
+        if !storage
+            .renew_lease(
+                delivery.id,
+                owner,
+                self.coach.clock().now() + self.options.lease,
+            )
+            .await?
+        {
+            return Ok(None);
+        }
+        let renewing = self.keep_leased(delivery.id);
+        let sent = self.send(&delivery, &outgoing, now).await;
+        renewing.abort();
+        sent
+    }
+
+    /// Renews a delivery's lease every third of [`SchedulerOptions::lease`] until aborted (or
+    /// until the lease is lost).
+    fn keep_leased(&self, id: i64) -> tokio::task::JoinHandle<()> {
+        let storage = self.coach.storage().clone();
+        let clock = self.coach.clock().clone();
+        let owner = self.options.owner.clone();
+        let lease = self.options.lease;
+        let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(10));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match storage.renew_lease(id, &owner, clock.now() + lease).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(err) => {
+                        tracing::warn!(delivery = id, error = %err, "renewing a lease failed")
+                    }
+                }
+            }
+        })
+    }
+
+    /// Sends a composed delivery and records how it went.
+    async fn send(
+        &self,
+        delivery: &LeasedDelivery,
+        outgoing: &Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>, StorageError> {
+        let storage = self.coach.storage();
+        let schedule = &delivery.schedule;
+        let owner = &self.options.owner;
         let key = format!("nudge-{}", delivery.id);
         let channel = &schedule.channel;
         match self

@@ -287,6 +287,27 @@ impl Storage {
         })?)
     }
 
+    /// Extends `owner`'s lease on a pending delivery to `until`; `false` when the delivery is
+    /// no longer pending or another scheduler holds it now.
+    pub async fn renew_lease(
+        &self,
+        id: i64,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        const SQL: &str = "UPDATE deliveries SET lease_until = $3
+             WHERE id = $1 AND state = 'pending' AND lease_owner = $2";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(owner)
+                .bind(until)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+        })?)
+    }
+
     /// Gives up a leased delivery that has become too late to send (after a long outage or a
     /// jump of the clock): it is recorded as skipped with `note`, if `owner` still holds the
     /// lease.

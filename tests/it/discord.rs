@@ -138,6 +138,60 @@ mod sending {
         assert_eq!(again, id);
     }
 
+    /// A delivery sent again long after the first send (Discord forgets nonces after a few
+    /// minutes) is found by the delivery's own button among the channel's recent messages,
+    /// and not posted twice.
+    #[tokio::test]
+    async fn a_nudge_sent_again_after_the_nonce_window_is_found_in_the_channel() {
+        let fake = FakeDiscord::start().await;
+        let postman = postman(&fake).await;
+        let mut scheduled = nudge("1200000000000000011");
+        scheduled.message.buttons.push(shiftcoach::core::Button {
+            action: "reflect:pre-mortem:77".into(),
+            label: "Reflect".into(),
+        });
+        let first = postman
+            .send("1100000000000000007", &scheduled, Some("nudge-77"))
+            .await
+            .unwrap();
+        // Another nudge, then the crash-and-retry long after: the nonce is forgotten.
+        let mut other = nudge("1200000000000000011");
+        other.message.buttons.push(shiftcoach::core::Button {
+            action: "reflect:pre-mortem:78".into(),
+            label: "Reflect".into(),
+        });
+        postman
+            .send("1100000000000000007", &other, Some("nudge-78"))
+            .await
+            .unwrap();
+        fake.forget_nonces();
+        let again = postman
+            .send("1100000000000000007", &scheduled, Some("nudge-77"))
+            .await
+            .unwrap();
+        assert_eq!(again, first);
+        assert_eq!(fake.posts().len(), 2, "posted once each");
+        let searched = fake.requests_to("GET", "/api/v10/channels/1200000000000000011/messages");
+        assert!(
+            searched.iter().all(|r| r
+                .query
+                .as_deref()
+                .is_some_and(|q| q.split('&').any(|p| p == "limit=50"))),
+            "{searched:?}"
+        );
+        // Without a delivery button (a plain message) nothing is searched for.
+        let before = fake.requests_to("GET", "/api/v10/channels/").len();
+        postman
+            .send(
+                "1100000000000000007",
+                &nudge("1200000000000000011"),
+                Some("nudge-79"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(fake.requests_to("GET", "/api/v10/channels/").len(), before);
+    }
+
     #[tokio::test]
     async fn a_429_is_waited_out_and_the_nudge_delivered_once() {
         let fake = FakeDiscord::start().await;

@@ -128,6 +128,8 @@ struct Script {
     commands: Vec<Value>,
     /// nonce → message id, for `enforce_nonce`.
     nonces: HashMap<String, String>,
+    /// Messages posted in channels, oldest first: (channel, id, message as stored).
+    channel_messages: Vec<(String, String, Value)>,
     next_id: u64,
     next_attachment_id: u64,
     /// Interactions dispatched by the test, by id.
@@ -318,6 +320,12 @@ impl FakeDiscord {
         for gateway in &script.gateways {
             let _ = gateway.send(Frame::Text(frame.to_string()));
         }
+    }
+
+    /// Forgets every nonce, as Discord does after "a few minutes": a repeated send is then
+    /// posted again unless the sender checks first.
+    pub fn forget_nonces(&self) {
+        self.script().nonces.clear();
     }
 
     /// Closes the gateway connection with `code` (4000: unknown error, the client resumes).
@@ -696,6 +704,7 @@ fn route(request: &Recorded, authorization: &str, malformed: bool, script: &mut 
             ))
         }
         ("POST", ["channels", id, "messages"]) => create_message(script, id, request),
+        ("GET", ["channels", id, "messages"]) => channel_history(script, id, request),
         _ => Err(Reply::error(StatusCode::NOT_FOUND, 0, "404: Not Found")),
     }
 }
@@ -799,7 +808,40 @@ fn create_message(script: &mut Script, channel: &str, request: &Recorded) -> Ans
         script.nonces.insert(nonce, id.clone());
     }
     let stored = posted(script, channel, body, files);
+    script
+        .channel_messages
+        .push((channel.to_owned(), id.clone(), stored.clone()));
     Ok(Reply::ok(message(&id, channel, &stored)))
+}
+
+/// `GET /channels/{id}/messages`: the latest messages, newest first; `limit` 1 to 100
+/// (default 50; Discord answers 50035 outside it). A message in history carries no nonce:
+/// Discord returns it only to the request that created the message.
+fn channel_history(script: &Script, channel: &str, request: &Recorded) -> Answer {
+    let limit = url::form_urlencoded::parse(request.query.as_deref().unwrap_or("").as_bytes())
+        .find(|(key, _)| key == "limit")
+        .map(|(_, value)| value.parse::<i64>().unwrap_or(-1))
+        .unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(Reply::invalid_form(json!({ "limit": { "_errors": [{
+            "code": "NUMBER_TYPE_MAX", "message": "int value should be less than or equal to 100."
+        }]}})));
+    }
+    let history: Vec<Value> = script
+        .channel_messages
+        .iter()
+        .rev()
+        .filter(|(at, _, _)| at == channel)
+        .take(limit as usize)
+        .map(|(_, id, stored)| {
+            let mut found = message(id, channel, stored);
+            if let Some(object) = found.as_object_mut() {
+                object.remove("nonce");
+            }
+            found
+        })
+        .collect();
+    Ok(Reply::ok(Value::Array(history)))
 }
 
 /// Which callback types suit an interaction type (2 command, 3 component, 4 autocomplete,

@@ -16,6 +16,7 @@ mod lookup;
 mod nudges;
 mod ops;
 mod outage;
+mod recovery;
 mod repo;
 mod secrets;
 mod slack;

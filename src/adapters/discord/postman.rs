@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use serenity::{
-    all::{Channel, ChannelId, CreateAttachment, CreateMessage, Nonce, UserId},
+    all::{
+        ActionRowComponent, Button, ButtonKind, Channel, ChannelId, CreateAttachment,
+        CreateMessage, GetMessages, Nonce, UserId,
+    },
     http::{Http, HttpError},
 };
 
@@ -13,7 +16,9 @@ use super::{
     render::{INPUT_MAX, Rendered, render},
 };
 use crate::{
-    core::{BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError},
+    core::{
+        BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError, action::Action,
+    },
     storage::ChannelAddress,
 };
 
@@ -23,6 +28,29 @@ pub const LIMITS: Limits = Limits {
     form_input_chars: INPUT_MAX as usize,
     choices: 25,
 };
+
+/// How many recent messages of a channel are searched for a delivery before posting it
+/// again (Discord: `GET /channels/{id}/messages` returns at most 100).
+pub const HISTORY_SEARCHED: u8 = 50;
+
+/// The custom id, among a message's buttons, that names one delivery (a Reflect button tied
+/// to the nudge it came with), if it has one.
+fn delivery_marker(message: &Outgoing) -> Option<String> {
+    message
+        .message
+        .buttons
+        .iter()
+        .find(|button| {
+            matches!(
+                Action::parse(&button.action),
+                Ok(Action::Reflect {
+                    delivery: Some(_),
+                    ..
+                })
+            )
+        })
+        .map(|button| button.action.clone())
+}
 
 /// Discord error codes that no retry will fix.
 const MISSING_ACCESS: isize = 50001;
@@ -42,6 +70,34 @@ impl DiscordPostman {
         Self { http }
     }
 
+    /// The id of a message already in `channel` that carries `marker` as a button's custom id:
+    /// the earlier send of the same delivery (after a crash, or a response lost on the way),
+    /// found in the latest [`HISTORY_SEARCHED`] messages. Discord's nonce covers only "the
+    /// past few minutes"; this does not depend on it.
+    async fn already_posted(
+        &self,
+        channel: ChannelId,
+        marker: &str,
+    ) -> Result<Option<String>, SendError> {
+        let recent = channel
+            .messages(&*self.http, GetMessages::new().limit(HISTORY_SEARCHED))
+            .await
+            .map_err(classify)?;
+        Ok(recent
+            .into_iter()
+            .find(|posted| {
+                posted.author.bot
+                    && posted.components.iter().any(|row| {
+                        row.components.iter().any(|component| {
+                            matches!(component, ActionRowComponent::Button(Button {
+                                data: ButtonKind::NonLink { custom_id, .. }, ..
+                            }) if custom_id == marker)
+                        })
+                    })
+            })
+            .map(|posted| posted.id.to_string()))
+    }
+
     async fn deliver(&self, message: &Outgoing, key: Option<&str>) -> Result<String, SendError> {
         let channel = match &message.to {
             Destination::Channel(id) | Destination::Thread { thread: id, .. } => {
@@ -55,6 +111,18 @@ impl DiscordPostman {
                     .id
             }
         };
+        // A scheduled message carries a button unique to its delivery (the Reflect button names
+        // it): if it is in the channel already, that is this delivery, sent before.
+        // Without Read Message History the search fails: the nonce still covers a quick retry.
+        if let (Some(_), Some(marker)) = (key, delivery_marker(message)) {
+            match self.already_posted(channel, &marker).await {
+                Ok(Some(existing)) => return Ok(existing),
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not search the channel for an earlier send");
+                }
+            }
+        }
         let mut pieces = render(&message.message, false);
         if pieces.is_empty() {
             // Only a file: it still needs a message to ride on.
