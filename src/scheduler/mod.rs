@@ -256,7 +256,7 @@ impl Scheduler {
         let channel = &schedule.channel;
         match self
             .coach
-            .send(channel.platform, &channel.workspace, &outgoing, Some(&key))
+            .send(channel.platform, &channel.workspace, outgoing, Some(&key))
             .await
         {
             Ok(message_id) => {
