@@ -86,6 +86,16 @@ pub const SETTINGS: &[Setting] = &[
         help: "register the slash commands in this one guild (development) instead of globally",
     },
     Setting {
+        env: "DISCORD_SHARDS",
+        key: "discord_shards",
+        help: "`auto` (default: as many as Discord recommends) or the total number of gateway shards",
+    },
+    Setting {
+        env: "DISCORD_SHARD_RANGE",
+        key: "discord_shard_range",
+        help: "the shards this replica runs, e.g. `0-3` (inclusive, counted from 0); needs `DISCORD_SHARDS` as a number; default all of them",
+    },
+    Setting {
         env: "DISCORD_MESSAGE_CONTENT",
         key: "discord_message_content",
         help: "`true` when the bot has the privileged Message Content intent, so replies in nudge threads are kept; default `false` (people use the Reflect button)",
@@ -193,6 +203,10 @@ pub struct Config {
     pub discord_ca_cert: Option<PathBuf>,
     pub discord_guild_id: Option<u64>,
     pub discord_message_content: bool,
+    /// How many gateway shards the bot has in all.
+    pub discord_shards: ShardCount,
+    /// The shards this replica runs (first and last, inclusive); all of them when `None`.
+    pub discord_shard_range: Option<(u32, u32)>,
     pub http_addr: std::net::SocketAddr,
     pub slack_bot_token: Option<SecretString>,
     pub slack_app_token: Option<SecretString>,
@@ -203,6 +217,41 @@ pub struct Config {
     /// Slack's Web API base URL, without a trailing `/` (methods are called at
     /// `{base}/{method}`, as slack-morphism builds them); `https://slack.com/api` by default.
     pub slack_api_base: String,
+}
+
+/// How many Discord gateway shards the bot runs in all (Discord: a bot in many servers must
+/// shard; `GET /gateway/bot` says how many it recommends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardCount {
+    /// As many as Discord recommends.
+    Auto,
+    /// Exactly this many (at least 1).
+    Total(u32),
+}
+
+/// Reads `DISCORD_SHARDS`: `auto` or a positive count.
+fn parse_shards(value: &str) -> Result<ShardCount, String> {
+    if value.eq_ignore_ascii_case("auto") {
+        return Ok(ShardCount::Auto);
+    }
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|count| *count > 0)
+        .map(ShardCount::Total)
+        .ok_or_else(|| format!("expected auto or a number of shards from 1, got {value:?}"))
+}
+
+/// Reads `DISCORD_SHARD_RANGE`: `FIRST-LAST` (inclusive) or one shard number.
+fn parse_shard_range(value: &str) -> Result<(u32, u32), String> {
+    let problem = || format!("expected shards as FIRST-LAST, e.g. 0-3, got {value:?}");
+    let (first, last) = value.split_once('-').unwrap_or((value, value));
+    let first: u32 = first.trim().parse().map_err(|_| problem())?;
+    let last: u32 = last.trim().parse().map_err(|_| problem())?;
+    if first > last {
+        return Err(problem());
+    }
+    Ok((first, last))
 }
 
 /// How logs are written to standard error.
@@ -447,6 +496,21 @@ impl Config {
             |value| duration_between(value, "24h or 2d", CHECKIN_REMINDER_RANGE),
         )?;
 
+        let discord_shards = raw.parse("discord_shards", ShardCount::Auto, parse_shards)?;
+        let discord_shard_range = raw.parse("discord_shard_range", None, |value| {
+            let (first, last) = parse_shard_range(value)?;
+            match discord_shards {
+                ShardCount::Auto => Err(
+                    "a shard range needs DISCORD_SHARDS set to the total number of shards".into(),
+                ),
+                ShardCount::Total(total) if last >= total => Err(format!(
+                    "shard {last} does not exist: with DISCORD_SHARDS={total} they are 0 to {}",
+                    total - 1
+                )),
+                ShardCount::Total(_) => Ok(Some((first, last))),
+            }
+        })?;
+
         Ok(Self {
             database,
             data_dir,
@@ -487,6 +551,8 @@ impl Config {
                     .map(Some)
                     .ok_or_else(|| format!("expected a numeric Discord guild id, got {value:?}"))
             })?,
+            discord_shards,
+            discord_shard_range,
             discord_message_content: raw.parse("discord_message_content", false, |value| {
                 match value.to_ascii_lowercase().as_str() {
                     "true" | "1" | "yes" => Ok(true),
@@ -661,6 +727,32 @@ mod tests {
             .to_string();
         assert!(line.starts_with("SHIFTCOACH_DEFAULT_ZONE: "), "{line}");
         assert!(line.contains("America/New_York"), "{line}");
+    }
+
+    #[test]
+    fn shards_are_auto_a_count_or_a_range_of_a_count() {
+        assert_eq!(load(&[]).unwrap().discord_shards, ShardCount::Auto);
+        let config = load(&[("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "2-3")]).unwrap();
+        assert_eq!(config.discord_shards, ShardCount::Total(4));
+        assert_eq!(config.discord_shard_range, Some((2, 3)));
+        let one = load(&[("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "1")]).unwrap();
+        assert_eq!(one.discord_shard_range, Some((1, 1)));
+        for (env, says) in [
+            (vec![("DISCORD_SHARDS", "0")], "auto or a number"),
+            (vec![("DISCORD_SHARDS", "many")], "auto or a number"),
+            (vec![("DISCORD_SHARD_RANGE", "0-1")], "needs DISCORD_SHARDS"),
+            (
+                vec![("DISCORD_SHARDS", "2"), ("DISCORD_SHARD_RANGE", "1-2")],
+                "0 to 1",
+            ),
+            (
+                vec![("DISCORD_SHARDS", "4"), ("DISCORD_SHARD_RANGE", "3-1")],
+                "FIRST-LAST",
+            ),
+        ] {
+            let line = load(&env).unwrap_err().to_string();
+            assert!(line.contains(says), "{env:?}: {line}");
+        }
     }
 
     #[test]

@@ -1169,3 +1169,40 @@ mod replicas {
         assert_eq!(fake.posts().len(), 1);
     }
 }
+
+/// Sharding through serenity's shard manager: `DISCORD_SHARDS` and this replica's
+/// `DISCORD_SHARD_RANGE`.
+mod sharding {
+    use super::service::*;
+    use crate::fake_discord::{FakeDiscord, TOKEN};
+
+    #[tokio::test]
+    async fn replicas_split_the_shards_by_range() {
+        let fake = FakeDiscord::start().await;
+        // Two replicas, three shards: one runs 0-1, the other 2.
+        let _first = start_with(
+            &fake,
+            TOKEN,
+            &[("DISCORD_SHARDS", "3"), ("DISCORD_SHARD_RANGE", "0-1")],
+        );
+        until("two shards", || fake.identified_shards().len() == 2).await;
+        let _second = start_with(
+            &fake,
+            TOKEN,
+            &[("DISCORD_SHARDS", "3"), ("DISCORD_SHARD_RANGE", "2")],
+        );
+        until("three shards", || fake.identified_shards().len() == 3).await;
+        let mut shards = fake.identified_shards();
+        shards.sort_unstable();
+        assert_eq!(shards, [[0, 3], [1, 3], [2, 3]]);
+    }
+
+    #[tokio::test]
+    async fn by_default_the_bot_runs_the_shards_discord_recommends() {
+        let fake = FakeDiscord::start().await;
+        let _running = start_with(&fake, TOKEN, &[]);
+        until("a shard", || !fake.identified_shards().is_empty()).await;
+        assert_eq!(fake.identified_shards(), [[0, 1]]);
+        assert!(!fake.requests_to("GET", "/api/v10/gateway/bot").is_empty());
+    }
+}

@@ -123,6 +123,8 @@ struct Script {
     /// Event sequence number.
     sequence: u64,
     identifies: usize,
+    /// The `shard` ([id, count]) of each IDENTIFY, in order.
+    shards: Vec<[u64; 2]>,
     resumes: usize,
     /// The commands registered last.
     commands: Vec<Value>,
@@ -320,6 +322,11 @@ impl FakeDiscord {
         for gateway in &script.gateways {
             let _ = gateway.send(Frame::Text(frame.to_string()));
         }
+    }
+
+    /// The shards identified so far, as [id, count], in the order they connected.
+    pub fn identified_shards(&self) -> Vec<[u64; 2]> {
+        self.script().shards.clone()
     }
 
     /// Forgets every nonce, as Discord does after "a few minutes": a repeated send is then
@@ -1081,11 +1088,30 @@ async fn serve_gateway_connection(stream: tokio::net::TcpStream, script: Arc<Mut
                     })));
                     continue;
                 }
+                // Discord: `shard` is [shard_id, num_shards]; an id outside the count closes
+                // the connection with 4010 (Invalid shard).
+                let shard = match payload["d"]["shard"].as_array().map(|s| {
+                    (
+                        s.first().and_then(Value::as_u64),
+                        s.get(1).and_then(Value::as_u64),
+                    )
+                }) {
+                    None => [0, 1],
+                    Some((Some(id), Some(count))) if count > 0 && id < count => [id, count],
+                    Some(_) => {
+                        let _ = tx.send(Frame::Close(Some(CloseFrame {
+                            code: CloseCode::from(4010),
+                            reason: "Invalid shard.".into(),
+                        })));
+                        continue;
+                    }
+                };
                 s.identifies += 1;
+                s.shards.push(shard);
                 s.sequence += 1;
                 let ready = json!({ "op": 0, "t": "READY", "s": s.sequence, "d": {
                     "v": 10, "user": bot_user(), "guilds": [], "session_id": "fake-session",
-                    "resume_gateway_url": s.gateway_url, "shard": [0, 1],
+                    "resume_gateway_url": s.gateway_url, "shard": shard,
                     "application": { "id": APPLICATION_ID, "flags": 0 }
                 }});
                 let _ = tx.send(Frame::Text(ready.to_string()));

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use super::{gateway, http, postman::DiscordPostman};
 use crate::{
-    config::Config,
+    config::{Config, ShardCount},
     core::{Coach, Platform},
     ops::Readiness,
 };
@@ -108,8 +108,20 @@ impl Discord {
                 .await
                 .context("starting the Discord client")?;
         let shards = client.shard_manager.clone();
+        // Sharding by serenity's shard manager: all the shards Discord recommends, a fixed
+        // number, or this replica's range of them (DISCORD_SHARDS, DISCORD_SHARD_RANGE).
+        let started = async {
+            match (config.discord_shards, config.discord_shard_range) {
+                (ShardCount::Auto, _) => client.start_autosharded().await,
+                (ShardCount::Total(total), None) => client.start_shards(total).await,
+                // serenity reads the range's end as the last shard, inclusive.
+                (ShardCount::Total(total), Some((first, last))) => {
+                    client.start_shard_range(first..last, total).await
+                }
+            }
+        };
         let result = tokio::select! {
-            ended = client.start() => ended.context("the Discord connection ended"),
+            ended = started => ended.context("the Discord connection ended"),
             _ = stop.wait_for(|stop| *stop) => Ok(()),
         };
         readiness.set_connected(Platform::Discord, false);
