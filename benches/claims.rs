@@ -15,6 +15,9 @@ use shiftcoach::{
 };
 use sqlx::{Connection, Executor, PgConnection, QueryBuilder};
 
+mod common;
+use common::BenchDatabase;
+
 const SCHEDULES: i64 = 10_000;
 const BATCH: i64 = 500;
 
@@ -27,30 +30,14 @@ fn due() -> DateTime<Utc> {
 struct Bench {
     storage: Storage,
     conn: PgConnection,
-    admin: String,
-    name: String,
+    database: BenchDatabase,
 }
 
 async fn setup() -> Bench {
-    let admin = std::env::var("DATABASE_URL").unwrap_or_default();
-    assert!(
-        admin.starts_with("postgres"),
-        "the claims benchmark needs PostgreSQL: set DATABASE_URL=postgres://... (./scripts/test starts a throwaway server)"
-    );
-    let name = format!("shiftcoach_bench_{}", std::process::id());
-    let mut conn = PgConnection::connect(&admin)
-        .await
-        .expect("connect to DATABASE_URL");
-    conn.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
-        .await
-        .expect("drop");
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create");
-    let mut url = url::Url::parse(&admin).expect("a URL");
-    url.set_path(&name);
-    let database = DatabaseUrl::parse(url.as_str()).expect("a database URL");
-    let storage = Storage::connect(&database, ConnectOptions::default())
+    let database = BenchDatabase::create("claims").await;
+    let url = url::Url::parse(&database.url).expect("a URL");
+    let parsed = DatabaseUrl::parse(url.as_str()).expect("a database URL");
+    let storage = Storage::connect(&parsed, ConnectOptions::default())
         .await
         .expect("connect");
     storage.migrate().await.expect("migrate");
@@ -74,8 +61,7 @@ async fn setup() -> Bench {
     Bench {
         storage,
         conn,
-        admin,
-        name,
+        database,
     }
 }
 
@@ -83,11 +69,7 @@ async fn setup() -> Bench {
 async fn teardown(bench: Bench) {
     bench.storage.close().await;
     let _ = bench.conn.close().await;
-    let mut admin = PgConnection::connect(&bench.admin).await.expect("connect");
-    admin
-        .execute(format!("DROP DATABASE IF EXISTS {}", bench.name).as_str())
-        .await
-        .expect("drop the benchmark database");
+    bench.database.drop_it().await;
 }
 
 /// Puts every schedule back to due, with no deliveries.
