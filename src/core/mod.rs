@@ -140,6 +140,8 @@ pub struct Context<'a> {
     /// The zone to show this user's times in.
     pub zone: Tz,
     pub now: DateTime<Utc>,
+    /// Whether notices waited for the person when the interaction came in.
+    pub has_notices: bool,
 }
 
 impl Context<'_> {
@@ -326,9 +328,13 @@ impl Coach {
         interaction: &Interaction,
         event: &str,
     ) -> Option<Vec<Outgoing>> {
+        let received_at = self.clock.now();
         match self.claim(interaction.actor.platform, event).await {
             Claim::Seen => None,
-            claim => Some(self.handle_claimed(interaction, event, claim).await),
+            claim => Some(
+                self.handle_claimed(interaction, event, claim, received_at)
+                    .await,
+            ),
         }
     }
 
@@ -353,18 +359,22 @@ impl Coach {
     }
 
     /// The second half of [`Coach::handle_event`]: the answer to an event claimed as `claim`
-    /// (nothing for [`Claim::Seen`]).
+    /// (nothing for [`Claim::Seen`]), received at `received_at` (taken before the claim, so
+    /// what is kept through an outage keeps the order it came in).
     pub async fn handle_claimed(
         &self,
         interaction: &Interaction,
         event: &str,
         claim: Claim,
+        received_at: DateTime<Utc>,
     ) -> Vec<Outgoing> {
-        let now = self.clock.now();
         match claim {
-            Claim::First => self.respond(interaction, Some(event), now).await,
+            Claim::First => {
+                self.respond(interaction, Some(event), self.clock.now())
+                    .await
+            }
             Claim::Seen => Vec::new(),
-            Claim::DatabaseDown => vec![self.unavailable(interaction, Some(event), now)],
+            Claim::DatabaseDown => vec![self.unavailable(interaction, Some(event), received_at)],
         }
     }
 
@@ -380,7 +390,8 @@ impl Coach {
             self.metrics.command_handled(known);
         }
         let (user, result) = match self.context(interaction, now).await {
-            Ok(ctx) => (Some(ctx.user), self.answer(&ctx).await),
+            // Pending notices are read only for someone they wait for.
+            Ok(ctx) => (ctx.has_notices.then_some(ctx.user), self.answer(&ctx).await),
             Err(err) => (None, Err(err)),
         };
         let mut outgoing = match result {
@@ -555,25 +566,32 @@ impl Coach {
         now: DateTime<Utc>,
     ) -> Result<Context<'a>, CoreError> {
         let actor = &interaction.actor;
-        let user = self
+        // One statement: the person recorded as seen, their stored zone, and whether notices
+        // wait for them.
+        let seen = self
             .storage
-            .upsert_user(
+            .see_user(
                 &actor.identity(),
                 &actor.display_name,
                 actor.zone.map(|zone| zone.name()),
                 now,
             )
             .await?;
-        let zone = match actor.zone {
-            Some(zone) => zone,
-            None => self.zone_of(user).await?,
-        };
+        let zone = actor
+            .zone
+            .or_else(|| {
+                seen.zone
+                    .as_deref()
+                    .and_then(|name| crate::zone::parse_zone(name).ok())
+            })
+            .unwrap_or(self.settings.default_zone);
         Ok(Context {
             coach: self,
             interaction,
-            user,
+            user: seen.id,
             zone,
             now,
+            has_notices: seen.has_notices,
         })
     }
 

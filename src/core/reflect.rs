@@ -222,8 +222,9 @@ pub(super) async fn save(
 ) -> Result<i64, CoreError> {
     let text = checked_text(text, MAX_REFLECTION_CHARS)?;
     let chars = text.chars().count();
-    let storage = ctx.coach.storage();
-    storage
+    let total = ctx
+        .coach
+        .storage()
         .insert_reflection(&NewReflection {
             author: ctx.user,
             channel: &ctx.interaction.channel,
@@ -235,7 +236,7 @@ pub(super) async fn save(
         })
         .await?;
     tracing::info!(source = source.as_str(), chars, "reflection stored");
-    Ok(storage.count_reflections(ctx.user).await?)
+    Ok(total)
 }
 
 /// `/journal [n]`.

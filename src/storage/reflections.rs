@@ -103,28 +103,49 @@ impl From<ReflectionRow> for Reflection {
 }
 
 impl Storage {
-    /// Stores a private reflection and returns it with its id.
-    pub async fn insert_reflection(
-        &self,
-        new: &NewReflection<'_>,
-    ) -> Result<Reflection, StorageError> {
-        const SQL: &str =
+    /// Stores a reflection and returns how many its author now has (kept with the author,
+    /// so nothing is counted): one statement on PostgreSQL, one transaction on SQLite.
+    pub async fn insert_reflection(&self, new: &NewReflection<'_>) -> Result<i64, StorageError> {
+        const INSERT: &str =
             "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             RETURNING id, user_id, channel, source, slug, delivery_id, body, created_at";
-        let row = with_pool!(self, |pool| {
-            sqlx::query_as::<_, ReflectionRow>(SQL)
-                .bind(new.author.0)
-                .bind(new.channel)
-                .bind(new.source.as_str())
-                .bind(new.slug)
-                .bind(new.delivery)
-                .bind(new.body)
-                .bind(new.created_at)
-                .fetch_one(pool)
-                .await
-        })?;
-        Ok(row.into())
+             VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        const COUNT: &str = "UPDATE users SET reflection_count = reflection_count + 1
+             WHERE id = $1 RETURNING reflection_count";
+        let total = match &self.pool {
+            super::Pool::Postgres(pool) => {
+                let sql = format!("WITH kept AS ({INSERT} RETURNING user_id) {COUNT}");
+                sqlx::query_scalar::<_, i64>(&sql)
+                    .bind(new.author.0)
+                    .bind(new.channel)
+                    .bind(new.source.as_str())
+                    .bind(new.slug)
+                    .bind(new.delivery)
+                    .bind(new.body)
+                    .bind(new.created_at)
+                    .fetch_one(pool)
+                    .await?
+            }
+            super::Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(INSERT)
+                    .bind(new.author.0)
+                    .bind(new.channel)
+                    .bind(new.source.as_str())
+                    .bind(new.slug)
+                    .bind(new.delivery)
+                    .bind(new.body)
+                    .bind(new.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let total = sqlx::query_scalar::<_, i64>(COUNT)
+                    .bind(new.author.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                total
+            }
+        };
+        Ok(total)
     }
 
     /// The author's most recent reflections, newest first.
@@ -148,12 +169,13 @@ impl Storage {
 
     /// How many reflections the author has stored.
     pub async fn count_reflections(&self, author: UserId) -> Result<i64, StorageError> {
-        const SQL: &str = "SELECT COUNT(*) FROM reflections WHERE user_id = $1";
+        const SQL: &str = "SELECT reflection_count FROM users WHERE id = $1";
         Ok(with_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(SQL)
                 .bind(author.0)
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await
-        })?)
+        })?
+        .unwrap_or(0))
     }
 }

@@ -83,6 +83,16 @@ impl Identity {
     }
 }
 
+/// A person as [`Storage::see_user`] found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenUser {
+    pub id: UserId,
+    /// The zone stored for them, if any.
+    pub zone: Option<String>,
+    /// Whether notices wait to be shown to them.
+    pub has_notices: bool,
+}
+
 /// The database id of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
 #[sqlx(transparent)]
@@ -98,15 +108,27 @@ impl Storage {
         zone: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<UserId, StorageError> {
+        Ok(self.see_user(identity, display_name, zone, now).await?.id)
+    }
+
+    /// [`Storage::upsert_user`], answering in the same statement what every interaction needs
+    /// next: the zone stored for the person and whether notices wait for them.
+    pub async fn see_user(
+        &self,
+        identity: &Identity,
+        display_name: &str,
+        zone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<SeenUser, StorageError> {
         const SQL: &str = "INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)
              ON CONFLICT (platform, workspace, external_id) DO UPDATE
                 SET display_name = excluded.display_name,
                     zone = COALESCE(excluded.zone, users.zone),
                     updated_at = excluded.updated_at
-             RETURNING id";
-        let id = with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(SQL)
+             RETURNING id, zone, EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = users.id)";
+        let (id, zone, has_notices) = with_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, Option<String>, bool)>(SQL)
                 .bind(identity.platform.as_str())
                 .bind(&identity.scope)
                 .bind(&identity.external_id)
@@ -116,7 +138,11 @@ impl Storage {
                 .fetch_one(pool)
                 .await
         })?;
-        Ok(UserId(id))
+        Ok(SeenUser {
+            id: UserId(id),
+            zone,
+            has_notices,
+        })
     }
 
     /// The id of the person with `identity`, recording them (named by their id until they

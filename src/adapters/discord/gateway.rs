@@ -167,16 +167,18 @@ impl EventHandler for Handler {
         // Every replica connected to this shard receives the interaction: one answers it
         // (Discord refuses a second answer with 40060). The claim is made before any answer.
         let event = format!("interaction:{id}");
+        let received_at = self.coach.clock().now();
         let claim = self.coach.claim(Platform::Discord, &event).await;
         if claim == Claim::Seen {
             return;
         }
         let workspace = core_interaction.actor.workspace.clone();
         let coach = self.coach.clone();
-        let mut answer =
-            tokio::spawn(
-                async move { coach.handle_claimed(&core_interaction, &event, claim).await },
-            );
+        let mut answer = tokio::spawn(async move {
+            coach
+                .handle_claimed(&core_interaction, &event, claim, received_at)
+                .await
+        });
         let mut responding = Responding {
             id,
             token: &token,
