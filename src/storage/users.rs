@@ -112,7 +112,8 @@ impl Storage {
     }
 
     /// [`Storage::upsert_user`], answering in the same statement what every interaction needs
-    /// next: the zone stored for the person and whether notices wait for them.
+    /// next: the zone stored for the person and whether notices wait for them. `updated_at`
+    /// says when the name or zone last changed.
     pub async fn see_user(
         &self,
         identity: &Identity,
@@ -120,24 +121,66 @@ impl Storage {
         zone: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SeenUser, StorageError> {
-        const SQL: &str = "INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at)
+        // SQLite (one local file): an upsert. PostgreSQL: the row is written only when the
+        // person is new or their name or zone changed; most interactions only read it.
+        const UPSERT: &str = "INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)
              ON CONFLICT (platform, workspace, external_id) DO UPDATE
                 SET display_name = excluded.display_name,
                     zone = COALESCE(excluded.zone, users.zone),
                     updated_at = excluded.updated_at
              RETURNING id, zone, EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = users.id)";
-        let (id, zone, has_notices) = with_pool!(self, |pool| {
-            sqlx::query_as::<_, (i64, Option<String>, bool)>(SQL)
-                .bind(identity.platform.as_str())
-                .bind(&identity.scope)
-                .bind(&identity.external_id)
-                .bind(display_name)
-                .bind(zone)
-                .bind(now)
-                .fetch_one(pool)
-                .await
-        })?;
+        const WRITE_IF_CHANGED: &str = "WITH added AS (
+                INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $6)
+                ON CONFLICT (platform, workspace, external_id) DO NOTHING
+                RETURNING id, zone
+             ), changed AS (
+                UPDATE users SET display_name = $4, zone = COALESCE($5, zone), updated_at = $6
+                WHERE platform = $1 AND workspace = $2 AND external_id = $3
+                  AND (display_name IS DISTINCT FROM $4 OR ($5::text IS NOT NULL AND zone IS DISTINCT FROM $5))
+                RETURNING id, zone
+             ), seen AS (
+                SELECT id, zone FROM added
+                UNION ALL SELECT id, zone FROM changed
+                UNION ALL SELECT id, zone FROM users
+                   WHERE platform = $1 AND workspace = $2 AND external_id = $3
+                     AND NOT EXISTS (SELECT 1 FROM added) AND NOT EXISTS (SELECT 1 FROM changed)
+             )
+             SELECT id, zone, EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = seen.id) FROM seen";
+        let (id, zone, has_notices) = match &self.pool {
+            super::Pool::Sqlite(pool) => {
+                sqlx::query_as::<_, (i64, Option<String>, bool)>(UPSERT)
+                    .bind(identity.platform.as_str())
+                    .bind(&identity.scope)
+                    .bind(&identity.external_id)
+                    .bind(display_name)
+                    .bind(zone)
+                    .bind(now)
+                    .fetch_one(pool)
+                    .await?
+            }
+            super::Pool::Postgres(pool) => {
+                // A person recorded by another interaction committing meanwhile is invisible to
+                // this statement's snapshot: the second try sees them.
+                let mut found = None;
+                for _ in 0..2 {
+                    found = sqlx::query_as::<_, (i64, Option<String>, bool)>(WRITE_IF_CHANGED)
+                        .bind(identity.platform.as_str())
+                        .bind(&identity.scope)
+                        .bind(&identity.external_id)
+                        .bind(display_name)
+                        .bind(zone)
+                        .bind(now)
+                        .fetch_optional(pool)
+                        .await?;
+                    if found.is_some() {
+                        break;
+                    }
+                }
+                found.ok_or(sqlx::Error::RowNotFound)?
+            }
+        };
         Ok(SeenUser {
             id: UserId(id),
             zone,
