@@ -64,6 +64,8 @@ pub struct Recorded {
     pub body: Value,
     /// The files uploaded with a `multipart/form-data` request, in the order they came.
     pub files: Vec<RecordedFile>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 /// A file part of a `multipart/form-data` request.
@@ -621,6 +623,7 @@ async fn receive(request: Request<hyper::body::Incoming>) -> (Recorded, bool) {
         query,
         body,
         files,
+        at: std::time::Instant::now(),
     };
     (recorded, malformed)
 }

@@ -1,0 +1,242 @@
+//! Load: the real binary driven through the fake Discord at rising rates, on PostgreSQL, with
+//! a mix of commands, button presses and thread replies, reporting event-to-answer p50 and p99,
+//! errors, and the process's CPU and memory; beside it the floor, the same events answered by
+//! an empty bot (the driver posting each answer itself the moment it dispatches the event).
+//! Bounded in time and count, on 127.0.0.1 only. Not part of the test run: `scripts/load` runs
+//! it in release mode with `--ignored`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::{
+    discord::service::{command, interaction, schedule_and_send_now, start_with, until},
+    fake_discord::{FakeDiscord, TOKEN},
+    support::DedicatedPostgres,
+};
+
+/// Rates to drive, in events per second (`LOAD_RATES`, comma-separated).
+fn rates() -> Vec<u64> {
+    std::env::var("LOAD_RATES")
+        .ok()
+        .map(|rates| {
+            rates
+                .split(',')
+                .filter_map(|r| r.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![10, 25, 50])
+}
+
+/// How long each rate runs (`LOAD_SECONDS`), at most 60 s.
+fn seconds() -> u64 {
+    std::env::var("LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .min(60)
+}
+
+/// The process's CPU time so far (user + system) and its resident memory, from `/proc`.
+fn usage(pid: u32) -> (Duration, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kb = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+        .unwrap_or(0);
+    // The kernel's clock tick is 100 Hz on Linux.
+    (Duration::from_millis(ticks * 10), rss_kb)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::test]
+#[ignore = "a load run, not a check: scripts/load runs it"]
+async fn load() {
+    let pg = DedicatedPostgres::start();
+    let fake = FakeDiscord::start().await;
+    let running = start_with(
+        &fake,
+        TOKEN,
+        &[
+            ("DATABASE_URL", pg.url.as_str()),
+            ("DISCORD_MESSAGE_CONTENT", "true"),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    until("the commands", || {
+        !fake.requests_to("PUT", "/api/v10/applications/").is_empty()
+    })
+    .await;
+    schedule_and_send_now(&fake, 1).await;
+    until("the nudge", || !fake.posts().is_empty()).await;
+    let nudge = fake.last_message_id();
+    // A button that answers from the catalog: the nudge's Reflect button opens a form.
+    let reflect_button =
+        fake.posts()[0].body["components"][0]["components"][0]["custom_id"].clone();
+    let pid = running.child.id();
+    let (_, idle_rss) = usage(pid);
+    println!(
+        "\nload: the real binary on PostgreSQL through the fake Discord, {} s per rate",
+        seconds()
+    );
+    println!(
+        "idle memory after start: {:.1} MB",
+        idle_rss as f64 / 1024.0
+    );
+    println!("| events/s | events | p50 | p99 | errors | CPU | memory | floor p50 | floor p99 |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut next_id: u64 = 100;
+    // The fake's certificate names discord.com, as the service reaches it.
+    let fake_addr: std::net::SocketAddr = format!(
+        "{}:{}",
+        fake.base().host_str().unwrap(),
+        fake.base().port().unwrap()
+    )
+    .parse()
+    .unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(fake.ca_pem.as_bytes()).unwrap())
+        .resolve("discord.com", fake_addr)
+        .build()
+        .unwrap();
+    for rate in rates() {
+        let count = rate * seconds();
+        let gap = Duration::from_secs_f64(1.0 / rate as f64);
+        let rejections_before = fake.rejections().len();
+        let (cpu_before, _) = usage(pid);
+        let started = Instant::now();
+        // (how the answer is recognised, when the event was dispatched)
+        let mut sent: Vec<(String, String, Instant)> = Vec::new();
+        for i in 0..count {
+            let due = started + gap * i as u32;
+            tokio::time::sleep_until(due.into()).await;
+            next_id += 1;
+            let id = next_id;
+            match i % 4 {
+                0 => fake.dispatch("INTERACTION_CREATE", command(id, "help", json!([]))),
+                1 => fake.dispatch(
+                    "INTERACTION_CREATE",
+                    command(id, "reflect", json!([{ "name": "text", "type": 3, "value": format!("Load reflection {id}") }])),
+                ),
+                2 => {
+                    let mut press =
+                        interaction(id, 3, json!({ "custom_id": reflect_button, "component_type": 2 }));
+                    press["message"] = json!({
+                        "id": nudge, "channel_id": "1200000000000000011",
+                        "author": { "id": crate::fake_discord::APPLICATION_ID, "username": "shiftcoach", "discriminator": "0", "avatar": null, "bot": true },
+                        "content": "", "timestamp": "2026-11-27T08:00:00.000000+00:00", "edited_timestamp": null,
+                        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                        "embeds": [], "pinned": false, "type": 0, "components": []
+                    });
+                    fake.dispatch("INTERACTION_CREATE", press);
+                }
+                _ => {
+                    let message = format!("18{id:017}");
+                    fake.dispatch("MESSAGE_CREATE", json!({
+                        "id": message, "channel_id": nudge, "guild_id": "1100000000000000007",
+                        "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+                        "content": format!("A load reply {id}"), "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
+                        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                        "embeds": [], "pinned": false, "type": 0
+                    }));
+                    sent.push((
+                        "PUT".into(),
+                        format!("/api/v10/channels/{nudge}/messages/{message}/reactions/"),
+                        Instant::now(),
+                    ));
+                    continue;
+                }
+            }
+            sent.push((
+                "POST".into(),
+                format!("/api/v10/interactions/{id}/token-{id}/callback"),
+                Instant::now(),
+            ));
+        }
+        // Wait for the answers (at most 20 s more).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let (mut latencies, mut missing);
+        loop {
+            let requests = fake.requests();
+            latencies = Vec::new();
+            missing = 0;
+            for (method, prefix, at) in &sent {
+                match requests
+                    .iter()
+                    .find(|r| &r.method == method && r.path.starts_with(prefix.as_str()))
+                {
+                    Some(answer) => latencies.push(answer.at.saturating_duration_since(*at)),
+                    None => missing += 1,
+                }
+            }
+            if missing == 0 || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let wall = started.elapsed();
+        let (cpu_after, rss) = usage(pid);
+        latencies.sort_unstable();
+        let errors = missing + fake.rejections().len() - rejections_before;
+
+        // The floor: the same number of interactions, each answered by the driver itself the
+        // moment it dispatched it (an empty bot that does nothing but answer).
+        let floor_started = Instant::now();
+        let mut floor = Vec::new();
+        for i in 0..count {
+            tokio::time::sleep_until((floor_started + gap * i as u32).into()).await;
+            next_id += 1;
+            let id = next_id;
+            let at = Instant::now();
+            fake.dispatch("INTERACTION_CREATE", command(id, "help", json!([])));
+            let url = format!("https://discord.com/api/v10/interactions/{id}/token-{id}/callback");
+            if let Err(err) = http
+                .post(url)
+                .json(&json!({ "type": 4, "data": { "content": "ok", "flags": 64 } }))
+                .send()
+                .await
+            {
+                println!("floor: a callback failed: {err}");
+            }
+            let path = format!("/api/v10/interactions/{id}/token-{id}/callback");
+            match fake.requests().iter().rev().find(|r| r.path == path) {
+                Some(answer) => floor.push(answer.at.saturating_duration_since(at)),
+                None => println!("floor: no callback recorded for {id}"),
+            }
+        }
+        floor.sort_unstable();
+        let cpu = (cpu_after - cpu_before).as_secs_f64() / wall.as_secs_f64() * 100.0;
+        println!(
+            "| {rate} | {count} | {} | {} | {errors} | {cpu:.0} % | {:.1} MB | {} | {} |",
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            rss as f64 / 1024.0,
+            ms(percentile(&floor, 50.0)),
+            ms(percentile(&floor, 99.0)),
+        );
+    }
+    assert!(running.child.id() == pid);
+}
