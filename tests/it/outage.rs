@@ -70,6 +70,8 @@ async fn a_database_outage_loses_no_reply_and_readyz_says_so() {
             "First reply during the outage",
         ),
     );
+    // A moment later, as two messages typed one after the other arrive.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     fake.dispatch(
         "MESSAGE_CREATE",
         thread_reply(

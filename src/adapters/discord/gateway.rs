@@ -69,6 +69,8 @@ impl EventHandler for Handler {
         if message.author.bot {
             return;
         }
+        // Taken first: what is kept through a database outage keeps the order it came in.
+        let received_at = self.coach.clock().now();
         let direct = message.guild_id.is_none();
         if !direct && !self.message_content {
             return;
@@ -114,9 +116,14 @@ impl EventHandler for Handler {
         };
         // Every replica connected to this shard receives the message: one keeps it.
         let event = format!("message:{}", message.id);
-        let Some(answer) = self.coach.handle_event(&reply, &event).await else {
+        let claim = self.coach.claim(Platform::Discord, &event).await;
+        if claim == Claim::Seen {
             return;
-        };
+        }
+        let answer = self
+            .coach
+            .handle_claimed(&reply, &event, claim, received_at)
+            .await;
         for (i, outgoing) in answer.iter().enumerate() {
             if i == 0 && outgoing.kind == OutgoingKind::Reply {
                 // Kept: a ✅ says so without another message.
