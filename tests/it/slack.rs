@@ -15,10 +15,7 @@ use shiftcoach::{
 use crate::fake_slack::{BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User};
 
 fn postman(fake: &FakeSlack) -> SlackPostman {
-    SlackPostman::new(
-        client(&fake.api_base()).unwrap(),
-        &SecretString::from(BOT_TOKEN),
-    )
+    SlackPostman::new(&fake.api_base(), &SecretString::from(BOT_TOKEN)).unwrap()
 }
 
 fn nudge(to: Destination) -> Outgoing {
@@ -516,9 +513,10 @@ mod socket_mode {
         let fake = &running.fake;
         // The person's DM with the bot, as Slack has it once either side opened it.
         let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
-            shiftcoach::adapters::slack::postman::client(&fake.api_base()).unwrap(),
+            &fake.api_base(),
             &SecretString::from(BOT_TOKEN),
-        );
+        )
+        .unwrap();
         let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
         let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
             .await
@@ -763,9 +761,10 @@ mod socket_mode {
         // A scheduled nudge, as the scheduler would post it, then a reply in its thread.
         let storage = &running.db.storage;
         let coach_postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
-            shiftcoach::adapters::slack::postman::client(&fake.api_base()).unwrap(),
+            &fake.api_base(),
             &SecretString::from(BOT_TOKEN),
-        );
+        )
+        .unwrap();
         let nudge = super::nudge(shiftcoach::core::Destination::Channel(CHANNEL.into()));
         let id = shiftcoach::core::Postman::send(&coach_postman, TEAM_ID, &nudge, Some("k"))
             .await

@@ -23,7 +23,7 @@ use crate::core::{Coach, Destination, Outgoing, Postman};
 /// What answering on Slack needs: the clients with the bot token, the postman and the people.
 pub(super) struct Delivery {
     pub(super) client: Arc<Client>,
-    /// The client for `response_url`s (see [`super::postman::responder`]).
+    /// The client for `response_url`s (see [`super::postman::unpaced`]).
     pub(super) responder: Arc<Client>,
     pub(super) token: SlackApiToken,
     pub(super) postman: Arc<SlackPostman>,

@@ -88,20 +88,29 @@ pub fn client(api_base: &str) -> std::io::Result<Arc<Client>> {
     Ok(Arc::new(SlackClient::new(connector)))
 }
 
-/// Builds the client that answers through `response_url`s: [`connector`] without rate
-/// control. Slack limits a `response_url` by its uses (5 within 30 minutes), not by rate,
-/// while slack-morphism paces all of an app's `response_url` posts together at one per second,
-/// which would make every person wait on everyone else's answers.
+/// Builds a client without slack-morphism's rate control, for calls it would pace for the
+/// whole app at one per second: `response_url`s (Slack limits a URL by its uses, 5 within 30
+/// minutes, not by rate) and `chat.postMessage` (limited per channel, which the postman
+/// paces itself).
 ///
 /// # Errors
 /// When the system's certificate authorities cannot be read.
-pub fn responder(api_base: &str) -> std::io::Result<Arc<Client>> {
+pub fn unpaced(api_base: &str) -> std::io::Result<Arc<Client>> {
     Ok(Arc::new(SlackClient::new(connector(api_base)?)))
 }
+
+/// Messages posted per second in one channel (Slack: `chat.postMessage` "generally allows 1
+/// message per second per channel").
+pub const POSTS_PER_CHANNEL_PER_SECOND: u32 = 1;
 
 /// Sends the core's messages to Slack with the bot token.
 pub struct SlackPostman {
     client: Arc<Client>,
+    /// Posts go through a client without slack-morphism's rate control, which paces every
+    /// `chat.postMessage` of the app together at one per second; they are paced here per
+    /// channel instead, and a 429 is waited out for its `Retry-After`.
+    poster: Arc<Client>,
+    pacing: governor::DefaultKeyedRateLimiter<String>,
     token: SlackApiToken,
 }
 
@@ -113,10 +122,49 @@ impl std::fmt::Debug for SlackPostman {
 }
 
 impl SlackPostman {
-    /// A postman using `client` with the bot token (`SLACK_BOT_TOKEN`).
-    pub fn new(client: Arc<Client>, bot_token: &SecretString) -> Self {
+    /// A postman for `api_base` (`SLACK_API_BASE`) with the bot token (`SLACK_BOT_TOKEN`).
+    ///
+    /// # Errors
+    /// When the system's certificate authorities cannot be read.
+    pub fn new(api_base: &str, bot_token: &SecretString) -> std::io::Result<Self> {
         let token = SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned()));
-        Self { client, token }
+        let per_second = std::num::NonZeroU32::new(POSTS_PER_CHANNEL_PER_SECOND)
+            .expect("a positive rate is a constant");
+        Ok(Self {
+            client: client(api_base)?,
+            poster: unpaced(api_base)?,
+            pacing: governor::RateLimiter::keyed(governor::Quota::per_second(per_second)),
+            token,
+        })
+    }
+
+    /// Posts one message in `channel`, at most [`POSTS_PER_CHANNEL_PER_SECOND`] there, waiting
+    /// out a 429 for its `Retry-After` up to [`MAX_RETRIES`] times.
+    async fn post(
+        &self,
+        channel: &str,
+        request: &SlackApiChatPostMessageRequest,
+        dm: bool,
+    ) -> Result<SlackApiChatPostMessageResponse, SendError> {
+        let session = self.poster.open_session(&self.token);
+        let key = channel.to_owned();
+        let mut retries = 0;
+        loop {
+            self.pacing.until_key_ready(&key).await;
+            match session.chat_post_message(request).await {
+                Ok(posted) => return Ok(posted),
+                Err(SlackClientError::RateLimitError(limited)) if retries < MAX_RETRIES => {
+                    retries += 1;
+                    let wait = limited.retry_after.unwrap_or(Duration::from_secs(1));
+                    tracing::info!(
+                        wait_ms = wait.as_millis() as u64,
+                        "Slack answered 429; waiting"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => return Err(classify(&err, dm)),
+            }
+        }
     }
 
     /// The channel and thread a destination names; a person's DM is opened first.
@@ -286,7 +334,6 @@ impl Postman for SlackPostman {
                     return Ok(existing);
                 }
             }
-            let session = self.client.open_session(&self.token);
             let mut first = None;
             for (i, piece) in render::render(&message.message).into_iter().enumerate() {
                 let mut content = SlackMessageContent::new()
@@ -304,10 +351,7 @@ impl Postman for SlackPostman {
                 if let Some(ts) = &thread {
                     request = request.with_thread_ts(SlackTs(ts.clone()));
                 }
-                let posted = session
-                    .chat_post_message(&request)
-                    .await
-                    .map_err(|err| classify(&err, dm))?;
+                let posted = self.post(&channel, &request, dm).await?;
                 first.get_or_insert_with(|| message_id(&posted.channel.0, &posted.ts.0));
             }
             first.ok_or_else(|| SendError::Permanent("the message was empty".into()))

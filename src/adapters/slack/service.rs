@@ -15,7 +15,7 @@ use super::{
     handler::{Delivery, Handler},
     inbound::ReplyTo,
     people::People,
-    postman::{Client, SlackPostman, client, responder},
+    postman::{Client, SlackPostman, client, unpaced},
 };
 use crate::{
     core::{Coach, Outgoing, Platform},
@@ -60,11 +60,11 @@ impl Slack {
     ) -> std::io::Result<Self> {
         let client = client(api_base)?;
         let delivery = Delivery {
-            postman: Arc::new(SlackPostman::new(client.clone(), bot_token)),
+            postman: Arc::new(SlackPostman::new(api_base, bot_token)?),
             people: Arc::new(People::new(client.clone(), bot_token)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
             client: client.clone(),
-            responder: responder(api_base)?,
+            responder: unpaced(api_base)?,
         };
         Ok(Self {
             app_token: app_token.cloned(),
