@@ -501,7 +501,7 @@ impl Console {
             "quit" | "exit" => return Ok(false),
             "clock" => self.handle_clock(&own_args).await?,
             "press" => self.handle_press(&own_args).await?,
-            "as" => self.handle_as(&own_args)?,
+            "as" => self.handle_as(&own_args).await?,
             "cancel" => {
                 let closed = self.open_form.take().is_some();
                 let text = if closed {
@@ -613,7 +613,7 @@ impl Console {
     /// `/as NAME [zone]`: from now on lines are typed by NAME (in their zone, when given).
     /// A form left open belongs to the person who opened it and is closed; buttons stay, and
     /// the coach refuses a press on someone else's.
-    fn handle_as(&mut self, args: &str) -> anyhow::Result<()> {
+    async fn handle_as(&mut self, args: &str) -> anyhow::Result<()> {
         let words: Vec<&str> = args.split_whitespace().collect();
         let (name, zone) = match words.as_slice() {
             [name] => (*name, None),
@@ -653,7 +653,23 @@ impl Console {
             self.zones.insert(name.to_owned(), zone);
         }
         self.options.user = name.to_owned();
-        self.options.zone = self.zones.get(name).copied().or(self.session_zone);
+        // A zone given earlier in this run, else the one stored for them (from an earlier
+        // run), else the session's.
+        let stored = match self.zones.get(name) {
+            Some(zone) => Some(*zone),
+            None => {
+                let storage = self.coach.storage();
+                let identity = crate::storage::Identity::new(Platform::Console, WORKSPACE, name);
+                match storage.find_user(&identity).await? {
+                    Some(user) => storage
+                        .user_zone(user)
+                        .await?
+                        .and_then(|zone| crate::zone::parse_zone(&zone).ok()),
+                    None => None,
+                }
+            }
+        };
+        self.options.zone = stored.or(self.session_zone);
         self.screen().user = name.to_owned();
         let text = format!(
             "Now typing as {name}{}.",

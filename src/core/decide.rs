@@ -185,6 +185,10 @@ pub fn parse_review(text: &str, now: DateTime<Utc>, zone: Tz) -> Result<DateTime
         now + Duration::days(DEFAULT_REVIEW_DAYS)
     } else if let Some(date) = text.contains('-').then(|| parse_date(&text)) {
         let date = date.map_err(|_| usage.to_owned())?;
+        // As with a number of days, the review is at least a day away: tomorrow or later.
+        if date <= now.with_timezone(&zone).date_naive() {
+            return Err("Give a review date from tomorrow on.".to_owned());
+        }
         start_of_day(date, zone) + Duration::hours(i64::from(REVIEW_HOUR))
     } else {
         let words: String = text.split_whitespace().collect();
@@ -677,7 +681,15 @@ mod tests {
             parse_review("2027-01-15", now, berlin),
             Ok(Utc.with_ymd_and_hms(2027, 1, 15, 8, 0, 0).unwrap())
         );
-        for text in ["0", "2026-11-01", "yesterday", "3y", "1000", "2030-01-01"] {
+        for text in [
+            "0",
+            "2026-11-01",
+            "2026-11-30",
+            "yesterday",
+            "3y",
+            "1000",
+            "2030-01-01",
+        ] {
             assert!(parse_review(text, now, berlin).is_err(), "{text}");
         }
     }

@@ -896,3 +896,24 @@ fn a_refused_form_opens_again_with_what_was_typed() {
         );
     });
 }
+
+/// `/as NAME` without a zone takes the zone given to NAME in an earlier run (stored with
+/// them), not the console's own.
+#[test]
+fn as_remembers_each_persons_zone_across_runs() {
+    on_sqlite(|env| {
+        let first = shiftcoach(&["console"], env, "/as mia America/New_York\n/help\n");
+        assert!(first.status.success(), "{}", stderr(&first));
+        let second = shiftcoach(&["console"], env, "/as mia\n/as lee\n");
+        let text = stdout(&second);
+        assert!(
+            text.contains("Now typing as mia, in America/New_York."),
+            "{text}"
+        );
+        // Someone never given a zone has the console's (TZ=Europe/Berlin in these tests).
+        assert!(
+            text.contains("Now typing as lee, in Europe/Berlin."),
+            "{text}"
+        );
+    });
+}
