@@ -552,12 +552,14 @@ impl Coach {
 
     /// The zone `user`'s times are shown in: their own when known, else the default zone.
     pub async fn zone_of(&self, user: UserId) -> Result<Tz, StorageError> {
-        Ok(self
-            .storage
-            .user_zone(user)
-            .await?
-            .and_then(|name| crate::zone::parse_zone(&name).ok())
-            .unwrap_or(self.settings.default_zone))
+        Ok(self.stored_zone(self.storage.user_zone(user).await?.as_deref()))
+    }
+
+    /// A person's stored zone, or the default zone when none (or none readable) is stored.
+    fn stored_zone(&self, stored: Option<&str>) -> Tz {
+        stored
+            .and_then(|name| crate::zone::parse_zone(name).ok())
+            .unwrap_or(self.settings.default_zone)
     }
 
     async fn context<'a>(
@@ -579,12 +581,7 @@ impl Coach {
             .await?;
         let zone = actor
             .zone
-            .or_else(|| {
-                seen.zone
-                    .as_deref()
-                    .and_then(|name| crate::zone::parse_zone(name).ok())
-            })
-            .unwrap_or(self.settings.default_zone);
+            .unwrap_or_else(|| self.stored_zone(seen.zone.as_deref()));
         Ok(Context {
             coach: self,
             interaction,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     NewSchedule, Storage, StorageError, UserId,
-    schedules::{SCHEDULE_COLUMNS, ScheduleRow},
+    schedules::{ScheduleRow, bind_new_schedule, insert_schedule_sql},
     with_pool,
 };
 
@@ -370,29 +370,14 @@ impl Storage {
         zone: &str,
         schedule: &NewSchedule<'_>,
     ) -> Result<Option<CheckinPair>, StorageError> {
-        let insert = format!(
-            "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at, purpose, target_user)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SCHEDULE_COLUMNS}"
-        );
+        let insert = insert_schedule_sql();
         let accept = format!(
             "UPDATE checkin_pairs SET state = 'active', zone = $3, schedule_id = $4, decided_at = $5
              WHERE id = $1 AND leader_id = $2 AND state = 'pending' RETURNING {PAIR_COLUMNS}"
         );
         let row = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let stored = sqlx::query_as::<_, ScheduleRow>(&insert)
-                .bind(schedule.channel.platform.as_str())
-                .bind(&schedule.channel.workspace)
-                .bind(&schedule.channel.channel)
-                .bind(schedule.cron)
-                .bind(schedule.label)
-                .bind(schedule.zone)
-                .bind(schedule.mix)
-                .bind(schedule.created_by.0)
-                .bind(schedule.next_due)
-                .bind(schedule.now)
-                .bind(schedule.purpose.as_str())
-                .bind(schedule.person.map(|person| person.0))
+            let stored = bind_new_schedule!(sqlx::query_as::<_, ScheduleRow>(&insert), schedule)
                 .fetch_one(&mut *tx)
                 .await?;
             let schedule_id = super::Schedule::from(stored).id;

@@ -155,27 +155,42 @@ pub struct QuietPeriod {
     pub last_day: NaiveDate,
 }
 
+/// The statement that stores a [`NewSchedule`] and returns it as a [`ScheduleRow`]; its
+/// parameters are bound by [`bind_new_schedule!`]. One statement for every place a schedule is
+/// created, alone or inside a transaction.
+pub(super) fn insert_schedule_sql() -> String {
+    format!(
+        "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at, purpose, target_user)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SCHEDULE_COLUMNS}"
+    )
+}
+
+/// Binds a [`NewSchedule`] to [`insert_schedule_sql`]'s parameters, on either engine.
+macro_rules! bind_new_schedule {
+    ($query:expr, $new:expr) => {
+        $query
+            .bind($new.channel.platform.as_str())
+            .bind(&$new.channel.workspace)
+            .bind(&$new.channel.channel)
+            .bind($new.cron)
+            .bind($new.label)
+            .bind($new.zone)
+            .bind($new.mix)
+            .bind($new.created_by.0)
+            .bind($new.next_due)
+            .bind($new.now)
+            .bind($new.purpose.as_str())
+            .bind($new.person.map(|person| person.0))
+    };
+}
+pub(super) use bind_new_schedule;
+
 impl Storage {
     /// Stores a new schedule.
     pub async fn insert_schedule(&self, new: &NewSchedule<'_>) -> Result<Schedule, StorageError> {
-        let sql = format!(
-            "INSERT INTO schedules (platform, workspace, channel, cron, label, zone, mix, created_by, next_due, created_at, purpose, target_user)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SCHEDULE_COLUMNS}"
-        );
+        let sql = insert_schedule_sql();
         let row = with_pool!(self, |pool| {
-            sqlx::query_as::<_, ScheduleRow>(&sql)
-                .bind(new.channel.platform.as_str())
-                .bind(&new.channel.workspace)
-                .bind(&new.channel.channel)
-                .bind(new.cron)
-                .bind(new.label)
-                .bind(new.zone)
-                .bind(new.mix)
-                .bind(new.created_by.0)
-                .bind(new.next_due)
-                .bind(new.now)
-                .bind(new.purpose.as_str())
-                .bind(new.person.map(|person| person.0))
+            bind_new_schedule!(sqlx::query_as::<_, ScheduleRow>(&sql), new)
                 .fetch_one(pool)
                 .await
         })?;
