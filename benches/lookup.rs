@@ -9,11 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use shiftcoach::content::{Catalog, Item, Kind};
 
 fn queries() -> Vec<String> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/lookup-queries.toml"
-    ))
-    .expect("the labelled queries");
+    let text = include_str!("../tests/data/lookup-queries.toml");
     let table: toml::Table = text.parse().expect("valid TOML");
     table["query"]
         .as_array()

@@ -27,7 +27,7 @@ impl BenchDatabase {
         let mut conn = PgConnection::connect(&admin)
             .await
             .expect("connect to DATABASE_URL");
-        conn.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
             .await
             .expect("drop");
         conn.execute(format!("CREATE DATABASE {name}").as_str())
@@ -42,11 +42,13 @@ impl BenchDatabase {
         }
     }
 
-    /// Drops the database.
+    /// Drops the database, ending any session still in it: a pool's closed connection can
+    /// outlive `close()` on the server for a moment, and `DROP DATABASE` alone then fails with
+    /// 55006 ("being accessed by other users"). `WITH (FORCE)` needs PostgreSQL 13 or later.
     pub async fn drop_it(self) {
         let mut admin = PgConnection::connect(&self.admin).await.expect("connect");
         admin
-            .execute(format!("DROP DATABASE IF EXISTS {}", self.name).as_str())
+            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
             .await
             .expect("drop the benchmark database");
     }
