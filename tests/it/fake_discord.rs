@@ -7,7 +7,8 @@
 //! problems nested by JSON path; 50006 for an empty message; 413 for a file over 10 MiB).
 //! Interaction tokens behave like Discord's: one callback per interaction (40060 for a second),
 //! and follow-ups or edits only once the interaction was answered (10015 before). Tests can make
-//! it answer 429, refuse a channel, block DMs, put a channel in another guild or delete it.
+//! it answer 429, answer message posts slowly, refuse a channel, block DMs, put a channel in
+//! another guild or delete it.
 
 mod limits;
 
@@ -16,6 +17,7 @@ use std::{
     convert::Infallible,
     net::SocketAddr,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use futures_util::{SinkExt, StreamExt};
@@ -105,6 +107,8 @@ struct Answered {
 struct Script {
     /// 429s still to answer on message posts.
     rate_limits: usize,
+    /// How long a channel message post waits for its answer once handled (zero: none).
+    post_delay: Duration,
     /// Channels the bot may not see or post in.
     forbidden: HashSet<String>,
     /// Channels that no longer exist.
@@ -280,6 +284,24 @@ impl FakeDiscord {
 
     pub fn rate_limit_next_posts(&self, count: usize) {
         self.script().rate_limits = count;
+    }
+
+    /// Answers each channel message post `delay` after handling it (zero: at once). The
+    /// message is in the channel from the start, as on Discord when an answer is slow or lost
+    /// on the way: a sender stopped meanwhile has posted a message it never heard back about.
+    pub fn delay_posts(&self, delay: Duration) {
+        self.script().post_delay = delay;
+    }
+
+    /// The messages in channel `id` (posted there, not interaction answers), oldest first, as
+    /// (message id, message as it stands).
+    pub fn messages_in(&self, id: &str) -> Vec<(String, Value)> {
+        self.script()
+            .channel_messages
+            .iter()
+            .filter(|(channel, _, _)| channel == id)
+            .map(|(_, message, stored)| (message.clone(), stored.clone()))
+            .collect()
     }
 
     pub fn forbid_channel(&self, id: &str) {
@@ -570,9 +592,16 @@ async fn answer(request: Request<hyper::body::Incoming>, state: &State) -> Respo
         .to_owned();
     let (recorded, malformed) = receive(request).await;
     state.requests.lock().unwrap().push(recorded.clone());
-    let reply = {
+    let (reply, delay) = {
         let mut script = state.script.lock().unwrap();
-        route(&recorded, &authorization, malformed, &mut script).unwrap_or_else(|refusal| refusal)
+        let reply = route(&recorded, &authorization, malformed, &mut script)
+            .unwrap_or_else(|refusal| refusal);
+        let message_post = recorded.method == "POST"
+            && matches!(
+                segments(&recorded.path).as_slice(),
+                ["channels", _, "messages"]
+            );
+        (reply, message_post.then_some(script.post_delay))
     };
     if reply.is_rejection() {
         let body = reply.body.clone().unwrap_or(Value::Null);
@@ -582,6 +611,9 @@ async fn answer(request: Request<hyper::body::Incoming>, state: &State) -> Respo
             .lock()
             .unwrap()
             .push((recorded, status, body));
+    }
+    if let Some(delay) = delay.filter(|delay| !delay.is_zero()) {
+        tokio::time::sleep(delay).await;
     }
     reply.into_response()
 }

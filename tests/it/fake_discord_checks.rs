@@ -547,6 +547,33 @@ async fn rejections_leave_out_rate_limits_and_a_wrong_bot_token() {
     assert_eq!(body["code"], 50006);
 }
 
+#[tokio::test]
+async fn a_slowly_answered_post_is_in_the_channel_before_its_answer_arrives() {
+    let fake = FakeDiscord::start().await;
+    let http = client(&fake).await;
+    fake.delay_posts(std::time::Duration::from_secs(3));
+    let sending = tokio::spawn(async move {
+        post(&http, &CreateMessage::new().content("Hello"))
+            .await
+            .map(|message| message.id.to_string())
+    });
+    let channel = CHANNEL.to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while fake.messages_in(&channel).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the post never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!sending.is_finished(), "answered before the delay was over");
+    let id = sending.await.unwrap().unwrap();
+    let held = fake.messages_in(&channel);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].0, id, "the answer names the message already there");
+    assert_eq!(held[0].1["content"], "Hello");
+}
+
 #[test]
 fn the_checks_count_characters_and_nest_errors_by_path() {
     assert_eq!(

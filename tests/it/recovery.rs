@@ -149,3 +149,242 @@ async fn a_scheduler_killed_mid_send_is_taken_over_and_nothing_is_doubled(db: Te
         );
     }
 }
+
+/// The same property with the real binary on PostgreSQL: `shiftcoach run` is killed with
+/// SIGKILL about a second into posting 40 channels' nudges, right after a post reached Discord
+/// and before Discord's answer reached the process, then started again once Discord has
+/// forgotten the nonces. Every channel ends up with its nudge exactly once, every delivery is
+/// recorded as sent (the orphaned post under the message Discord holds), and the last of them
+/// goes out within a minute of the kill.
+mod killed_binary {
+    use std::{
+        collections::HashMap,
+        time::{Duration, Instant},
+    };
+
+    use chrono::{DurationRound, Timelike, Utc};
+    use shiftcoach::{
+        config::DatabaseUrl,
+        storage::{
+            ChannelAddress, ConnectOptions, DeliveryRecord, DeliveryState, Identity, NewSchedule,
+            Platform, Purpose, Schedule, Storage,
+        },
+    };
+
+    use super::GUILD;
+    use crate::{
+        discord::service::{Running, start_with, until},
+        fake_discord::{FakeDiscord, TOKEN},
+        support::fresh_postgres_database,
+    };
+
+    const CHANNELS: u64 = 40;
+    /// How long the fake takes to answer each post while the first process sends: about six
+    /// posts in the first second, and nearly always one in flight.
+    const SLOW_ANSWER: Duration = Duration::from_millis(150);
+    /// The bound: whatever the crash left unsent is out this soon after the kill.
+    const WITHIN: Duration = Duration::from_secs(60);
+    /// How long the test waits for that before it fails.
+    const GIVE_UP: Duration = Duration::from_secs(75);
+
+    fn post_path(channel: &str) -> String {
+        format!("/api/v10/channels/{channel}/messages")
+    }
+
+    /// Every delivery of each schedule, in schedule order.
+    async fn deliveries(storage: &Storage, schedules: &[Schedule]) -> Vec<Vec<DeliveryRecord>> {
+        let mut all = Vec::new();
+        for schedule in schedules {
+            all.push(storage.schedule_deliveries(schedule.id).await.unwrap());
+        }
+        all
+    }
+
+    fn count_sent(deliveries: &[Vec<DeliveryRecord>]) -> usize {
+        deliveries
+            .iter()
+            .flatten()
+            .filter(|d| d.state == DeliveryState::Sent)
+            .count()
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.
+    fn kill(running: &mut Running) -> Instant {
+        running.child.kill().unwrap();
+        let killed_at = Instant::now();
+        running.child.wait().unwrap();
+        killed_at
+    }
+
+    #[tokio::test]
+    async fn a_replica_killed_mid_send_and_restarted_loses_and_doubles_nothing() {
+        let fake = FakeDiscord::start().await;
+        let url = fresh_postgres_database().await;
+        let storage = Storage::connect(
+            &DatabaseUrl::parse(&url).unwrap(),
+            ConnectOptions {
+                max_connections: 2,
+                ..ConnectOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        storage.migrate().await.unwrap();
+
+        // Forty channels with a daily nudge whose occurrence was a minute ago: the first tick
+        // of the binary finds all of them due (well within the grace window), and the next
+        // occurrence is tomorrow.
+        let now = Utc::now();
+        let due = (now - chrono::Duration::minutes(1))
+            .duration_trunc(chrono::Duration::minutes(1))
+            .unwrap();
+        let cron = format!("{} {} * * *", due.minute(), due.hour());
+        let label = format!("daily {:02}:{:02}", due.hour(), due.minute());
+        let admin = storage
+            .upsert_user(
+                &Identity::new(Platform::Discord, GUILD, "1000000000000000003"),
+                "Ada",
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+        let mut schedules = Vec::new();
+        for i in 0..CHANNELS {
+            let channel = ChannelAddress {
+                platform: Platform::Discord,
+                workspace: GUILD.into(),
+                channel: (1_200_000_000_000_000_100 + i).to_string(),
+            };
+            let schedule = storage
+                .insert_schedule(&NewSchedule {
+                    purpose: Purpose::Nudge,
+                    channel: &channel,
+                    person: None,
+                    cron: &cron,
+                    label: &label,
+                    zone: "UTC",
+                    mix: "models",
+                    created_by: admin,
+                    next_due: Some(due),
+                    now,
+                })
+                .await
+                .unwrap();
+            schedules.push(schedule);
+        }
+        let channels: Vec<String> = schedules
+            .iter()
+            .map(|s| s.channel.channel.clone())
+            .collect();
+        let env = [("DATABASE_URL", url.as_str())];
+
+        // The first process sends one nudge after the other, each answered slowly; about a
+        // second in, it is killed the moment a post reaches Discord (its answer still on the
+        // way), so the process never learns that this post went out.
+        fake.delay_posts(SLOW_ANSWER);
+        let mut first = start_with(&fake, TOKEN, &env);
+        until("the first nudge", || !fake.posts().is_empty()).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let seen = fake.posts().len();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fake.posts().len() == seen {
+            assert!(Instant::now() < deadline, "no further post after {seen}");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let killed_at = kill(&mut first);
+        let posted_at_kill = fake.posts().len();
+        let sent_at_kill = count_sent(&deliveries(&storage, &schedules).await);
+        eprintln!("killed after {posted_at_kill} posts, {sent_at_kill} of them recorded as sent");
+        assert!(
+            posted_at_kill < CHANNELS as usize,
+            "killed mid-send, not after: {posted_at_kill} posts"
+        );
+        assert!(
+            sent_at_kill < posted_at_kill,
+            "a post must have reached Discord without the process recording it: {posted_at_kill} posts, {sent_at_kill} recorded as sent"
+        );
+        assert!(
+            !first.log().contains(TOKEN),
+            "the token is in the first process's log"
+        );
+
+        // Discord has forgotten the nonces by the time the replica is back: only the search of
+        // the channel's history can tell that the orphaned post went out.
+        fake.forget_nonces();
+        fake.delay_posts(Duration::ZERO);
+        let second = start_with(&fake, TOKEN, &env);
+        let finished_after = loop {
+            let all = deliveries(&storage, &schedules).await;
+            if count_sent(&all) == all.iter().flatten().count() {
+                break killed_at.elapsed();
+            }
+            assert!(
+                killed_at.elapsed() < GIVE_UP,
+                "not everything was sent {GIVE_UP:?} after the kill: {all:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        // A post doubled at the last moment would show up now.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+
+        let posts = fake.posts();
+        let mut per_channel: HashMap<&str, usize> = HashMap::new();
+        for post in &posts {
+            *per_channel.entry(post.path.as_str()).or_default() += 1;
+        }
+        let not_once: Vec<(&str, usize)> = channels
+            .iter()
+            .map(|channel| {
+                let count = per_channel.get(post_path(channel).as_str());
+                (channel.as_str(), count.copied().unwrap_or(0))
+            })
+            .filter(|(_, count)| *count != 1)
+            .collect();
+        assert!(
+            not_once.is_empty(),
+            "channels not posted to exactly once (channel, posts): {not_once:?}"
+        );
+        let all = deliveries(&storage, &schedules).await;
+        for (channel, records) in channels.iter().zip(&all) {
+            let held = fake.messages_in(channel);
+            assert_eq!(held.len(), 1, "channel {channel} holds one message");
+            let states: Vec<DeliveryState> = records.iter().map(|d| d.state).collect();
+            assert_eq!(
+                states,
+                [DeliveryState::Sent],
+                "channel {channel}: one delivery, sent: {records:#?}"
+            );
+            assert_eq!(
+                records[0].message_id.as_deref(),
+                Some(held[0].0.as_str()),
+                "channel {channel}: the delivery names the message in the channel"
+            );
+        }
+        assert_eq!(posts.len(), CHANNELS as usize, "no other posts");
+        assert!(
+            fake.rejections().is_empty(),
+            "Discord refused: {:?}",
+            fake.rejections()
+        );
+
+        // The rest went out within a minute of the kill.
+        let last = posts.iter().map(|p| p.at).max().unwrap();
+        let last_after = last.saturating_duration_since(killed_at);
+        eprintln!(
+            "last post {last_after:?} after the kill, every delivery recorded {finished_after:?} after it"
+        );
+        assert!(
+            last_after <= WITHIN,
+            "the last nudge was posted {last_after:?} after the kill"
+        );
+        assert!(
+            finished_after <= WITHIN,
+            "the last delivery was recorded as sent {finished_after:?} after the kill"
+        );
+        assert!(
+            !second.log().contains(TOKEN),
+            "the token is in the restarted process's log"
+        );
+    }
+}
