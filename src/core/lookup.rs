@@ -6,12 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use rand::seq::SliceRandom;
 
 use super::{Context, CoreError, action::Action, commands, message::*, reflect};
-use crate::{
-    content::{
-        Catalog, Hit, Item, Kind,
-        lookup::{Confidence, confidence, shift_number},
-    },
-    storage::ReflectionSource,
+use crate::content::{
+    Catalog, Hit, Item, Kind,
+    lookup::{Confidence, confidence, shift_number},
 };
 
 /// Id of the answer input in the scenario form.
@@ -436,13 +433,16 @@ pub fn scenario_form(ctx: &Context<'_>, slug: &str) -> Result<Vec<Outgoing>, Cor
     Ok(vec![ctx.reply(message, true)])
 }
 
-/// A submitted scenario answer: kept in the journal, answered with the debrief.
-pub async fn answer_scenario(
-    ctx: &Context<'_>,
+/// The scenario a submitted answer form is about, and the answer's text.
+///
+/// # Errors
+/// [`CoreError::Refused`] when the scenario left the catalog; [`CoreError::Invalid`] when the
+/// answer is blank.
+pub fn scenario_answer<'a>(
+    catalog: &'a Catalog,
     slug: &str,
-    values: &BTreeMap<String, String>,
-) -> Result<Vec<Outgoing>, CoreError> {
-    let catalog = ctx.coach.catalog();
+    values: &'a BTreeMap<String, String>,
+) -> Result<(&'a Item, &'a str), CoreError> {
     let item = scenario_in(catalog, slug)?;
     let answer = values
         .get(SCENARIO_INPUT)
@@ -453,7 +453,7 @@ pub async fn answer_scenario(
             "The answer was empty, so there is no debrief yet: write what you would do.".into(),
         ));
     }
-    reflect::answer(ctx, answer, ReflectionSource::Form, Some(&item.slug), None).await
+    Ok((item, answer))
 }
 
 /// Autocomplete for the name argument of `command`.

@@ -41,7 +41,7 @@ use crate::{
     clock::SharedClock,
     content::Catalog,
     ops::Metrics,
-    storage::{Identity, Storage, StorageError, UserId},
+    storage::{Identity, SeenUser, Storage, StorageError, UserId},
 };
 
 /// Why the core could not do what was asked.
@@ -389,11 +389,7 @@ impl Coach {
             let known = commands::find(name).map_or("unknown", |spec| spec.name);
             self.metrics.command_handled(known);
         }
-        let (user, result) = match self.context(interaction, now).await {
-            // Pending notices are read only for someone they wait for.
-            Ok(ctx) => (ctx.has_notices.then_some(ctx.user), self.answer(&ctx).await),
-            Err(err) => (None, Err(err)),
-        };
+        let (user, result) = self.outcome(interaction, now).await;
         let mut outgoing = match result {
             Ok(outgoing) => outgoing,
             Err(CoreError::Unavailable) => return vec![self.unavailable(interaction, event, now)],
@@ -483,18 +479,14 @@ impl Coach {
                     Err(_) => break,
                 }
             }
-            let result = match self.context(&kept.interaction, kept.received_at).await {
-                Ok(ctx) => self.answer(&ctx).await.map(|_| ()),
-                Err(err) => Err(err),
-            };
-            match result {
+            match self.outcome(&kept.interaction, kept.received_at).await.1 {
                 Err(CoreError::Unavailable) => break,
                 Err(err) => {
                     // Refused now (a button that expired meanwhile): it was a real answer to
                     // the person then; log the fact, never the text.
                     tracing::warn!(error = %err, "a kept answer could not be stored");
                 }
-                Ok(()) => stored += 1,
+                Ok(_) => stored += 1,
             }
             self.outbox.remove_oldest();
         }
@@ -562,34 +554,75 @@ impl Coach {
             .unwrap_or(self.settings.default_zone)
     }
 
-    async fn context<'a>(
+    /// What `interaction`, received at `now`, does: its answer, and the person to show
+    /// pending notices to (only when some wait for them).
+    ///
+    /// One statement records the person as seen, with their stored zone and whether notices
+    /// wait for them; for an answer (text for keeping, [`reflect::recognise`]) the same
+    /// statement stores the text.
+    async fn outcome(
+        &self,
+        interaction: &Interaction,
+        now: DateTime<Utc>,
+    ) -> (Option<UserId>, Result<Vec<Outgoing>, CoreError>) {
+        let actor = &interaction.actor;
+        let identity = actor.identity();
+        let zone = actor.zone.map(|zone| zone.name());
+        let result = match reflect::recognise(self, interaction).await {
+            Ok(Some(answer)) => self
+                .storage
+                .record_reflection(
+                    &identity,
+                    &actor.display_name,
+                    zone,
+                    &answer.reflection(&interaction.channel, now),
+                )
+                .await
+                .map_err(CoreError::from)
+                .map(|recorded| {
+                    let ctx = self.context(interaction, recorded.person, now);
+                    (ctx, Some((answer, recorded.total)))
+                }),
+            Ok(None) => self
+                .storage
+                .see_user(&identity, &actor.display_name, zone, now)
+                .await
+                .map_err(CoreError::from)
+                .map(|seen| (self.context(interaction, seen, now), None)),
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok((ctx, recorded)) => {
+                let notices = ctx.has_notices.then_some(ctx.user);
+                let answer = match recorded {
+                    Some((answer, total)) => Ok(reflect::answered(&ctx, &answer, total)),
+                    None => self.answer(&ctx).await,
+                };
+                (notices, answer)
+            }
+            Err(err) => (None, Err(err)),
+        }
+    }
+
+    /// The context of `interaction` for the person as `seen` at `now`.
+    fn context<'a>(
         &'a self,
         interaction: &'a Interaction,
+        seen: SeenUser,
         now: DateTime<Utc>,
-    ) -> Result<Context<'a>, CoreError> {
-        let actor = &interaction.actor;
-        // One statement: the person recorded as seen, their stored zone, and whether notices
-        // wait for them.
-        let seen = self
-            .storage
-            .see_user(
-                &actor.identity(),
-                &actor.display_name,
-                actor.zone.map(|zone| zone.name()),
-                now,
-            )
-            .await?;
-        let zone = actor
+    ) -> Context<'a> {
+        let zone = interaction
+            .actor
             .zone
             .unwrap_or_else(|| self.stored_zone(seen.zone.as_deref()));
-        Ok(Context {
+        Context {
             coach: self,
             interaction,
             user: seen.id,
             zone,
             now,
             has_notices: seen.has_notices,
-        })
+        }
     }
 
     async fn answer(&self, ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
@@ -633,11 +666,8 @@ impl Coach {
                 }
                 Err(_) => Err(CoreError::Refused(EXPIRED.into())),
             },
+            // Reflection and scenario forms are answers, stored before dispatch.
             InteractionKind::Form { form_id, values } => match Action::parse(form_id) {
-                Ok(Action::Reflect { slug, delivery }) => {
-                    reflect::submit_form(ctx, slug.as_deref(), delivery, values).await
-                }
-                Ok(Action::Scenario { slug }) => lookup::answer_scenario(ctx, &slug, values).await,
                 Ok(Action::Checkin {
                     checkin,
                     step: action::CheckinStep::Answer,
@@ -647,7 +677,9 @@ impl Coach {
                     decide::review_submitted(ctx, decision, outcome, values).await
                 }
                 Ok(
-                    Action::Confirm { .. }
+                    Action::Reflect { .. }
+                    | Action::Scenario { .. }
+                    | Action::Confirm { .. }
                     | Action::Invitation { .. }
                     | Action::Checkin { .. }
                     | Action::ShareAnswer { .. }
@@ -656,16 +688,7 @@ impl Coach {
                 )
                 | Err(_) => Err(CoreError::Refused(EXPIRED.into())),
             },
-            InteractionKind::Message {
-                text,
-                thread: Some(thread),
-                ..
-            } => reflect::reply_in_thread(ctx, text, thread).await,
-            InteractionKind::Message {
-                text,
-                thread: None,
-                direct: true,
-            } => reflect::direct_message(ctx, text).await,
+            // Replies in threads and direct messages are answers, stored before dispatch.
             InteractionKind::Message { .. } => Err(CoreError::Refused(
                 "Nothing here is waiting for an answer. To write a reflection, use /reflect followed by your text; /help lists every command.".into(),
             )),
@@ -709,7 +732,7 @@ impl Coach {
             CommandId::Decide => decide::decide(ctx, text).await,
             CommandId::Decisions => decide::decisions(ctx, text).await,
             CommandId::Mydata => mydata::mydata(ctx, text).await,
-            CommandId::Reflect => reflect::reflect(ctx, text).await,
+            CommandId::Reflect => Ok(reflect::reflect(ctx)),
             CommandId::Journal => reflect::journal(ctx, text).await,
             CommandId::Help => Ok(vec![ctx.reply(help(self, &ctx.interaction.actor), true)]),
         }

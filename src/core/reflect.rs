@@ -1,8 +1,13 @@
 //! `/reflect` and `/journal`: private reflections, written and read back.
 
-use std::collections::BTreeMap;
+use chrono::{DateTime, Utc};
 
-use super::{Context, CoreError, action::Action, message::*};
+use super::{
+    Coach, Context, CoreError, Interaction, InteractionKind,
+    action::Action,
+    commands::{self, CommandId},
+    message::*,
+};
 use crate::{
     content::{Item, Kind},
     secrets,
@@ -19,64 +24,149 @@ pub const REFLECT_INPUT: &str = "text";
 const JOURNAL_DEFAULT: u32 = 5;
 const JOURNAL_MAX: u32 = 50;
 
-/// `/reflect [text]`.
-pub async fn reflect(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(vec![ctx.reply(reflect_form_for(ctx, None, None), true)]);
-    }
-    answer(ctx, text, ReflectionSource::Command, None, None).await
+/// `/reflect` without text: the reflection form. With text, `/reflect` is an answer, taken
+/// before dispatch by [`recognise`].
+pub fn reflect(ctx: &Context<'_>) -> Vec<Outgoing> {
+    vec![ctx.reply(reflect_form_for(ctx, None, None), true)]
 }
 
-/// A submitted reflection form, about a content item and the nudge it came with when known.
-pub async fn submit_form(
-    ctx: &Context<'_>,
-    slug: Option<&str>,
+/// Text a person wrote for keeping, recognised in an interaction before the person's record
+/// is read, so that the record and the text are stored together in one statement
+/// ([`Storage::record_reflection`](crate::storage::Storage::record_reflection)).
+pub struct Answer {
+    /// The text, trimmed and checked ([`checked_text`]).
+    text: String,
+    source: ReflectionSource,
+    /// The content item it answers, when there is one.
+    slug: Option<String>,
+    /// The nudge it answers, when there is one.
     delivery: Option<i64>,
-    values: &BTreeMap<String, String>,
-) -> Result<Vec<Outgoing>, CoreError> {
-    let text = values
-        .get(REFLECT_INPUT)
-        .map(|text| text.trim())
-        .unwrap_or("");
-    if text.is_empty() {
-        return Err(CoreError::Invalid(
-            "The reflection was empty, so nothing was saved.".into(),
-        ));
-    }
-    answer(ctx, text, ReflectionSource::Form, slug, delivery).await
 }
 
-/// A reply in a thread: kept as a reflection on the nudge that started the thread.
-pub async fn reply_in_thread(
-    ctx: &Context<'_>,
-    text: &str,
-    thread: &str,
-) -> Result<Vec<Outgoing>, CoreError> {
-    let actor = &ctx.interaction.actor;
-    let delivery = ctx
-        .coach
-        .storage()
-        .delivery_for_message(actor.platform, &actor.workspace, thread)
-        .await?
-        .ok_or_else(|| {
-            CoreError::Refused(
-                "That thread is not one of my nudges, so I did not keep your message. Use /reflect to write a reflection.".into(),
+/// The answer `interaction` carries, if it is one: `/reflect` with text, a submitted
+/// reflection or scenario form, a reply in a nudge's thread, or a direct message to the bot.
+/// Every interaction of those kinds is taken here, so the dispatch never sees them.
+///
+/// # Errors
+/// What the person must change ([`CoreError::Invalid`]: empty, too long, holding a secret) or
+/// cannot answer ([`CoreError::Refused`]: a scenario no longer in the catalog, a thread that
+/// is not a nudge's); [`CoreError::Unavailable`] when the thread cannot be looked up.
+pub async fn recognise(
+    coach: &Coach,
+    interaction: &Interaction,
+) -> Result<Option<Answer>, CoreError> {
+    let (text, source, slug, delivery) = match &interaction.kind {
+        InteractionKind::Command { name, text, .. } => {
+            let Some(spec) = commands::find(name).filter(|spec| spec.id == CommandId::Reflect)
+            else {
+                return Ok(None);
+            };
+            let text = crate::text::arguments(text, spec.style);
+            if crate::text::is_blank(&text) || !coach.may_use(&interaction.actor, spec.access) {
+                return Ok(None);
+            }
+            (text, ReflectionSource::Command, None, None)
+        }
+        InteractionKind::Form { form_id, values } => match Action::parse(form_id) {
+            Ok(Action::Reflect { slug, delivery }) => {
+                let text = values.get(REFLECT_INPUT).map_or("", |text| text.trim());
+                if text.is_empty() {
+                    return Err(CoreError::Invalid(
+                        "The reflection was empty, so nothing was saved.".into(),
+                    ));
+                }
+                (text.to_owned(), ReflectionSource::Form, slug, delivery)
+            }
+            Ok(Action::Scenario { slug }) => {
+                let (item, text) = super::lookup::scenario_answer(coach.catalog(), &slug, values)?;
+                (
+                    text.to_owned(),
+                    ReflectionSource::Form,
+                    Some(item.slug.clone()),
+                    None,
+                )
+            }
+            _ => return Ok(None),
+        },
+        InteractionKind::Message {
+            text,
+            thread: Some(thread),
+            ..
+        } => {
+            let actor = &interaction.actor;
+            let delivery = coach
+                .storage()
+                .delivery_for_message(actor.platform, &actor.workspace, thread)
+                .await?
+                .ok_or_else(|| {
+                    CoreError::Refused(
+                        "That thread is not one of my nudges, so I did not keep your message. Use /reflect to write a reflection.".into(),
+                    )
+                })?;
+            (
+                text.clone(),
+                ReflectionSource::Reply,
+                delivery.slug,
+                Some(delivery.id),
             )
-        })?;
-    answer(
-        ctx,
+        }
+        InteractionKind::Message {
+            text,
+            thread: None,
+            direct: true,
+        } => (text.clone(), ReflectionSource::Reply, None, None),
+        InteractionKind::Message { .. } | InteractionKind::Button { .. } => return Ok(None),
+    };
+    let text = checked_text(&text, MAX_REFLECTION_CHARS)?.to_owned();
+    Ok(Some(Answer {
         text,
-        ReflectionSource::Reply,
-        delivery.slug.as_deref(),
-        Some(delivery.id),
-    )
-    .await
+        source,
+        slug,
+        delivery,
+    }))
 }
 
-/// A message sent to the bot in a direct message: kept as a private reflection.
-pub async fn direct_message(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
-    answer(ctx, text, ReflectionSource::Reply, None, None).await
+impl Answer {
+    /// The reflection to store, written at `now` in `channel`.
+    pub fn reflection<'a>(&'a self, channel: &'a str, now: DateTime<Utc>) -> NewReflection<'a> {
+        NewReflection {
+            channel,
+            source: self.source,
+            slug: self.slug.as_deref(),
+            delivery: self.delivery,
+            body: &self.text,
+            created_at: now,
+        }
+    }
+}
+
+/// The answer to an [`Answer`] once stored, `total` being how many reflections the person
+/// now has. An answer to a practice scenario, however it arrives, is answered with the
+/// debrief.
+pub fn answered(ctx: &Context<'_>, answer: &Answer, total: i64) -> Vec<Outgoing> {
+    tracing::info!(
+        source = answer.source.as_str(),
+        chars = answer.text.chars().count(),
+        "reflection stored"
+    );
+    let item = answer
+        .slug
+        .as_deref()
+        .and_then(|slug| ctx.coach.catalog().get(slug));
+    if let Some(scenario) = item.filter(|item| item.kind == Kind::Scenario) {
+        return vec![ctx.reply(debrief(ctx, scenario), true)];
+    }
+    let filed = match item {
+        Some(item) => format!(" next to \u{201c}{}\u{201d}", item.title),
+        None => String::new(),
+    };
+    let message = RichMessage::titled(
+        "Reflection saved",
+        format!(
+            "Kept privately in your journal{filed} ({total} so far). Read them back with **/journal**."
+        ),
+    );
+    vec![ctx.reply(message, true)]
 }
 
 /// The debrief of a practice scenario, shown once the person has answered it.
@@ -155,34 +245,6 @@ pub fn reflect_form_for(
     }
 }
 
-/// Text a person wrote in answer to something (a reflection form, a reply under a nudge, a
-/// scenario form, a `/reflect`): filed under the item and the nudge it answers, and answered.
-/// An answer to a practice scenario, however it arrives, is answered with the debrief.
-pub async fn answer(
-    ctx: &Context<'_>,
-    text: &str,
-    source: ReflectionSource,
-    slug: Option<&str>,
-    delivery: Option<i64>,
-) -> Result<Vec<Outgoing>, CoreError> {
-    let item = slug.and_then(|slug| ctx.coach.catalog().get(slug));
-    let total = save(ctx, text, source, slug, delivery).await?;
-    if let Some(scenario) = item.filter(|item| item.kind == Kind::Scenario) {
-        return Ok(vec![ctx.reply(debrief(ctx, scenario), true)]);
-    }
-    let filed = match item {
-        Some(item) => format!(" next to \u{201c}{}\u{201d}", item.title),
-        None => String::new(),
-    };
-    let message = RichMessage::titled(
-        "Reflection saved",
-        format!(
-            "Kept privately in your journal{filed} ({total} so far). Read them back with **/journal**."
-        ),
-    );
-    Ok(vec![ctx.reply(message, true)])
-}
-
 /// `text` trimmed, if it may be stored: not blank, at most `max` characters, and holding no
 /// secret. Every piece of text a person writes for keeping passes here.
 ///
@@ -209,34 +271,6 @@ pub(super) fn checked_text(text: &str, max: usize) -> Result<&str, CoreError> {
         return Err(CoreError::Invalid(secrets::refusal(&findings)));
     }
     Ok(text)
-}
-
-/// Stores a private reflection after checking its length and that it holds no secret;
-/// returns how many the author has.
-pub(super) async fn save(
-    ctx: &Context<'_>,
-    text: &str,
-    source: ReflectionSource,
-    slug: Option<&str>,
-    delivery: Option<i64>,
-) -> Result<i64, CoreError> {
-    let text = checked_text(text, MAX_REFLECTION_CHARS)?;
-    let chars = text.chars().count();
-    let total = ctx
-        .coach
-        .storage()
-        .insert_reflection(&NewReflection {
-            author: ctx.user,
-            channel: &ctx.interaction.channel,
-            source,
-            slug,
-            delivery,
-            body: text,
-            created_at: ctx.now,
-        })
-        .await?;
-    tracing::info!(source = source.as_str(), chars, "reflection stored");
-    Ok(total)
 }
 
 /// `/journal [n]`.

@@ -36,9 +36,9 @@ pub use decisions::{Decision, NewDecision, Outcome};
 pub use deliveries::{ClaimPlan, DeliveryRecord, DeliveryState, LeasedDelivery, PlannedDelivery};
 pub use mydata::DeletedCounts;
 pub use notices::PendingNotice;
-pub use reflections::{NewReflection, Reflection, ReflectionSource};
+pub use reflections::{NewReflection, RecordedReflection, Reflection, ReflectionSource};
 pub use schedules::{ChannelAddress, NewSchedule, Purpose, QuietPeriod, Schedule, Target};
-pub use users::{Identity, Platform, UserId};
+pub use users::{Identity, Platform, SeenUser, UserId};
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Storage, StorageError, UserId, with_pool};
+use super::{Identity, SeenUser, Storage, StorageError, UserId, with_pool};
 
 /// How a reflection reached the coach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +33,9 @@ impl ReflectionSource {
     }
 }
 
-/// A reflection about to be stored.
-#[derive(Debug, Clone)]
+/// A reflection about to be stored; its author is named to [`Storage::record_reflection`].
+#[derive(Clone)]
 pub struct NewReflection<'a> {
-    pub author: UserId,
     pub channel: &'a str,
     pub source: ReflectionSource,
     /// The content item it answers, when there is one.
@@ -45,6 +44,29 @@ pub struct NewReflection<'a> {
     pub delivery: Option<i64>,
     pub body: &'a str,
     pub created_at: DateTime<Utc>,
+}
+
+// The body is the author's private text: keep it out of any debug output.
+impl std::fmt::Debug for NewReflection<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewReflection")
+            .field("channel", &self.channel)
+            .field("source", &self.source)
+            .field("slug", &self.slug)
+            .field("delivery", &self.delivery)
+            .field("body_chars", &self.body.chars().count())
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// What [`Storage::record_reflection`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedReflection {
+    /// The author, as seen when the reflection was stored.
+    pub person: SeenUser,
+    /// How many reflections the author has, this one included.
+    pub total: i64,
 }
 
 /// A stored reflection.
@@ -103,49 +125,97 @@ impl From<ReflectionRow> for Reflection {
 }
 
 impl Storage {
-    /// Stores a reflection and returns how many its author now has (kept with the author,
-    /// so nothing is counted): one statement on PostgreSQL, one transaction on SQLite.
-    pub async fn insert_reflection(&self, new: &NewReflection<'_>) -> Result<i64, StorageError> {
-        const INSERT: &str =
-            "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        const COUNT: &str = "UPDATE users SET reflection_count = reflection_count + 1
-             WHERE id = $1 RETURNING reflection_count";
-        let total = match &self.pool {
+    /// Stores a reflection written by the person `identity` names and records them as seen,
+    /// as [`Storage::see_user`] does (created when new; the display name, and the zone unless
+    /// `zone` is `None`, updated), in one statement on PostgreSQL and one transaction on
+    /// SQLite. Returns the person as seen and how many reflections they now have (the count is
+    /// kept with the person, so nothing is counted).
+    pub async fn record_reflection(
+        &self,
+        identity: &Identity,
+        display_name: &str,
+        zone: Option<&str>,
+        new: &NewReflection<'_>,
+    ) -> Result<RecordedReflection, StorageError> {
+        // The person's row is written anyway (the count), so the name and zone go with it;
+        // `updated_at` still says when they last changed.
+        const PERSON: &str = "INSERT INTO users (platform, workspace, external_id, display_name, zone, created_at, updated_at, reflection_count)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
+             ON CONFLICT (platform, workspace, external_id) DO UPDATE
+                SET display_name = excluded.display_name,
+                    zone = COALESCE(excluded.zone, users.zone),
+                    updated_at = CASE
+                        WHEN users.display_name IS DISTINCT FROM excluded.display_name
+                          OR (excluded.zone IS NOT NULL AND users.zone IS DISTINCT FROM excluded.zone)
+                        THEN excluded.updated_at ELSE users.updated_at END,
+                    reflection_count = users.reflection_count + 1";
+        const NOTICES: &str =
+            "EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = person.id)";
+        let (id, stored_zone, total, has_notices) = match &self.pool {
             super::Pool::Postgres(pool) => {
-                let sql = format!("WITH kept AS ({INSERT} RETURNING user_id) {COUNT}");
-                sqlx::query_scalar::<_, i64>(&sql)
-                    .bind(new.author.0)
+                // The reflection's foreign key is checked at the end of the statement, so it
+                // sees a person created by the statement itself.
+                let sql = format!(
+                    "WITH person AS ({PERSON} RETURNING id, zone, reflection_count),
+                     kept AS (INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
+                              SELECT id, $7, $8, $9, $10, $11, $6 FROM person)
+                     SELECT id, zone, reflection_count, {NOTICES} FROM person"
+                );
+                sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
+                    .bind(identity.platform.as_str())
+                    .bind(&identity.scope)
+                    .bind(&identity.external_id)
+                    .bind(display_name)
+                    .bind(zone)
+                    .bind(new.created_at)
                     .bind(new.channel)
                     .bind(new.source.as_str())
                     .bind(new.slug)
                     .bind(new.delivery)
                     .bind(new.body)
-                    .bind(new.created_at)
                     .fetch_one(pool)
                     .await?
             }
             super::Pool::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query(INSERT)
-                    .bind(new.author.0)
-                    .bind(new.channel)
-                    .bind(new.source.as_str())
-                    .bind(new.slug)
-                    .bind(new.delivery)
-                    .bind(new.body)
+                let sql = format!(
+                    "{PERSON} RETURNING id, zone, reflection_count, {}",
+                    NOTICES.replace("person.id", "users.id")
+                );
+                let person = sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
+                    .bind(identity.platform.as_str())
+                    .bind(&identity.scope)
+                    .bind(&identity.external_id)
+                    .bind(display_name)
+                    .bind(zone)
                     .bind(new.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                let total = sqlx::query_scalar::<_, i64>(COUNT)
-                    .bind(new.author.0)
                     .fetch_one(&mut *tx)
                     .await?;
+                sqlx::query(
+                    "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(person.0)
+                .bind(new.channel)
+                .bind(new.source.as_str())
+                .bind(new.slug)
+                .bind(new.delivery)
+                .bind(new.body)
+                .bind(new.created_at)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                total
+                person
             }
         };
-        Ok(total)
+        Ok(RecordedReflection {
+            person: SeenUser {
+                id: UserId(id),
+                zone: stored_zone,
+                has_notices,
+            },
+            total,
+        })
     }
 
     /// The author's most recent reflections, newest first.

@@ -12,6 +12,7 @@ on_both_backends!(
     the_same_identity_maps_to_one_user_and_keeps_its_zone,
     reflections_come_back_newest_first_with_utc_times,
     reflections_belong_to_their_author,
+    a_reflection_records_its_author_as_seen_in_the_same_statement,
     state_values_are_replaced_not_duplicated,
     views_are_counted_once_per_item_with_the_latest_time,
     deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
@@ -66,18 +67,25 @@ async fn reflections_come_back_newest_first_with_utc_times(db: TestDb) {
         .unwrap();
     let base = Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap();
     for (i, body) in ["first", "second", "third"].iter().enumerate() {
-        db.storage
-            .insert_reflection(&NewReflection {
-                author,
-                channel: "c1",
-                source: ReflectionSource::Command,
-                slug: (i == 1).then_some("pre-mortem"),
-                delivery: None,
-                body,
-                created_at: base + chrono::Duration::hours(i as i64),
-            })
+        let recorded = db
+            .storage
+            .record_reflection(
+                &identity("7"),
+                "Sam",
+                None,
+                &NewReflection {
+                    channel: "c1",
+                    source: ReflectionSource::Command,
+                    slug: (i == 1).then_some("pre-mortem"),
+                    delivery: None,
+                    body,
+                    created_at: base + chrono::Duration::hours(i as i64),
+                },
+            )
             .await
             .unwrap();
+        assert_eq!(recorded.person.id, author);
+        assert_eq!(recorded.total, i as i64 + 1);
     }
     let recent = db.storage.recent_reflections(author, 2).await.unwrap();
     let bodies: Vec<&str> = recent.iter().map(|r| r.body.as_str()).collect();
@@ -86,6 +94,71 @@ async fn reflections_come_back_newest_first_with_utc_times(db: TestDb) {
     assert_eq!(recent[1].slug.as_deref(), Some("pre-mortem"));
     assert_eq!(recent[1].source, ReflectionSource::Command);
     assert_eq!(db.storage.count_reflections(author).await.unwrap(), 3);
+}
+
+/// `record_reflection` is `see_user` and the insert at once: a new person is created with
+/// their first reflection, a name change is kept, a `None` zone keeps the stored one, and
+/// the answer says whether notices wait.
+async fn a_reflection_records_its_author_as_seen_in_the_same_statement(db: TestDb) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let reflection = |body| NewReflection {
+        channel: "c1",
+        source: ReflectionSource::Reply,
+        slug: None,
+        delivery: None,
+        body,
+        created_at: now,
+    };
+    let first = db
+        .storage
+        .record_reflection(
+            &identity("new"),
+            "Noor",
+            Some("Asia/Kolkata"),
+            &reflection("one"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.total, 1);
+    assert_eq!(first.person.zone.as_deref(), Some("Asia/Kolkata"));
+    assert!(!first.person.has_notices);
+    let seen = db
+        .storage
+        .see_user(&identity("new"), "Noor", None, now)
+        .await
+        .unwrap();
+    assert_eq!(seen.id, first.person.id, "the person the statement created");
+    db.storage
+        .add_pending_notice(seen.id, "A notice", "waiting", now)
+        .await
+        .unwrap();
+    let second = db
+        .storage
+        .record_reflection(&identity("new"), "Noor R.", None, &reflection("two"))
+        .await
+        .unwrap();
+    assert_eq!(second.person.id, first.person.id);
+    assert_eq!(second.total, 2);
+    assert_eq!(second.person.zone.as_deref(), Some("Asia/Kolkata"), "kept");
+    assert!(second.person.has_notices);
+    assert_eq!(
+        db.storage
+            .display_name(first.person.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Noor R.")
+    );
+    let bodies: Vec<String> = db
+        .storage
+        .recent_reflections(first.person.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.contains(&"one".to_owned()) && bodies.contains(&"two".to_owned()));
 }
 
 async fn reflections_belong_to_their_author(db: TestDb) {
@@ -101,15 +174,19 @@ async fn reflections_belong_to_their_author(db: TestDb) {
         .await
         .unwrap();
     db.storage
-        .insert_reflection(&NewReflection {
-            author: alice,
-            channel: "c1",
-            source: ReflectionSource::Form,
-            slug: None,
-            delivery: None,
-            body: "only for alice",
-            created_at: now,
-        })
+        .record_reflection(
+            &identity("a"),
+            "Alice",
+            None,
+            &NewReflection {
+                channel: "c1",
+                source: ReflectionSource::Form,
+                slug: None,
+                delivery: None,
+                body: "only for alice",
+                created_at: now,
+            },
+        )
         .await
         .unwrap();
     assert!(
@@ -290,17 +367,26 @@ async fn deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own(db
         .upsert_user(&identity("bob"), "Bob", None, now)
         .await
         .unwrap();
-    for (author, body) in [(ada, marker), (ada, marker), (bob, "bob keeps this")] {
+    let people = [
+        ("ada", "Ada Marker-Name", marker),
+        ("ada", "Ada Marker-Name", marker),
+        ("bob", "Bob", "bob keeps this"),
+    ];
+    for (author, name, body) in people {
         storage
-            .insert_reflection(&NewReflection {
-                author,
-                channel: "chan-1",
-                source: ReflectionSource::Command,
-                slug: None,
-                delivery: None,
-                body,
-                created_at: now,
-            })
+            .record_reflection(
+                &identity(author),
+                name,
+                None,
+                &NewReflection {
+                    channel: "chan-1",
+                    source: ReflectionSource::Command,
+                    slug: None,
+                    delivery: None,
+                    body,
+                    created_at: now,
+                },
+            )
             .await
             .unwrap();
     }
