@@ -27,6 +27,7 @@ use crate::{
     core::{
         Actor, Attachment, BoxFuture, Button, Coach, Destination, Form, Interaction,
         InteractionKind, Limits, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError,
+        SendKey,
     },
     markdown,
     scheduler::Scheduler,
@@ -266,11 +267,11 @@ impl Postman for ConsolePostman {
         &'a self,
         _workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
             let message_id = match key {
-                Some(key) => key.to_owned(),
+                Some(key) => key.name.to_owned(),
                 None => format!("console-{}", self.count.fetch_add(1, Ordering::Relaxed)),
             };
             let at = self.clock.now();

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Context, CoreError, Destination, Outgoing, OutgoingKind,
+    Context, CoreError, Destination, Outgoing, OutgoingKind, SendKey,
     action::Action,
     message::{Button, Field, Form, FormInput, RichMessage},
     reflect::checked_text,
@@ -572,13 +572,14 @@ impl super::Coach {
             };
             let zone = self.zone_of(decision.author).await?;
             let outgoing = review_message(&decision, &identity.external_id, zone);
+            // Claimed once and never tried again: always a first attempt.
             let key = format!("review-{}", decision.id);
             match self
                 .send(
                     identity.platform,
                     &decision.workspace,
                     &outgoing,
-                    Some(&key),
+                    Some(SendKey::first(&key)),
                 )
                 .await
             {

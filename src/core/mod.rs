@@ -32,7 +32,7 @@ pub use lookup::Choice;
 pub use message::{
     Attachment, Button, Destination, Field, Form, FormInput, Outgoing, OutgoingKind, RichMessage,
 };
-pub use postman::{BoxFuture, Limits, Postman, Router, SendError};
+pub use postman::{BoxFuture, Limits, Postman, Router, SendError, SendKey};
 
 use action::Action;
 use commands::{Access, CommandId};
@@ -212,7 +212,7 @@ impl Coach {
         platform: Platform,
         workspace: &str,
         outgoing: &Outgoing,
-        key: Option<&str>,
+        key: Option<SendKey<'_>>,
     ) -> Result<Option<String>, SendError> {
         match self.router.send(platform, workspace, outgoing, key).await {
             Ok(id) => {

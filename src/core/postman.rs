@@ -27,6 +27,32 @@ pub enum SendError {
     DmClosed(String),
 }
 
+/// Names one send across its attempts (`nudge-{delivery id}`), so that a platform can tell a
+/// repeat from a first post: Discord drops a repeated nonce within a few minutes, and an adapter
+/// can look for an earlier attempt's message before posting again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendKey<'a> {
+    /// The same for every attempt of one send, and different for every send.
+    pub name: &'a str,
+    /// Whether an earlier attempt may already have reached the platform: it failed or timed out
+    /// after its request left, or its process died mid-send. Only then is a lookup for the
+    /// earlier message worth a request; a first attempt cannot have been posted before, and
+    /// looking anyway would double the requests every send costs against the platform's limits.
+    pub again: bool,
+}
+
+impl<'a> SendKey<'a> {
+    /// The first attempt of a send: nothing can have been posted under `name` yet.
+    pub const fn first(name: &'a str) -> Self {
+        Self { name, again: false }
+    }
+
+    /// A later attempt, after one that may have posted under `name`.
+    pub const fn again(name: &'a str) -> Self {
+        Self { name, again: true }
+    }
+}
+
 /// What a platform allows, for the core to shape what it asks for. Adapters own the numbers
 /// and cite where they come from; everything else about fitting a message to a platform
 /// (splitting long text, rows of buttons) happens inside the adapter.
@@ -78,7 +104,7 @@ pub trait Postman: Send + Sync {
         &'a self,
         workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>>;
 }
 
@@ -135,7 +161,7 @@ impl Router {
         platform: Platform,
         workspace: &str,
         message: &Outgoing,
-        key: Option<&str>,
+        key: Option<SendKey<'_>>,
     ) -> Result<String, SendError> {
         self.postman(platform)?.send(workspace, message, key).await
     }

@@ -5,7 +5,10 @@
 //! leases the pending deliveries (new ones, ones a crash left behind, failed ones due for a
 //! retry), asks the core to compose each occurrence's message for its purpose and target, and
 //! sends it through the core's router; a delivery is marked sent only once the router says it
-//! went out. Between ticks it sleeps until the next due time (at most [`TICK`]), or until a
+//! went out. Up to [`SchedulerOptions::in_flight`] deliveries are on their way at once (each is
+//! one channel's or one person's occurrence, so they need no order among them): one at a time,
+//! a platform's answer time alone (50 to 100 ms on Discord) would hold a burst of nudges to a
+//! few a second, far under what the platforms allow; the adapters pace them to their limits. Between ticks it sleeps until the next due time (at most [`TICK`]), or until a
 //! schedule changes.
 //!
 //! One catch-up rule covers every gap between ticks, whether the process was down or a
@@ -17,13 +20,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use futures_util::{StreamExt, stream::FuturesUnordered};
 use tokio::sync::Notify;
 
 use crate::core::{scheduled::held_back, when::CronSpec};
 use crate::zone::parse_zone;
 use crate::{
     clock::{Clock, ClockError, VirtualClock},
-    core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError},
+    core::{Coach, Destination, Outgoing, OutgoingKind, RichMessage, SendError, SendKey},
     storage::{
         ChannelAddress, ClaimPlan, DeliveryState, LeasedDelivery, PlannedDelivery, Purpose,
         QuietPeriod, Schedule, StorageError,
@@ -75,6 +79,9 @@ pub struct SchedulerOptions {
     /// How long a lease protects a send in progress; it is renewed every third of it while
     /// the send lasts, so a crashed scheduler's deliveries are taken over this soon after.
     pub lease: chrono::Duration,
+    /// How many deliveries may be on their way at once (at least one); more are leased as
+    /// these finish.
+    pub in_flight: usize,
 }
 
 /// The default [`SchedulerOptions::lease`]: a crash mid-send delays the rest by at most this.
@@ -83,12 +90,19 @@ pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 /// Deliveries leased at a time: replicas share a large batch instead of one taking it all.
 const LEASE_BATCH: i64 = 20;
 
+/// The default [`SchedulerOptions::in_flight`]: two lease batches. Enough to keep Discord's
+/// global limit (50 requests a second) busy while each send waits 50 to 100 ms for Discord and
+/// a few milliseconds for the database, which the sends share through a small pool; a
+/// second batch is leased while the first is still out, so the pipeline does not drain.
+pub const IN_FLIGHT: usize = 2 * LEASE_BATCH as usize;
+
 impl Default for SchedulerOptions {
     fn default() -> Self {
         Self {
             owner: format!("{}-{}", hostname(), std::process::id()),
             grace: chrono::Duration::hours(2),
             lease: LEASE,
+            in_flight: IN_FLIGHT,
         }
     }
 }
@@ -138,23 +152,7 @@ impl Scheduler {
             }
         }
         let mut report = TickReport::default();
-        loop {
-            let lease_until = now + self.options.lease;
-            let leased = storage
-                .lease_pending(now, &self.options.owner, lease_until, LEASE_BATCH)
-                .await?;
-            let count = leased.len();
-            for delivery in leased {
-                match self.deliver(delivery, now).await? {
-                    Some(true) => report.sent += 1,
-                    Some(false) => report.failed += 1,
-                    None => {}
-                }
-            }
-            if count < LEASE_BATCH as usize {
-                break;
-            }
-        }
+        self.deliver_pending(now, &mut report).await?;
         // One-off messages: check-in reminders, snoozed check-ins, digests, decision reviews.
         match self
             .coach
@@ -169,6 +167,69 @@ impl Scheduler {
             Err(err) => tracing::error!(error = %err, "sending decision reviews failed"),
         }
         Ok(report)
+    }
+
+    /// Leases the pending deliveries a batch at a time and sends them, up to
+    /// [`SchedulerOptions::in_flight`] at once; the next batch is leased while the sends in
+    /// flight go on. After a storage error nothing more is leased: the sends already on their
+    /// way finish (and record how they went), then the first error is returned.
+    async fn deliver_pending(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StorageError> {
+        let storage = self.coach.storage();
+        let batch = LEASE_BATCH as usize;
+        let room = self.options.in_flight.max(1);
+        let mut in_flight = FuturesUnordered::new();
+        let mut failure: Option<StorageError> = None;
+        let mut more = true;
+        let mut tally = |done: Result<Option<bool>, StorageError>,
+                         failure: &mut Option<StorageError>| match done {
+            Ok(Some(true)) => report.sent += 1,
+            Ok(Some(false)) => report.failed += 1,
+            Ok(None) => {}
+            Err(err) => {
+                failure.get_or_insert(err);
+            }
+        };
+        loop {
+            if more && failure.is_none() && in_flight.len() + batch.min(room) <= room {
+                // A later batch of a long tick: its lease runs from now, not from the tick's
+                // start, or it could be taken over before its turn.
+                let lease_until = self.coach.clock().now().max(now) + self.options.lease;
+                let leasing = storage.lease_pending(
+                    now,
+                    &self.options.owner,
+                    lease_until,
+                    batch.min(room) as i64,
+                );
+                tokio::pin!(leasing);
+                let leased = loop {
+                    tokio::select! {
+                        leased = &mut leasing => break leased,
+                        Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                            tally(done, &mut failure);
+                        }
+                    }
+                };
+                match leased {
+                    Ok(leased) => {
+                        more = leased.len() == batch.min(room);
+                        in_flight.extend(leased.into_iter().map(|d| self.deliver(d, now)));
+                    }
+                    Err(err) => {
+                        failure.get_or_insert(err);
+                    }
+                }
+                continue;
+            }
+            match in_flight.next().await {
+                Some(done) => tally(done, &mut failure),
+                None => break,
+            }
+        }
+        failure.map_or(Ok(()), Err)
     }
 
     /// Sends one leased delivery; returns whether it went out, or `None` when the occurrence
@@ -252,11 +313,17 @@ impl Scheduler {
         let storage = self.coach.storage();
         let schedule = &delivery.schedule;
         let owner = &self.options.owner;
-        let key = format!("nudge-{}", delivery.id);
+        let name = format!("nudge-{}", delivery.id);
+        // Only a delivery that may have gone out before is looked for on the platform first.
+        let key = if delivery.may_have_been_sent() {
+            SendKey::again(&name)
+        } else {
+            SendKey::first(&name)
+        };
         let channel = &schedule.channel;
         match self
             .coach
-            .send(channel.platform, &channel.workspace, outgoing, Some(&key))
+            .send(channel.platform, &channel.workspace, outgoing, Some(key))
             .await
         {
             Ok(message_id) => {

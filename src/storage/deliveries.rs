@@ -72,8 +72,21 @@ pub struct LeasedDelivery {
     pub id: i64,
     pub occurrence: DateTime<Utc>,
     pub slug: Option<String>,
+    /// Attempts recorded as failed so far.
     pub attempts: i32,
+    /// How many times the delivery was leased, this lease included: more than one means a
+    /// scheduler held it before, and may have posted it before it died or gave it up.
+    pub leases: i32,
     pub schedule: Schedule,
+}
+
+impl LeasedDelivery {
+    /// Whether an earlier attempt may already have reached the platform: one failed (perhaps
+    /// after its request left), or an earlier lease ran out (its scheduler was killed or hung
+    /// mid-send). A delivery leased for the first time was never sent.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.attempts > 0 || self.leases > 1
+    }
 }
 
 /// A delivery as stored.
@@ -183,7 +196,8 @@ impl Storage {
     }
 
     /// Leases up to `limit` pending deliveries whose lease has expired (new, crashed mid-send,
-    /// or due for a retry) to `owner` until `lease_until`, oldest occurrence first.
+    /// or due for a retry) to `owner` until `lease_until`, oldest occurrence first, and counts
+    /// the lease on each ([`LeasedDelivery::leases`]).
     pub async fn lease_pending(
         &self,
         now: DateTime<Utc>,
@@ -196,13 +210,13 @@ impl Storage {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE deliveries SET lease_owner = $1, lease_until = $2
+            "UPDATE deliveries SET lease_owner = $1, lease_until = $2, leases = leases + 1
              WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND lease_until <= $3
                           ORDER BY occurrence, id LIMIT $4 {lock})
-             RETURNING id, schedule_id, occurrence, slug, attempts"
+             RETURNING id, schedule_id, occurrence, slug, attempts, leases"
         );
         let leased = with_pool!(self, |pool| {
-            sqlx::query_as::<_, (i64, i64, DateTime<Utc>, Option<String>, i32)>(&sql)
+            sqlx::query_as::<_, (i64, i64, DateTime<Utc>, Option<String>, i32, i32)>(&sql)
                 .bind(owner)
                 .bind(lease_until)
                 .bind(now)
@@ -216,13 +230,14 @@ impl Storage {
         let schedules = self.schedules_by_id(leased.iter().map(|row| row.1)).await?;
         let mut out: Vec<LeasedDelivery> = leased
             .into_iter()
-            .filter_map(|(id, schedule_id, occurrence, slug, attempts)| {
+            .filter_map(|(id, schedule_id, occurrence, slug, attempts, leases)| {
                 let schedule = schedules.iter().find(|s| s.id == schedule_id)?.clone();
                 Some(LeasedDelivery {
                     id,
                     occurrence,
                     slug,
                     attempts,
+                    leases,
                     schedule,
                 })
             })

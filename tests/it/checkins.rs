@@ -15,7 +15,7 @@ use shiftcoach::{
     clock::{Clock, VirtualClock},
     core::{
         Actor, BoxFuture, Coach, CoachSettings, Destination, Interaction, InteractionKind, Limits,
-        Outgoing, OutgoingKind, Platform, Postman, SendError,
+        Outgoing, OutgoingKind, Platform, Postman, SendError, SendKey,
         permissions::{Data, Viewer, may_see},
     },
     scheduler::{Scheduler, SchedulerOptions},
@@ -76,7 +76,7 @@ impl Postman for Mailbox {
         &'a self,
         _workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
             let at = self
@@ -86,7 +86,7 @@ impl Postman for Mailbox {
                 .as_ref()
                 .map_or(Utc::now(), |c| c.now());
             self.sent.lock().unwrap().push((message.clone(), at));
-            Ok(key.unwrap_or("dm").to_owned())
+            Ok(key.map_or("dm", |key| key.name).to_owned())
         })
     }
 }

@@ -77,7 +77,9 @@ mod sending {
     use secrecy::SecretString;
     use shiftcoach::{
         adapters::discord::{http, postman::DiscordPostman},
-        core::{Destination, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError},
+        core::{
+            Destination, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError, SendKey,
+        },
         storage::ChannelAddress,
     };
 
@@ -108,7 +110,7 @@ mod sending {
             .send(
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
-                Some("nudge-42"),
+                Some(SendKey::first("nudge-42")),
             )
             .await
             .unwrap();
@@ -131,7 +133,7 @@ mod sending {
             .send(
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
-                Some("nudge-42"),
+                Some(SendKey::again("nudge-42")),
             )
             .await
             .unwrap();
@@ -151,7 +153,11 @@ mod sending {
             label: "Reflect".into(),
         });
         let first = postman
-            .send("1100000000000000007", &scheduled, Some("nudge-77"))
+            .send(
+                "1100000000000000007",
+                &scheduled,
+                Some(SendKey::first("nudge-77")),
+            )
             .await
             .unwrap();
         // Another nudge, then the crash-and-retry long after: the nonce is forgotten.
@@ -161,12 +167,22 @@ mod sending {
             label: "Reflect".into(),
         });
         postman
-            .send("1100000000000000007", &other, Some("nudge-78"))
+            .send(
+                "1100000000000000007",
+                &other,
+                Some(SendKey::first("nudge-78")),
+            )
             .await
             .unwrap();
+        // A first attempt cannot have been posted before: nothing was searched for them.
+        assert!(fake.requests_to("GET", "/api/v10/channels/").is_empty());
         fake.forget_nonces();
         let again = postman
-            .send("1100000000000000007", &scheduled, Some("nudge-77"))
+            .send(
+                "1100000000000000007",
+                &scheduled,
+                Some(SendKey::again("nudge-77")),
+            )
             .await
             .unwrap();
         assert_eq!(again, first);
@@ -179,13 +195,13 @@ mod sending {
                 .is_some_and(|q| q.split('&').any(|p| p == "limit=50"))),
             "{searched:?}"
         );
-        // Without a delivery button (a plain message) nothing is searched for.
+        // Without a delivery button (a plain message) nothing is searched for, even on a retry.
         let before = fake.requests_to("GET", "/api/v10/channels/").len();
         postman
             .send(
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
-                Some("nudge-79"),
+                Some(SendKey::again("nudge-79")),
             )
             .await
             .unwrap();
@@ -201,7 +217,7 @@ mod sending {
             .send(
                 "1100000000000000007",
                 &nudge("1200000000000000011"),
-                Some("nudge-7"),
+                Some(SendKey::first("nudge-7")),
             )
             .await
             .unwrap();

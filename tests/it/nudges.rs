@@ -11,7 +11,7 @@ use shiftcoach::{
     clock::{Clock, VirtualClock},
     core::{
         Actor, BoxFuture, Coach, CoachSettings, Interaction, InteractionKind, Limits, Outgoing,
-        OutgoingKind, Platform, Postman, SendError,
+        OutgoingKind, Platform, Postman, SendError, SendKey,
     },
     scheduler::{Scheduler, SchedulerOptions},
     storage::{ChannelAddress, DeliveryState, Storage},
@@ -110,7 +110,7 @@ impl Postman for RecordingPostman {
         &'a self,
         _workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
             if message.kind == OutgoingKind::Dm
@@ -132,7 +132,7 @@ impl Postman for RecordingPostman {
                 .unwrap()
                 .as_ref()
                 .map_or(Utc::now(), |c| c.now());
-            let id = key.map_or_else(|| "dm".to_owned(), str::to_owned);
+            let id = key.map_or_else(|| "dm".to_owned(), |key| key.name.to_owned());
             self.sent
                 .lock()
                 .unwrap()

@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use shiftcoach::{
     adapters::discord::{http, postman::DiscordPostman},
     clock::VirtualClock,
-    core::{Actor, Coach, CoachSettings, Interaction, InteractionKind, Platform},
+    core::{Actor, Coach, CoachSettings, Interaction, InteractionKind, Platform, SendKey},
     scheduler::{LEASE, Scheduler, SchedulerOptions, plan},
     storage::DeliveryState,
 };
@@ -97,7 +97,7 @@ async fn a_scheduler_killed_mid_send_is_taken_over_and_nothing_is_doubled(db: Te
             Platform::Discord,
             GUILD,
             &first,
-            Some(&format!("nudge-{}", leased[0].id)),
+            Some(SendKey::first(&format!("nudge-{}", leased[0].id))),
         )
         .await
         .unwrap();
@@ -151,8 +151,9 @@ async fn a_scheduler_killed_mid_send_is_taken_over_and_nothing_is_doubled(db: Te
 }
 
 /// The same property with the real binary on PostgreSQL: `shiftcoach run` is killed with
-/// SIGKILL about a second into posting 40 channels' nudges, right after a post reached Discord
-/// and before Discord's answer reached the process, then started again once Discord has
+/// SIGKILL about a second into posting 200 channels' nudges (several at once, paced under
+/// Discord's global limit, so a few seconds' worth), right after a post reached Discord and
+/// before Discord's answer reached the process, then started again once Discord has
 /// forgotten the nonces. Every channel ends up with its nudge exactly once, every delivery is
 /// recorded as sent (the orphaned post under the message Discord holds), and the last of them
 /// goes out within a minute of the kill.
@@ -178,9 +179,9 @@ mod killed_binary {
         support::fresh_postgres_database,
     };
 
-    const CHANNELS: u64 = 40;
-    /// How long the fake takes to answer each post while the first process sends: about six
-    /// posts in the first second, and nearly always one in flight.
+    const CHANNELS: u64 = 200;
+    /// How long the fake takes to answer each post while the first process sends: with posts
+    /// going out at up to 48 a second, several have always reached Discord unanswered.
     const SLOW_ANSWER: Duration = Duration::from_millis(150);
     /// The bound: whatever the crash left unsent is out this soon after the kill.
     const WITHIN: Duration = Duration::from_secs(60);
@@ -231,7 +232,7 @@ mod killed_binary {
         .unwrap();
         storage.migrate().await.unwrap();
 
-        // Forty channels with a daily nudge whose occurrence was a minute ago: the first tick
+        // Two hundred channels with a daily nudge whose occurrence was a minute ago: the first tick
         // of the binary finds all of them due (well within the grace window), and the next
         // occurrence is tomorrow.
         let now = Utc::now();
@@ -279,9 +280,9 @@ mod killed_binary {
             .collect();
         let env = [("DATABASE_URL", url.as_str())];
 
-        // The first process sends one nudge after the other, each answered slowly; about a
+        // The first process sends the nudges several at a time, each answered slowly; about a
         // second in, it is killed the moment a post reaches Discord (its answer still on the
-        // way), so the process never learns that this post went out.
+        // way, with others'), so the process never learns that these posts went out.
         fake.delay_posts(SLOW_ANSWER);
         let mut first = start_with(&fake, TOKEN, &env);
         until("the first nudge", || !fake.posts().is_empty()).await;

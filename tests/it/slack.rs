@@ -8,7 +8,10 @@ use shiftcoach::{
         people::People,
         postman::{SlackPostman, client},
     },
-    core::{Destination, Field, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError},
+    core::{
+        Destination, Field, Outgoing, OutgoingKind, Platform, Postman, RichMessage, SendError,
+        SendKey,
+    },
     storage::ChannelAddress,
 };
 
@@ -45,15 +48,18 @@ async fn a_nudge_is_posted_once_with_blocks_and_its_delivery_key() {
     let postman = postman(&fake);
     let outgoing = nudge(Destination::Channel(CHANNEL.into()));
     let first = postman
-        .send("T1", &outgoing, Some("nudge-7"))
+        .send("T1", &outgoing, Some(SendKey::first("nudge-7")))
         .await
         .unwrap();
+    // A first attempt cannot have been posted before: no history is read for it.
+    assert!(fake.calls("conversations.history").is_empty());
     // A retry of the same delivery (after a crash or a lost response) finds it.
     let again = postman
-        .send("T1", &outgoing, Some("nudge-7"))
+        .send("T1", &outgoing, Some(SendKey::again("nudge-7")))
         .await
         .unwrap();
     assert_eq!(first, again);
+    assert_eq!(fake.calls("conversations.history").len(), 1);
     let messages = fake.messages(CHANNEL);
     assert_eq!(messages.len(), 1, "posted once");
     let posted = &messages[0];
@@ -79,7 +85,7 @@ async fn a_429_is_waited_out_and_the_nudge_delivered_once() {
         .send(
             "T1",
             &nudge(Destination::Channel(CHANNEL.into())),
-            Some("nudge-8"),
+            Some(SendKey::first("nudge-8")),
         )
         .await
         .unwrap();
@@ -766,9 +772,14 @@ mod socket_mode {
         )
         .unwrap();
         let nudge = super::nudge(shiftcoach::core::Destination::Channel(CHANNEL.into()));
-        let id = shiftcoach::core::Postman::send(&coach_postman, TEAM_ID, &nudge, Some("k"))
-            .await
-            .unwrap();
+        let id = shiftcoach::core::Postman::send(
+            &coach_postman,
+            TEAM_ID,
+            &nudge,
+            Some(shiftcoach::core::SendKey::first("k")),
+        )
+        .await
+        .unwrap();
         let (_, ts) = id.split_once('/').unwrap();
         let reply = json!({
             "type": "message", "channel": CHANNEL, "channel_type": "channel", "user": USER,

@@ -19,6 +19,7 @@ use serenity::{
 use super::{
     commands,
     deliver::{self, Responding},
+    http::GlobalPace,
     interaction,
 };
 use crate::{
@@ -37,6 +38,9 @@ pub struct Handler {
     pub guild: Option<GuildId>,
     /// The bot may read message content: replies in nudge threads are kept.
     pub message_content: bool,
+    /// The postman's pacer under Discord's global limit, for the requests made here that
+    /// count against it (a reaction); interaction answers do not wait at it.
+    pub pace: Arc<GlobalPace>,
 }
 
 /// The gateway intents the adapter needs: none privileged for commands, buttons, forms and
@@ -127,6 +131,7 @@ impl EventHandler for Handler {
         for (i, outgoing) in answer.iter().enumerate() {
             if i == 0 && outgoing.kind == OutgoingKind::Reply {
                 // Kept: a ✅ says so without another message.
+                self.pace.ready().await;
                 match message
                     .react(&ctx.http, ReactionType::Unicode("\u{2705}".into()))
                     .await

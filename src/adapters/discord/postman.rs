@@ -1,7 +1,11 @@
 //! Sending through Discord's REST API: scheduled nudges to channels, messages to a person in
 //! their direct messages.
+//!
+//! Every request waits its turn at a [`GlobalPace`] first, so that a burst of nudges to many
+//! channels stays under Discord's global limit instead of meeting its 429s; serenity paces
+//! each channel's own bucket from the headers Discord answers with.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use serenity::{
     all::{
@@ -13,11 +17,13 @@ use serenity::{
 
 use super::{
     deliver::files,
+    http::GlobalPace,
     render::{INPUT_MAX, Rendered, render},
 };
 use crate::{
     core::{
-        BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError, action::Action,
+        BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError, SendKey,
+        action::Action,
     },
     storage::ChannelAddress,
 };
@@ -59,15 +65,36 @@ const UNKNOWN_CHANNEL: isize = 10003;
 /// Discord's limit for a message nonce.
 const NONCE_MAX: usize = 25;
 
-/// Sends on Discord with serenity's HTTP client (and its rate limiter).
+/// Sends on Discord with serenity's HTTP client (and its rate limiter), paced under the global
+/// limit.
 #[derive(Clone)]
 pub struct DiscordPostman {
     http: Arc<Http>,
+    pace: Arc<GlobalPace>,
 }
 
 impl DiscordPostman {
+    /// A postman on `http`, with a [`GlobalPace`] of its own.
     pub fn new(http: Arc<Http>) -> Self {
-        Self { http }
+        Self {
+            http,
+            pace: Arc::new(GlobalPace::new()),
+        }
+    }
+
+    /// The pacer this postman's requests wait at, for other requests made with the same bot
+    /// token outside interactions (they count against the same global limit).
+    pub fn pace(&self) -> Arc<GlobalPace> {
+        self.pace.clone()
+    }
+
+    /// Makes one request once the pacer lets it go.
+    async fn paced<T>(
+        &self,
+        request: impl Future<Output = serenity::Result<T>>,
+    ) -> Result<T, SendError> {
+        self.pace.ready().await;
+        request.await.map_err(classify)
     }
 
     /// The id of a message already in `channel` that carries `marker` as a button's custom id:
@@ -79,10 +106,9 @@ impl DiscordPostman {
         channel: ChannelId,
         marker: &str,
     ) -> Result<Option<String>, SendError> {
-        let recent = channel
-            .messages(&*self.http, GetMessages::new().limit(HISTORY_SEARCHED))
-            .await
-            .map_err(classify)?;
+        let recent = self
+            .paced(channel.messages(&*self.http, GetMessages::new().limit(HISTORY_SEARCHED)))
+            .await?;
         Ok(recent
             .into_iter()
             .find(|posted| {
@@ -98,23 +124,27 @@ impl DiscordPostman {
             .map(|posted| posted.id.to_string()))
     }
 
-    async fn deliver(&self, message: &Outgoing, key: Option<&str>) -> Result<String, SendError> {
+    async fn deliver(
+        &self,
+        message: &Outgoing,
+        key: Option<SendKey<'_>>,
+    ) -> Result<String, SendError> {
         let channel = match &message.to {
             Destination::Channel(id) | Destination::Thread { thread: id, .. } => {
                 parse_id(id).map(ChannelId::new)?
             }
             Destination::Person(user) => {
                 let user = UserId::new(parse_id(user)?);
-                user.create_dm_channel(&*self.http)
-                    .await
-                    .map_err(classify)?
-                    .id
+                self.paced(user.create_dm_channel(&*self.http)).await?.id
             }
         };
         // A scheduled message carries a button unique to its delivery (the Reflect button names
-        // it): if it is in the channel already, that is this delivery, sent before.
+        // it): if it is in the channel already, that is this delivery, sent before. Only an
+        // attempt after one that may have posted looks: for a first one the search would be a
+        // second request against the global limit, and could find nothing.
         // Without Read Message History the search fails: the nonce still covers a quick retry.
-        if let (Some(_), Some(marker)) = (key, delivery_marker(message)) {
+        let again = key.is_some_and(|key| key.again);
+        if let (true, Some(marker)) = (again, delivery_marker(message)) {
             match self.already_posted(channel, &marker).await {
                 Ok(Some(existing)) => return Ok(existing),
                 Ok(None) => {}
@@ -132,7 +162,7 @@ impl DiscordPostman {
         let mut first_id = None;
         for (i, piece) in pieces.into_iter().enumerate() {
             let mut create = channel_message(piece, std::mem::take(&mut attachments));
-            if let Some(key) = key {
+            if let Some(SendKey { name: key, .. }) = key {
                 // With enforce_nonce, Discord answers a repeated send of the same nonce (within
                 // a few minutes) with the message it already posted instead of posting again.
                 let nonce = if i == 0 {
@@ -143,10 +173,9 @@ impl DiscordPostman {
                 let nonce: String = nonce.chars().take(NONCE_MAX).collect();
                 create = create.nonce(Nonce::String(nonce)).enforce_nonce(true);
             }
-            let sent = channel
-                .send_message(&*self.http, create)
-                .await
-                .map_err(classify)?;
+            let sent = self
+                .paced(channel.send_message(&*self.http, create))
+                .await?;
             first_id.get_or_insert(sent.id.to_string());
         }
         Ok(first_id.unwrap_or_default())
@@ -177,7 +206,7 @@ impl Postman for DiscordPostman {
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let id = ChannelId::new(parse_id(&channel.channel)?);
-            match id.to_channel(&*self.http).await.map_err(classify)? {
+            match self.paced(id.to_channel(&*self.http)).await? {
                 Channel::Guild(found) if found.guild_id.to_string() == channel.workspace => Ok(()),
                 Channel::Guild(_) => Err(SendError::Permanent(
                     "that channel belongs to another server".into(),
@@ -193,7 +222,7 @@ impl Postman for DiscordPostman {
         &'a self,
         _workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(self.deliver(message, key))
     }

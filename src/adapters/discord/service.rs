@@ -104,6 +104,7 @@ impl Discord {
                     readiness: readiness.clone(),
                     guild: config.discord_guild_id.map(GuildId::new),
                     message_content: config.discord_message_content,
+                    pace: self.postman.pace(),
                 })
                 .await
                 .context("starting the Discord client")?;

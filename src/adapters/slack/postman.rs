@@ -7,7 +7,9 @@
 //! message is never posted twice: it carries message `metadata` with its delivery key, and
 //! before posting the postman looks for that key in the channel's recent history (Slack
 //! returns metadata only when asked with `include_all_metadata`), so a retry after a crash or
-//! a timed-out response finds the message already there.
+//! a timed-out response finds the message already there. The history is read only for a send
+//! that may have been posted before ([`SendKey::again`]): `conversations.history` is a Tier 3
+//! method (about 50 calls a minute), which would otherwise pace every scheduled message.
 //!
 //! Slack answers `channel_not_found`, `not_in_channel` and `is_archived` when the bot cannot
 //! post in a channel; those are permanent ([`SendError::Permanent`]) and reported once by the
@@ -23,7 +25,7 @@ use slack_morphism::{errors::SlackClientError, prelude::*};
 
 use super::{inbound::message_id, render};
 use crate::{
-    core::{BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError},
+    core::{BoxFuture, Destination, Limits, Outgoing, Platform, Postman, SendError, SendKey},
     storage::ChannelAddress,
 };
 
@@ -318,22 +320,24 @@ impl Postman for SlackPostman {
     }
 
     /// Posts every piece of the rendered message in order and returns the first one's id,
-    /// `{channel}/{ts}`. With `key`, the first piece carries it as metadata, and a message
-    /// already carrying it is returned instead of posting again.
+    /// `{channel}/{ts}`. With `key`, the first piece carries it as metadata, and when an
+    /// earlier attempt may have posted ([`SendKey::again`]), a message already carrying it is
+    /// returned instead of posting again.
     fn send<'a>(
         &'a self,
         _workspace: &'a str,
         message: &'a Outgoing,
-        key: Option<&'a str>,
+        key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
             let dm = matches!(message.to, Destination::Person(_));
             let (channel, thread) = self.address(&message.to).await?;
-            if let Some(key) = key {
-                if let Some(existing) = self.already_posted(&channel, key).await? {
+            if let Some(key) = key.filter(|key| key.again) {
+                if let Some(existing) = self.already_posted(&channel, key.name).await? {
                     return Ok(existing);
                 }
             }
+            let key = key.map(|key| key.name);
             let mut first = None;
             for (i, piece) in render::render(&message.message).into_iter().enumerate() {
                 let mut content = SlackMessageContent::new()

@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Context, CoreError, Destination, Outgoing, OutgoingKind,
+    Context, CoreError, Destination, Outgoing, OutgoingKind, SendKey,
     action::{Action, CheckinStep},
     message::{Button, Field, Form, FormInput, RichMessage},
     permissions::{Data, Viewer, may_see},

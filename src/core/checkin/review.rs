@@ -221,10 +221,16 @@ impl crate::core::Coach {
                     continue;
                 }
                 if let Some((outgoing, pair)) = self.digest(&checkin).await? {
+                    // Claimed once and never tried again: always a first attempt.
                     let key = format!("digest-{}", checkin.id);
                     let platform = self.platform_of(pair.manager).await?;
                     match self
-                        .send(platform, &pair.workspace, &outgoing, Some(&key))
+                        .send(
+                            platform,
+                            &pair.workspace,
+                            &outgoing,
+                            Some(SendKey::first(&key)),
+                        )
                         .await
                     {
                         Ok(_) => sent += 1,
@@ -271,6 +277,7 @@ impl crate::core::Coach {
             };
             let manager = name_of(self, pair.manager).await?;
             let outgoing = self.checkin_message(&checkin, &leader, &manager, title);
+            // Claimed once and never tried again: always a first attempt.
             let key = format!(
                 "{}-{}",
                 if snoozed { "snoozed" } else { "reminder" },
@@ -278,7 +285,12 @@ impl crate::core::Coach {
             );
             let platform = self.platform_of(pair.leader).await?;
             match self
-                .send(platform, &pair.workspace, &outgoing, Some(&key))
+                .send(
+                    platform,
+                    &pair.workspace,
+                    &outgoing,
+                    Some(SendKey::first(&key)),
+                )
                 .await
             {
                 Ok(_) => sent += 1,
