@@ -6,11 +6,14 @@
 //! limits (see `limits`) and refused the way Discord refuses it (400 with code 50035 and the
 //! problems nested by JSON path; 50006 for an empty message; 413 for a file over 10 MiB).
 //! Interaction tokens behave like Discord's: one callback per interaction (40060 for a second),
-//! and follow-ups or edits only once the interaction was answered (10015 before). Tests can make
-//! it answer 429, answer message posts slowly, refuse a channel, block DMs, put a channel in
-//! another guild or delete it.
+//! and follow-ups or edits only once the interaction was answered (10015 before). It enforces
+//! Discord's rate limits (see `rate_limits`): 50 requests a second per bot token outside
+//! interaction endpoints, and 5 posts per 5 s per channel announced in `X-RateLimit-*` headers,
+//! answering 429s as Discord does. Tests can make it answer further 429s, answer message posts
+//! slowly, refuse a channel, block DMs, put a channel in another guild or delete it.
 
 mod limits;
+mod rate_limits;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -26,6 +29,8 @@ use hyper::{Request, Response, StatusCode, body::Bytes, server::conn::http1, ser
 use hyper_util::rt::TokioIo;
 use limits::{Errors, FILE_BYTES_MAX, FILES_MAX, is_empty, nested};
 pub use limits::{check_choices, check_message, check_modal};
+pub use rate_limits::{GLOBAL_LIMIT, GLOBAL_WINDOW, POST_BUCKET, POST_WINDOW, POSTS_PER_CHANNEL};
+use rate_limits::{RateLimits, too_many};
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, sync::mpsc};
 use tokio_rustls::{
@@ -66,8 +71,10 @@ pub struct Recorded {
     pub body: Value,
     /// The files uploaded with a `multipart/form-data` request, in the order they came.
     pub files: Vec<RecordedFile>,
-    /// When the request arrived.
+    /// When the fake handled the request, its body read: the time its rate limits count.
     pub at: std::time::Instant,
+    /// The HTTP status the fake answered.
+    pub status: u16,
 }
 
 /// A file part of a `multipart/form-data` request.
@@ -105,7 +112,9 @@ struct Answered {
 
 #[derive(Default)]
 struct Script {
-    /// 429s still to answer on message posts.
+    /// Discord's rate limits, as counted so far.
+    rate: RateLimits,
+    /// 429s still to answer on message posts, beyond the rate limits.
     rate_limits: usize,
     /// How long a channel message post waits for its answer once handled (zero: none).
     post_delay: Duration,
@@ -150,6 +159,8 @@ struct Script {
 struct State {
     requests: Mutex<Vec<Recorded>>,
     rejections: Mutex<Vec<(Recorded, u16, Value)>>,
+    /// Requests answered 429, and whether for the global limit.
+    limited: Mutex<Vec<(Recorded, bool)>>,
     script: Arc<Mutex<Script>>,
 }
 
@@ -183,6 +194,7 @@ impl FakeDiscord {
         let state = Arc::new(State {
             requests: Mutex::new(Vec::new()),
             rejections: Mutex::new(Vec::new()),
+            limited: Mutex::new(Vec::new()),
             script: Arc::new(Mutex::new(Script {
                 next_id: 1_600_000_000_000_000_000,
                 next_attachment_id: 1_650_000_000_000_000_000,
@@ -242,6 +254,12 @@ impl FakeDiscord {
         self.state.rejections.lock().unwrap().clone()
     }
 
+    /// Every request answered 429 (for a rate limit or scripted), in order, with whether it was
+    /// the global limit.
+    pub fn rate_limited(&self) -> Vec<(Recorded, bool)> {
+        self.state.limited.lock().unwrap().clone()
+    }
+
     /// Channel message posts received (including ones answered 429 or refused).
     pub fn posts(&self) -> Vec<Recorded> {
         self.requests()
@@ -282,6 +300,8 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// Answers the next `count` channel message posts with a 429 (per-route, 0.2 s), whatever
+    /// the rate limits say.
     pub fn rate_limit_next_posts(&self, count: usize) {
         self.script().rate_limits = count;
     }
@@ -399,6 +419,8 @@ fn segments(path: &str) -> Vec<&str> {
 struct Reply {
     status: StatusCode,
     body: Option<Value>,
+    /// Headers beyond `content-type` (the rate limits').
+    headers: Vec<(&'static str, String)>,
 }
 
 /// A request handled: `Err` holds a refusal, so checks can use `?`.
@@ -409,6 +431,7 @@ impl Reply {
         Self {
             status: StatusCode::OK,
             body: Some(body),
+            headers: Vec::new(),
         }
     }
 
@@ -416,6 +439,7 @@ impl Reply {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
+            headers: Vec::new(),
         }
     }
 
@@ -423,6 +447,7 @@ impl Reply {
         Self {
             status,
             body: Some(json!({ "code": code, "message": message })),
+            headers: Vec::new(),
         }
     }
 
@@ -431,6 +456,7 @@ impl Reply {
         Self {
             status: StatusCode::BAD_REQUEST,
             body: Some(json!({ "code": 50035, "message": "Invalid Form Body", "errors": errors })),
+            headers: Vec::new(),
         }
     }
 
@@ -450,13 +476,14 @@ impl Reply {
         Self::error(StatusCode::NOT_FOUND, 10008, "Unknown Message")
     }
 
+    /// A scripted per-route 429 asking for 0.2 s.
     fn rate_limited() -> Self {
-        Self {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            body: Some(
-                json!({ "message": "You are being rate limited.", "retry_after": 0.2, "global": false }),
-            ),
-        }
+        too_many(Duration::from_millis(200), false, Vec::new())
+    }
+
+    fn with_headers(mut self, headers: &[(&'static str, String)]) -> Self {
+        self.headers.extend_from_slice(headers);
+        self
     }
 
     /// A refusal of the request itself: a 4xx other than a 429 or the 401 for a wrong bot token.
@@ -470,10 +497,8 @@ impl Reply {
 
     fn into_response(self) -> Response<Full<Bytes>> {
         let mut response = Response::builder().status(self.status);
-        if self.status == StatusCode::TOO_MANY_REQUESTS {
-            response = response
-                .header("retry-after", "0.2")
-                .header("x-ratelimit-scope", "user");
+        for (name, value) in self.headers {
+            response = response.header(name, value);
         }
         match self.body {
             Some(body) => response
@@ -590,12 +615,24 @@ async fn answer(request: Request<hyper::body::Incoming>, state: &State) -> Respo
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (recorded, malformed) = receive(request).await;
-    state.requests.lock().unwrap().push(recorded.clone());
+    let (mut recorded, malformed) = receive(request).await;
     let (reply, delay) = {
         let mut script = state.script.lock().unwrap();
+        // Taken under the lock, so that the order requests are handled in is their order in
+        // time, which the rate limits count by.
+        recorded.at = std::time::Instant::now();
         let reply = route(&recorded, &authorization, malformed, &mut script)
             .unwrap_or_else(|refusal| refusal);
+        recorded.status = reply.status.as_u16();
+        state.requests.lock().unwrap().push(recorded.clone());
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            let global = reply.body.as_ref().is_some_and(|b| b["global"] == true);
+            state
+                .limited
+                .lock()
+                .unwrap()
+                .push((recorded.clone(), global));
+        }
         let message_post = recorded.method == "POST"
             && matches!(
                 segments(&recorded.path).as_slice(),
@@ -656,6 +693,7 @@ async fn receive(request: Request<hyper::body::Incoming>) -> (Recorded, bool) {
         body,
         files,
         at: std::time::Instant::now(),
+        status: 0,
     };
     (recorded, malformed)
 }
@@ -703,6 +741,9 @@ fn route(request: &Recorded, authorization: &str, malformed: bool, script: &mut 
             0,
             "401: Unauthorized",
         ));
+    }
+    if !open {
+        script.rate.global(request.at)?;
     }
     if malformed {
         return Err(Reply::error(
@@ -807,11 +848,21 @@ fn vet(message: &Value, files: &[RecordedFile], under: Option<&str>) -> Result<(
     })
 }
 
+/// `POST /channels/{id}/messages`, within the channel's bucket (5 posts per 5 s), whose
+/// headers come with every answer.
 fn create_message(script: &mut Script, channel: &str, request: &Recorded) -> Answer {
     if script.rate_limits > 0 {
         script.rate_limits -= 1;
         return Err(Reply::rate_limited());
     }
+    let bucket = script.rate.post(channel, request.at)?;
+    match post_message(script, channel, request) {
+        Ok(reply) => Ok(reply.with_headers(&bucket)),
+        Err(refusal) => Err(refusal.with_headers(&bucket)),
+    }
+}
+
+fn post_message(script: &mut Script, channel: &str, request: &Recorded) -> Answer {
     if script.deleted.contains(channel) {
         return Err(Reply::error(
             StatusCode::NOT_FOUND,

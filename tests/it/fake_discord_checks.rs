@@ -17,7 +17,10 @@ use serenity::{
 };
 use shiftcoach::adapters::discord::http;
 
-use crate::fake_discord::{APPLICATION_ID, FakeDiscord, TOKEN, check_message, check_modal};
+use crate::fake_discord::{
+    APPLICATION_ID, FakeDiscord, GLOBAL_LIMIT, GLOBAL_WINDOW, POST_BUCKET, POST_WINDOW,
+    POSTS_PER_CHANNEL, TOKEN, check_message, check_modal,
+};
 
 const CHANNEL: u64 = 1_200_000_000_000_000_011;
 const MIB: usize = 1024 * 1024;
@@ -609,4 +612,191 @@ fn the_checks_count_characters_and_nest_errors_by_path() {
         ] } } } } } })
         )
     );
+}
+
+/// A plain HTTPS client for the fake, without serenity's rate limiter, to see its answers as
+/// they are.
+fn raw_client(fake: &FakeDiscord) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(fake.ca_pem.as_bytes()).unwrap())
+        .resolve("discord.com", fake.addr)
+        .build()
+        .unwrap()
+}
+
+fn api(path: &str) -> String {
+    format!("https://discord.com/api/v10{path}")
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
+/// Requests made as fast as one client goes, one after the other, are refused with a global
+/// 429 once a second holds 50 of them; an interaction callback made while the limit is spent
+/// goes through; after the advertised wait, requests are accepted again.
+#[tokio::test]
+async fn the_global_limit_refuses_the_51st_request_in_a_second_but_not_interactions() {
+    let fake = FakeDiscord::start().await;
+    let client = raw_client(&fake);
+    let bot = format!("Bot {TOKEN}");
+    let channel = api(&format!("/channels/{CHANNEL}"));
+    let mut interaction: u64 = 1_500_000_000_000_000_000;
+    let (refused, callback_status) = loop {
+        // A callback just before each request: when the request is refused, the callback came
+        // while the second before it already held the 50 requests.
+        interaction += 1;
+        let callback = client
+            .post(api(&format!(
+                "/interactions/{interaction}/token-{interaction}/callback"
+            )))
+            .json(&json!({ "type": 4, "data": { "content": "ok" } }))
+            .send()
+            .await
+            .unwrap();
+        let answer = client
+            .get(&channel)
+            .header("authorization", &bot)
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 429 {
+            break (answer, callback.status().as_u16());
+        }
+        assert_eq!(answer.status(), 200);
+        assert!(interaction < 1_500_000_000_000_002_000, "never limited");
+    };
+    assert_eq!(
+        callback_status, 204,
+        "interaction endpoints are not limited"
+    );
+    assert_eq!(
+        header(&refused, "x-ratelimit-global").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        header(&refused, "x-ratelimit-scope").as_deref(),
+        Some("global")
+    );
+    let retry_header: u64 = header(&refused, "retry-after").unwrap().parse().unwrap();
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["global"], true);
+    assert_eq!(body["message"], "You are being rate limited.");
+    let retry_after = body["retry_after"].as_f64().unwrap();
+    assert!(retry_after > 0.0 && retry_after <= 1.0, "{body}");
+    assert_eq!(
+        retry_header,
+        retry_after.ceil() as u64,
+        "whole seconds, rounded up"
+    );
+
+    // The requests accepted in the second before the refusal: exactly the limit.
+    let requests = fake.requests();
+    let refusal = requests.iter().rfind(|r| r.status == 429).unwrap();
+    let in_window = requests
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v10/channels/") && r.status == 200)
+        .filter(|r| refusal.at.duration_since(r.at) < GLOBAL_WINDOW && r.at <= refusal.at)
+        .count();
+    assert_eq!(in_window, GLOBAL_LIMIT);
+    let limited = fake.rate_limited();
+    assert_eq!(limited.len(), 1);
+    assert!(limited[0].1, "counted as global");
+    assert!(fake.rejections().is_empty(), "a 429 is not a refusal");
+
+    tokio::time::sleep(std::time::Duration::from_secs_f64(retry_after)).await;
+    let again = client
+        .get(&channel)
+        .header("authorization", &bot)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "accepted after the advertised wait");
+}
+
+/// A channel takes 5 posts per 5 s: each answer says how many remain, the sixth is refused
+/// with a per-route 429 and the bucket's headers, and another channel is not affected.
+#[tokio::test]
+async fn a_channel_takes_five_posts_in_five_seconds_and_the_headers_say_so() {
+    let fake = FakeDiscord::start().await;
+    let client = raw_client(&fake);
+    let bot = format!("Bot {TOKEN}");
+    let post = |channel: u64| {
+        client
+            .post(api(&format!("/channels/{channel}/messages")))
+            .header("authorization", &bot)
+            .json(&json!({ "content": "Hello" }))
+            .send()
+    };
+    for remaining in (0..POSTS_PER_CHANNEL).rev() {
+        let answer = post(CHANNEL).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(header(&answer, "x-ratelimit-limit"), Some("5".into()));
+        assert_eq!(
+            header(&answer, "x-ratelimit-remaining"),
+            Some(remaining.to_string())
+        );
+        assert_eq!(
+            header(&answer, "x-ratelimit-bucket").as_deref(),
+            Some(POST_BUCKET)
+        );
+        let reset_after: f64 = header(&answer, "x-ratelimit-reset-after")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(reset_after > 0.0 && reset_after <= POST_WINDOW.as_secs_f64());
+        let reset: f64 = header(&answer, "x-ratelimit-reset")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(reset > 1.7e9, "epoch seconds: {reset}");
+        assert!(
+            header(&answer, "x-ratelimit-scope").is_none(),
+            "only on a 429"
+        );
+    }
+    let refused = post(CHANNEL).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(
+        header(&refused, "x-ratelimit-scope").as_deref(),
+        Some("user")
+    );
+    assert!(header(&refused, "x-ratelimit-global").is_none());
+    assert_eq!(
+        header(&refused, "x-ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["global"], false);
+    let retry_after = body["retry_after"].as_f64().unwrap();
+    assert!(retry_after > 0.0 && retry_after <= POST_WINDOW.as_secs_f64());
+    assert_eq!(
+        fake.messages_in(&CHANNEL.to_string()).len(),
+        POSTS_PER_CHANNEL
+    );
+
+    let other = post(CHANNEL + 1).await.unwrap();
+    assert_eq!(other.status(), 200);
+    assert_eq!(header(&other, "x-ratelimit-remaining"), Some("4".into()));
+    let limited = fake.rate_limited();
+    assert_eq!(limited.len(), 1);
+    assert!(!limited[0].1, "a route's limit, not the global one");
+}
+
+/// serenity reads the bucket's headers and waits for its reset instead of meeting the 429:
+/// seven posts to one channel in a row all go out, and none is refused.
+#[tokio::test]
+async fn serenity_paces_a_channel_from_the_headers() {
+    let fake = FakeDiscord::start().await;
+    let http = client(&fake).await;
+    for i in 0..7 {
+        post(&http, &CreateMessage::new().content(format!("Post {i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(fake.messages_in(&CHANNEL.to_string()).len(), 7);
+    assert!(fake.rate_limited().is_empty(), "{:?}", fake.rate_limited());
 }
