@@ -179,8 +179,8 @@ impl Scheduler {
         report: &mut TickReport,
     ) -> Result<(), StorageError> {
         let storage = self.coach.storage();
-        let batch = LEASE_BATCH as usize;
         let room = self.options.in_flight.max(1);
+        let batch = (LEASE_BATCH as usize).min(room);
         let mut in_flight = FuturesUnordered::new();
         let mut failure: Option<StorageError> = None;
         let mut more = true;
@@ -194,16 +194,12 @@ impl Scheduler {
             }
         };
         loop {
-            if more && failure.is_none() && in_flight.len() + batch.min(room) <= room {
+            if more && failure.is_none() && in_flight.len() + batch <= room {
                 // A later batch of a long tick: its lease runs from now, not from the tick's
                 // start, or it could be taken over before its turn.
                 let lease_until = self.coach.clock().now().max(now) + self.options.lease;
-                let leasing = storage.lease_pending(
-                    now,
-                    &self.options.owner,
-                    lease_until,
-                    batch.min(room) as i64,
-                );
+                let leasing =
+                    storage.lease_pending(now, &self.options.owner, lease_until, batch as i64);
                 tokio::pin!(leasing);
                 let leased = loop {
                     tokio::select! {
@@ -215,7 +211,7 @@ impl Scheduler {
                 };
                 match leased {
                     Ok(leased) => {
-                        more = leased.len() == batch.min(room);
+                        more = leased.len() == batch;
                         in_flight.extend(leased.into_iter().map(|d| self.deliver(d, now)));
                     }
                     Err(err) => {

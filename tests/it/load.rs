@@ -2,20 +2,33 @@
 //! a mix of commands, button presses and thread replies, reporting event-to-answer p50 and p99,
 //! errors, and the process's CPU and memory; beside it the floor, the same events answered by
 //! an empty bot (the driver posting each answer itself the moment it dispatches the event).
-//! Bounded in time and count, on 127.0.0.1 only. Not part of the test run: `scripts/load` runs
-//! it in release mode with `--ignored`.
+//! Then a burst of nudges: many channels' schedules due at once, posted through the fake
+//! enforcing Discord's rate limits, reporting what was lost or doubled and the rate achieved
+//! against the platform's limit, its floor. Bounded in time and count, on 127.0.0.1 only. Not
+//! part of the test run: `scripts/load` runs it in release mode with `--ignored`.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
+use chrono::{DurationRound, Timelike, Utc};
 use serde_json::json;
+use shiftcoach::{
+    config::DatabaseUrl,
+    storage::{
+        ChannelAddress, ConnectOptions, DeliveryState, Identity, NewSchedule, Platform, Purpose,
+        Storage,
+    },
+};
 
 use crate::{
     discord::service::{command, interaction, schedule_and_send_now, start_with, until},
-    fake_discord::{FakeDiscord, TOKEN},
+    fake_discord::{FakeDiscord, GLOBAL_LIMIT, GLOBAL_WINDOW, TOKEN},
     support::DedicatedPostgres,
 };
 
-/// Rates to drive, in events per second (`LOAD_RATES`, comma-separated).
+/// Rates to drive, in events per second (`LOAD_RATES`, comma-separated; empty skips them).
 fn rates() -> Vec<u64> {
     std::env::var("LOAD_RATES")
         .ok()
@@ -75,6 +88,10 @@ fn ms(d: Duration) -> String {
 #[tokio::test]
 #[ignore = "a load run, not a check: scripts/load runs it"]
 async fn load() {
+    if rates().is_empty() {
+        println!("event rates skipped (LOAD_RATES empty)");
+        return;
+    }
     let pg = DedicatedPostgres::start();
     let fake = FakeDiscord::start().await;
     let running = start_with(
@@ -256,6 +273,211 @@ async fn load() {
             "{row} {} | {} |",
             ms(percentile(&floor, 50.0)),
             ms(percentile(&floor, 99.0)),
+        );
+    }
+}
+
+/// How many channels' nudges fall due at once in the burst (`LOAD_NUDGES`; 0 skips it).
+fn nudges() -> u64 {
+    std::env::var("LOAD_NUDGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000)
+}
+
+/// How long the fake takes to answer each post in the burst (`LOAD_LATENCY_MS`): Discord
+/// answers in tens of milliseconds, the fake on 127.0.0.1 in well under one.
+fn latency() -> Duration {
+    Duration::from_millis(
+        std::env::var("LOAD_LATENCY_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or(100),
+    )
+}
+
+/// The load target: 1,000 channels' nudges due in one minute, posted at 90 % of the
+/// platform's rate limit or better, none lost or doubled. Every schedule is due a minute ago
+/// (well within the grace window) when the release binary starts on a PostgreSQL server of its
+/// own; the fake enforces Discord's limits (50 requests a second, 5 posts per 5 s per channel)
+/// and answers each post after [`latency`]. The rate is taken between the first and the last
+/// post that went through; the requests beside it are every request the bot made with its token
+/// in that time (lookups of earlier posts would be among them), which the global limit counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a load run, not a check: scripts/load runs it"]
+async fn nudge_burst() {
+    let count = nudges();
+    if count == 0 {
+        println!("nudge burst skipped (LOAD_NUDGES=0)");
+        return;
+    }
+    const GUILD: &str = "1100000000000000007";
+    let pg = DedicatedPostgres::start();
+    let fake = FakeDiscord::start().await;
+    fake.delay_posts(latency());
+    let storage = Storage::connect(
+        &DatabaseUrl::parse(&pg.url).unwrap(),
+        ConnectOptions {
+            max_connections: 2,
+            ..ConnectOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    storage.migrate().await.unwrap();
+    let now = Utc::now();
+    let due = (now - chrono::Duration::minutes(1))
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap();
+    let cron = format!("{} {} * * *", due.minute(), due.hour());
+    let label = format!("daily {:02}:{:02}", due.hour(), due.minute());
+    let admin = storage
+        .upsert_user(
+            &Identity::new(Platform::Discord, GUILD, "1000000000000000003"),
+            "Ada",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let mut schedules = Vec::new();
+    for i in 0..count {
+        let channel = ChannelAddress {
+            platform: Platform::Discord,
+            workspace: GUILD.into(),
+            channel: (1_200_000_000_000_100_000 + i).to_string(),
+        };
+        let schedule = storage
+            .insert_schedule(&NewSchedule {
+                purpose: Purpose::Nudge,
+                channel: &channel,
+                person: None,
+                cron: &cron,
+                label: &label,
+                zone: "UTC",
+                mix: "models",
+                created_by: admin,
+                next_due: Some(due),
+                now,
+            })
+            .await
+            .unwrap();
+        schedules.push(schedule);
+    }
+    let paths: HashMap<String, String> = schedules
+        .iter()
+        .map(|s| {
+            let channel = s.channel.channel.clone();
+            (format!("/api/v10/channels/{channel}/messages"), channel)
+        })
+        .collect();
+
+    let started = Instant::now();
+    let running = start_with(
+        &fake,
+        TOKEN,
+        &[("DATABASE_URL", pg.url.as_str()), ("RUST_LOG", "warn")],
+    );
+    let pid = running.child.id();
+    let (cpu_before, _) = usage(pid);
+    // Each channel's post that went through, as (channel, when).
+    let posted = |fake: &FakeDiscord| -> Vec<(String, Instant)> {
+        fake.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.status == 200)
+            .filter_map(|r| paths.get(&r.path).map(|channel| (channel.clone(), r.at)))
+            .collect()
+    };
+    // A functional bound, not a target: three times what the limit allows, plus a minute.
+    let give_up = Duration::from_secs(count * 3 / GLOBAL_LIMIT as u64 + 60);
+    loop {
+        let channels: std::collections::HashSet<String> = posted(&fake)
+            .into_iter()
+            .map(|(channel, _)| channel)
+            .collect();
+        if channels.len() as u64 == count || started.elapsed() > give_up {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // A post doubled at the last moment, or a delivery still being recorded, shows up now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (cpu_after, rss) = usage(pid);
+    drop(running);
+
+    let posts = posted(&fake);
+    let mut per_channel: HashMap<&str, usize> = HashMap::new();
+    for (channel, _) in &posts {
+        *per_channel.entry(channel.as_str()).or_default() += 1;
+    }
+    let lost = schedules
+        .iter()
+        .filter(|s| !per_channel.contains_key(s.channel.channel.as_str()))
+        .count();
+    let doubled = per_channel.values().filter(|n| **n > 1).count();
+    let mut recorded_sent = 0;
+    for schedule in &schedules {
+        let deliveries = storage.schedule_deliveries(schedule.id).await.unwrap();
+        if deliveries.len() == 1 && deliveries[0].state == DeliveryState::Sent {
+            recorded_sent += 1;
+        }
+    }
+    let first = posts.iter().map(|(_, at)| *at).min();
+    let last = posts.iter().map(|(_, at)| *at).max();
+    let (span, rate) = match (first, last) {
+        (Some(first), Some(last)) if posts.len() > 1 => {
+            let span = last - first;
+            (span, (posts.len() - 1) as f64 / span.as_secs_f64())
+        }
+        _ => (Duration::ZERO, 0.0),
+    };
+    // Every request with the bot's token in the same time (interaction endpoints are not
+    // counted by the global limit, and none are made here), and those that went through.
+    let requests = fake.requests();
+    let in_span: Vec<_> = requests
+        .iter()
+        .filter(|r| first.is_some_and(|f| r.at >= f) && last.is_some_and(|l| r.at <= l))
+        .collect();
+    let accepted = in_span.iter().filter(|r| r.status != 429).count();
+    let lookups = requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/messages"))
+        .count();
+    let requests_rate = accepted.saturating_sub(1) as f64 / span.as_secs_f64().max(f64::EPSILON);
+    let limited = fake.rate_limited();
+    let global_429 = limited.iter().filter(|(_, global)| *global).count();
+    let route_429 = limited.len() - global_429;
+    let limit = GLOBAL_LIMIT as f64 / GLOBAL_WINDOW.as_secs_f64();
+    let cpu = (cpu_after - cpu_before).as_secs_f64() / started.elapsed().as_secs_f64() * 100.0;
+
+    println!(
+        "\nnudge burst: {count} channels' nudges due at once, the real binary on PostgreSQL through the fake Discord enforcing its limits, each post answered after {} ms",
+        latency().as_millis()
+    );
+    if let Some(first) = first {
+        println!(
+            "first post {:.1} s after the process started (connecting, claiming); CPU {cpu:.0} % of a core over the run, memory {:.1} MB at the end; {recorded_sent} of {count} deliveries recorded as sent; {lookups} history lookups",
+            first.duration_since(started).as_secs_f64(),
+            rss as f64 / 1024.0
+        );
+    }
+    println!(
+        "| channels | posted | lost | doubled | first to last post | posts/s | of the limit (floor 50/s) | requests/s | 429s (global, route) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {count} | {} | {lost} | {doubled} | {:.2} s | {rate:.1} | {:.1} % | {requests_rate:.1} | {}, {} |",
+        posts.len(),
+        span.as_secs_f64(),
+        rate / limit * 100.0,
+        global_429,
+        route_429,
+    );
+    let refused = fake.rejections();
+    for (request, status, body) in &refused {
+        println!(
+            "refused: {} {} -> {status} {body}",
+            request.method, request.path
         );
     }
 }

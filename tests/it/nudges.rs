@@ -2,8 +2,11 @@
 //! failures, replies and personal data, on both backends with a virtual clock.
 
 use std::{
-    collections::{BTreeMap, HashSet},
-    sync::{Arc, Mutex},
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
 };
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -28,6 +31,7 @@ on_both_backends!(
     rotation_shows_every_item_before_repeating_and_survives_a_restart,
     a_failing_channel_is_retried_with_backoff_and_the_admin_told_once,
     a_permanent_failure_is_recorded_and_not_retried,
+    many_channels_due_at_once_go_out_once_each_several_at_a_time,
     thread_replies_and_the_reflect_form_are_kept_with_the_nudge,
     mydata_exports_everything_and_deletes_it_on_confirmation,
     a_secret_in_a_reflection_is_refused_and_nothing_is_stored,
@@ -61,6 +65,14 @@ struct RecordingPostman {
     /// Errors to return for the next sends to a channel, in order.
     failures: Mutex<Vec<SendError>>,
     clock: Mutex<Option<VirtualClock>>,
+    /// For each send with a key, in order: whether it was marked as a later attempt.
+    agains: Mutex<Vec<bool>>,
+    /// When set, a nudge's send waits until two were on their way at once (if that has not
+    /// happened after 10 s, the waiting stops for good).
+    overlap: AtomicBool,
+    /// Nudge sends on their way now, and the most there were at once.
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 impl RecordingPostman {
@@ -113,9 +125,10 @@ impl Postman for RecordingPostman {
         key: Option<SendKey<'a>>,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
-            if message.kind == OutgoingKind::Dm
-                && self.dm_closed.load(std::sync::atomic::Ordering::Relaxed)
-            {
+            if let Some(key) = key {
+                self.agains.lock().unwrap().push(key.again);
+            }
+            if message.kind == OutgoingKind::Dm && self.dm_closed.load(Ordering::Relaxed) {
                 return Err(SendError::DmClosed(
                     "does not accept direct messages".into(),
                 ));
@@ -125,6 +138,20 @@ impl Postman for RecordingPostman {
                 if !failures.is_empty() {
                     return Err(failures.remove(0));
                 }
+            }
+            if message.kind == OutgoingKind::Nudge && self.overlap.load(Ordering::Relaxed) {
+                let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while self.most_in_flight.load(Ordering::SeqCst) < 2 {
+                    if std::time::Instant::now() > deadline {
+                        // Sends do not overlap: the test fails on the count, not by waiting on.
+                        self.overlap.store(false, Ordering::Relaxed);
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
             }
             let at = self
                 .clock
@@ -350,6 +377,11 @@ async fn a_claim_left_by_a_crash_is_sent_once_after_its_lease(db: TestDb) {
     assert_eq!(w.postman.nudges().len(), 1);
     w.advance_to(due + chrono::Duration::hours(3)).await;
     assert_eq!(w.postman.nudges().len(), 1, "no second copy");
+    assert_eq!(
+        *w.postman.agains.lock().unwrap(),
+        [true],
+        "taken over from a crash: the platform is asked to look for an earlier post"
+    );
 }
 
 async fn paused_channels_and_quiet_days_send_nothing_and_resume_after(db: TestDb) {
@@ -438,6 +470,68 @@ async fn a_failing_channel_is_retried_with_backoff_and_the_admin_told_once(db: T
     assert_eq!(w.postman.dms(), 1, "the admin is told once");
     let states = w.states().await;
     assert_eq!(states[0].1, DeliveryState::Sent);
+    assert_eq!(
+        *w.postman.agains.lock().unwrap(),
+        [false, true, true],
+        "only the first attempt is known not to have posted"
+    );
+}
+
+/// Sixty channels due at the same minute: every nudge goes out once and is recorded as sent,
+/// sends overlap (the postman holds each until two are on their way), and no more are on
+/// their way at once than the scheduler allows.
+async fn many_channels_due_at_once_go_out_once_each_several_at_a_time(db: TestDb) {
+    const CHANNELS: usize = 60;
+    const IN_FLIGHT: usize = 5;
+    let w = World::with_options(
+        db,
+        utc(2026, 8, 3, 8, 0),
+        SchedulerOptions {
+            in_flight: IN_FLIGHT,
+            ..options("test-scheduler")
+        },
+    );
+    for i in 0..CHANNELS {
+        let set = w
+            .command(&format!("nudges set #c{i} daily 09:00 UTC"))
+            .await;
+        assert_eq!(set.kind, OutgoingKind::Reply, "{}", set.message.body);
+    }
+    w.postman.overlap.store(true, Ordering::Relaxed);
+    let report = w
+        .scheduler
+        .advance(&w.clock, utc(2026, 8, 3, 9, 0))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, CHANNELS);
+    let mut per_channel: HashMap<String, usize> = HashMap::new();
+    for (outgoing, _, _) in w.postman.sent.lock().unwrap().iter() {
+        if let shiftcoach::core::Destination::Channel(channel) = &outgoing.to {
+            *per_channel.entry(channel.clone()).or_default() += 1;
+        }
+    }
+    assert_eq!(per_channel.len(), CHANNELS, "{per_channel:?}");
+    assert!(per_channel.values().all(|n| *n == 1), "{per_channel:?}");
+    let most = w.postman.most_in_flight.load(Ordering::SeqCst);
+    assert!((2..=IN_FLIGHT).contains(&most), "at most {most} at once");
+    assert!(w.postman.agains.lock().unwrap().iter().all(|again| !again));
+    for i in 0..CHANNELS {
+        let channel = ChannelAddress {
+            channel: format!("c{i}"),
+            ..channel()
+        };
+        let schedules = w.storage.channel_schedules(&channel).await.unwrap();
+        assert_eq!(schedules.len(), 1, "{channel:?}");
+        let states: Vec<DeliveryState> = w
+            .storage
+            .schedule_deliveries(schedules[0].id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.state)
+            .collect();
+        assert_eq!(states, [DeliveryState::Sent]);
+    }
 }
 
 async fn a_permanent_failure_is_recorded_and_not_retried(db: TestDb) {
