@@ -8,8 +8,9 @@
 //! went out. Up to [`SchedulerOptions::in_flight`] deliveries are on their way at once (each is
 //! one channel's or one person's occurrence, so they need no order among them): one at a time,
 //! a platform's answer time alone (50 to 100 ms on Discord) would hold a burst of nudges to a
-//! few a second, far under what the platforms allow; the adapters pace them to their limits. Between ticks it sleeps until the next due time (at most [`TICK`]), or until a
-//! schedule changes.
+//! few a second, far under what the platforms allow; the adapters pace them to their limits.
+//! Between ticks it sleeps until the next due time (at most [`TICK`]), or until a schedule
+//! changes.
 //!
 //! One catch-up rule covers every gap between ticks, whether the process was down or a
 //! virtual clock jumped ([`Scheduler::advance`]): of the occurrences missed, only the latest
