@@ -146,7 +146,13 @@ impl DiscordPostman {
         let again = key.is_some_and(|key| key.again);
         if let (true, Some(marker)) = (again, delivery_marker(message)) {
             match self.already_posted(channel, &marker).await {
-                Ok(Some(existing)) => return Ok(existing),
+                Ok(Some(existing)) => {
+                    tracing::info!(
+                        message = %existing,
+                        "an earlier send of this delivery is in the channel; not posted again"
+                    );
+                    return Ok(existing);
+                }
                 Ok(None) => {}
                 Err(err) => {
                     tracing::warn!(error = %err, "could not search the channel for an earlier send");

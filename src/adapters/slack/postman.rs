@@ -334,6 +334,10 @@ impl Postman for SlackPostman {
             let (channel, thread) = self.address(&message.to).await?;
             if let Some(key) = key.filter(|key| key.again) {
                 if let Some(existing) = self.already_posted(&channel, key.name).await? {
+                    tracing::info!(
+                        message = %existing,
+                        "an earlier send of this delivery is in the channel; not posted again"
+                    );
                     return Ok(existing);
                 }
             }
