@@ -1,7 +1,7 @@
 //! Catalog commands: `/framework` and `/template` answer a situation in plain words; `/model`,
 //! `/shift` and `/scenario` show a named item or pick one the person has not seen.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rand::seq::SliceRandom;
 
@@ -11,8 +11,6 @@ use crate::content::{
     lookup::{Confidence, confidence, shift_number},
 };
 
-/// Id of the answer input in the scenario form.
-pub const SCENARIO_INPUT: &str = "answer";
 /// Most autocomplete choices the core offers; an adapter shows fewer where its platform does.
 pub const MAX_CHOICES: usize = 25;
 /// Alternatives under this relevance are not worth a look next to a clear answer.
@@ -410,50 +408,15 @@ fn shift_overview(catalog: &Catalog) -> RichMessage {
     )
 }
 
-/// The scenario named in a form or button.
-fn scenario_in<'a>(catalog: &'a Catalog, slug: &str) -> Result<&'a Item, CoreError> {
-    catalog
-        .get(slug)
-        .filter(|item| item.kind == Kind::Scenario)
-        .ok_or_else(|| {
-            CoreError::Refused(
-                "That scenario is no longer in the catalog; try /scenario for another.".into(),
-            )
-        })
-}
-
 /// The answer form alone, for platforms that open it from a button.
 pub fn scenario_form(ctx: &Context<'_>, slug: &str) -> Result<Vec<Outgoing>, CoreError> {
     let catalog = ctx.coach.catalog();
-    let item = scenario_in(catalog, slug)?;
+    let item = reflect::scenario_in(catalog, slug)?;
     let message = RichMessage {
         form: render_item(ctx, item).form,
         ..RichMessage::default()
     };
     Ok(vec![ctx.reply(message, true)])
-}
-
-/// The scenario a submitted answer form is about, and the answer's text.
-///
-/// # Errors
-/// [`CoreError::Refused`] when the scenario left the catalog; [`CoreError::Invalid`] when the
-/// answer is blank.
-pub fn scenario_answer<'a>(
-    catalog: &'a Catalog,
-    slug: &str,
-    values: &'a BTreeMap<String, String>,
-) -> Result<(&'a Item, &'a str), CoreError> {
-    let item = scenario_in(catalog, slug)?;
-    let answer = values
-        .get(SCENARIO_INPUT)
-        .map(|text| text.trim())
-        .unwrap_or("");
-    if crate::text::is_blank(answer) {
-        return Err(CoreError::Invalid(
-            "The answer was empty, so there is no debrief yet: write what you would do.".into(),
-        ));
-    }
-    Ok((item, answer))
 }
 
 /// Autocomplete for the name argument of `command`.
@@ -531,7 +494,7 @@ pub fn render_item(ctx: &Context<'_>, item: &Item) -> RichMessage {
                 .to_string(),
                 title: "Your answer".into(),
                 inputs: vec![FormInput {
-                    id: SCENARIO_INPUT.into(),
+                    id: reflect::SCENARIO_INPUT.into(),
                     label: "What would you do?".into(),
                     placeholder: Some("Who you call, what you decide, what you say...".into()),
                     multiline: true,

@@ -1,5 +1,7 @@
 //! `/reflect` and `/journal`: private reflections, written and read back.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -9,7 +11,7 @@ use super::{
     message::*,
 };
 use crate::{
-    content::{Item, Kind},
+    content::{Catalog, Item, Kind},
     secrets,
     storage::{NewReflection, ReflectionSource},
 };
@@ -20,6 +22,8 @@ pub const MAX_REFLECTION_CHARS: usize = 4000;
 
 /// Id of the single text input in the reflection form.
 pub const REFLECT_INPUT: &str = "text";
+/// Id of the answer input in the scenario form.
+pub const SCENARIO_INPUT: &str = "answer";
 
 const JOURNAL_DEFAULT: u32 = 5;
 const JOURNAL_MAX: u32 = 50;
@@ -78,7 +82,7 @@ pub async fn recognise(
                 (text.to_owned(), ReflectionSource::Form, slug, delivery)
             }
             Ok(Action::Scenario { slug }) => {
-                let (item, text) = super::lookup::scenario_answer(coach.catalog(), &slug, values)?;
+                let (item, text) = scenario_answer(coach.catalog(), &slug, values)?;
                 (
                     text.to_owned(),
                     ReflectionSource::Form,
@@ -167,6 +171,41 @@ pub fn answered(ctx: &Context<'_>, answer: &Answer, total: i64) -> Vec<Outgoing>
         ),
     );
     vec![ctx.reply(message, true)]
+}
+
+/// The scenario named in a form or button.
+pub(super) fn scenario_in<'a>(catalog: &'a Catalog, slug: &str) -> Result<&'a Item, CoreError> {
+    catalog
+        .get(slug)
+        .filter(|item| item.kind == Kind::Scenario)
+        .ok_or_else(|| {
+            CoreError::Refused(
+                "That scenario is no longer in the catalog; try /scenario for another.".into(),
+            )
+        })
+}
+
+/// The scenario a submitted answer form is about, and the answer's text.
+///
+/// # Errors
+/// [`CoreError::Refused`] when the scenario left the catalog; [`CoreError::Invalid`] when the
+/// answer is blank.
+fn scenario_answer<'a>(
+    catalog: &'a Catalog,
+    slug: &str,
+    values: &'a BTreeMap<String, String>,
+) -> Result<(&'a Item, &'a str), CoreError> {
+    let item = scenario_in(catalog, slug)?;
+    let answer = values
+        .get(SCENARIO_INPUT)
+        .map(|text| text.trim())
+        .unwrap_or("");
+    if crate::text::is_blank(answer) {
+        return Err(CoreError::Invalid(
+            "The answer was empty, so there is no debrief yet: write what you would do.".into(),
+        ));
+    }
+    Ok((item, answer))
 }
 
 /// The debrief of a practice scenario, shown once the person has answered it.
