@@ -40,7 +40,8 @@ pub const PACED_BURST: u32 = 2;
 /// from a 429 (`X-RateLimit-Global`), and while one request waits that out the others keep
 /// going and meet 429s of their own: a burst of nudges to many channels would run into it
 /// again and again. Requests through interaction tokens must not wait here: they are outside
-/// the global limit, and a person is waiting for them.
+/// the global limit, and a person is waiting for them. One per process: replicas sharing the
+/// bot token are not paced together, and meet 429s when they burst at once.
 #[derive(Debug)]
 pub struct GlobalPace(governor::DefaultDirectRateLimiter);
 
