@@ -480,32 +480,57 @@ fn on_time_window(grace: chrono::Duration) -> chrono::Duration {
     grace.max(chrono::Duration::from_std(TICK).expect("a minute fits"))
 }
 
-/// Parsed cron patterns and computed next times, shared by the schedules of one tick: many
-/// schedules share a pattern, a zone and a due time (every team's "weekdays 09:00").
+/// Parsed cron patterns, read zones and computed next times, shared by the schedules of one
+/// tick: many schedules share a pattern, a zone and a due time (every team's "weekdays
+/// 09:00"), so after the first of them a schedule costs a few hash lookups, with nothing parsed
+/// or allocated.
 #[derive(Debug, Default)]
 pub struct PlanCache {
-    specs: HashMap<String, Option<CronSpec>>,
-    next: HashMap<(String, Tz, DateTime<Utc>), Option<DateTime<Utc>>>,
+    /// Each pattern as written, with its place in `specs` (`None`: it cannot be read).
+    patterns: HashMap<String, Option<usize>>,
+    specs: Vec<CronSpec>,
+    /// Each zone as written (`None`: it cannot be read).
+    zones: HashMap<String, Option<Tz>>,
+    /// The next time after an instant, by place in `specs` and zone.
+    next: HashMap<(usize, Tz, DateTime<Utc>), Option<DateTime<Utc>>>,
 }
 
 impl PlanCache {
-    fn parse(&mut self, schedule: &Schedule) -> Option<CronSpec> {
-        self.specs
-            .entry(schedule.cron.clone())
-            .or_insert_with(|| CronSpec::from_pattern(&schedule.cron, &schedule.label).ok())
-            .clone()
+    /// The schedule's pattern as a place in `specs`.
+    fn pattern(&mut self, schedule: &Schedule) -> Option<usize> {
+        if let Some(known) = self.patterns.get(&schedule.cron) {
+            return *known;
+        }
+        let parsed = CronSpec::from_pattern(&schedule.cron, &schedule.label)
+            .ok()
+            .map(|spec| {
+                self.specs.push(spec);
+                self.specs.len() - 1
+            });
+        self.patterns.insert(schedule.cron.clone(), parsed);
+        parsed
+    }
+
+    fn zone(&mut self, text: &str) -> Option<Tz> {
+        if let Some(known) = self.zones.get(text) {
+            return *known;
+        }
+        let zone = parse_zone(text).ok();
+        self.zones.insert(text.to_owned(), zone);
+        zone
     }
 
     fn next_after(
         &mut self,
-        spec: &CronSpec,
+        pattern: usize,
         zone: Tz,
         after: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
+        let specs = &self.specs;
         *self
             .next
-            .entry((spec.pattern().to_owned(), zone, after))
-            .or_insert_with(|| spec.next_after(zone, after))
+            .entry((pattern, zone, after))
+            .or_insert_with(|| specs[pattern].next_after(zone, after))
     }
 }
 
@@ -532,9 +557,9 @@ pub fn plan(
             .into_iter()
             .collect(),
     };
-    let (Some(spec), Ok(zone), Some(first)) = (
-        cache.parse(schedule),
-        parse_zone(&schedule.zone),
+    let (Some(pattern), Some(zone), Some(first)) = (
+        cache.pattern(schedule),
+        cache.zone(&schedule.zone),
         schedule.next_due,
     ) else {
         return stop("the schedule cannot be read");
@@ -545,10 +570,10 @@ pub fn plan(
     let mut at = first;
     if at < lookback {
         // Long outage: jump ahead instead of walking through every missed time.
-        at = cache.next_after(&spec, zone, lookback).unwrap_or(now);
+        at = cache.next_after(pattern, zone, lookback).unwrap_or(now);
     }
     let next_due = loop {
-        match cache.next_after(&spec, zone, at) {
+        match cache.next_after(pattern, zone, at) {
             Some(next) if next <= now => {
                 occurrences.push(next);
                 at = next;

@@ -129,13 +129,112 @@ impl From<DeliveryRow> for DeliveryRecord {
     }
 }
 
+/// Writes one batch of claims inside the claiming transaction: the planned deliveries (an
+/// occurrence already recorded is left as it is) and each schedule's next due time.
+trait WriteClaims {
+    async fn write_claims(
+        &mut self,
+        plans: &[ClaimPlan],
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error>;
+}
+
+impl WriteClaims for sqlx::PgConnection {
+    /// One statement for the whole batch (the update in a data-modifying `WITH`), each column
+    /// bound as one array: no statement with thousands of parameters to parse and plan, one
+    /// round trip instead of two, and the schedules found through their primary key, where a
+    /// `VALUES` list as large as the batch is hash-joined against a read of the whole table.
+    async fn write_claims(
+        &mut self,
+        plans: &[ClaimPlan],
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        const SQL: &str = "WITH moved AS (
+                UPDATE schedules SET next_due = v.next_due
+                FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[]) AS v(id, next_due)
+                WHERE schedules.id = v.id
+             )
+             INSERT INTO deliveries (schedule_id, occurrence, state, note, lease_until, created_at)
+             SELECT d.schedule_id, d.occurrence, d.state, d.note, $7, $7
+             FROM UNNEST($3::BIGINT[], $4::TIMESTAMPTZ[], $5::TEXT[], $6::TEXT[])
+                  AS d(schedule_id, occurrence, state, note)
+             ON CONFLICT (schedule_id, occurrence) DO NOTHING";
+        let ids: Vec<i64> = plans.iter().map(|p| p.schedule_id).collect();
+        let next: Vec<Option<DateTime<Utc>>> = plans.iter().map(|p| p.next_due).collect();
+        let count = plans.iter().map(|p| p.deliveries.len()).sum();
+        let mut schedule_ids = Vec::with_capacity(count);
+        let mut occurrences = Vec::with_capacity(count);
+        let mut states = Vec::with_capacity(count);
+        let mut notes = Vec::with_capacity(count);
+        for plan in plans {
+            for delivery in &plan.deliveries {
+                schedule_ids.push(plan.schedule_id);
+                occurrences.push(delivery.occurrence);
+                states.push(delivery.state.as_str());
+                notes.push(delivery.note.as_deref());
+            }
+        }
+        sqlx::query(SQL)
+            .bind(ids)
+            .bind(next)
+            .bind(schedule_ids)
+            .bind(occurrences)
+            .bind(states)
+            .bind(notes)
+            .bind(now)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteClaims for sqlx::SqliteConnection {
+    /// Multi-row statements of at most [`CHUNK`] rows (SQLite has no arrays to bind).
+    async fn write_claims(
+        &mut self,
+        plans: &[ClaimPlan],
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let rows: Vec<(i64, &PlannedDelivery)> = plans
+            .iter()
+            .flat_map(|p| p.deliveries.iter().map(move |d| (p.schedule_id, d)))
+            .collect();
+        for chunk in rows.chunks(CHUNK) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO deliveries (schedule_id, occurrence, state, note, lease_until, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (schedule_id, delivery)| {
+                row.push_bind(*schedule_id)
+                    .push_bind(delivery.occurrence)
+                    .push_bind(delivery.state.as_str())
+                    .push_bind(delivery.note.as_deref())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(" ON CONFLICT (schedule_id, occurrence) DO NOTHING");
+            insert.build().execute(&mut *self).await?;
+        }
+        for chunk in plans.chunks(CHUNK) {
+            let mut update = QueryBuilder::new("WITH v(id, next_due) AS (");
+            update.push_values(chunk, |mut row, plan| {
+                row.push_bind(plan.schedule_id).push_bind(plan.next_due);
+            });
+            update.push(
+                ") UPDATE schedules SET next_due = v.next_due FROM v WHERE schedules.id = v.id",
+            );
+            update.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}
+
 impl Storage {
     /// Claims every schedule due at `now` (at most `limit`), in one transaction: `plan` decides
     /// which occurrences to record and the next due time, and the rows are written before the
-    /// transaction commits. On PostgreSQL the due schedules are locked with `SKIP LOCKED`, so
-    /// concurrent schedulers share the work instead of waiting; the unique (schedule,
-    /// occurrence) key is the final guard. New pending deliveries are free to lease at once.
-    /// Returns how many schedules were handled.
+    /// transaction commits (on PostgreSQL in one statement). On PostgreSQL the due schedules are
+    /// locked with `SKIP LOCKED`, so concurrent schedulers share the work instead of waiting;
+    /// the unique (schedule, occurrence) key is the final guard. New pending deliveries are free
+    /// to lease at once. Returns how many schedules were handled.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -160,34 +259,8 @@ impl Storage {
                 .map(Schedule::from)
                 .collect();
             let plans: Vec<ClaimPlan> = due.iter().map(&mut plan).collect();
-            let rows: Vec<(i64, &PlannedDelivery)> = plans
-                .iter()
-                .flat_map(|p| p.deliveries.iter().map(move |d| (p.schedule_id, d)))
-                .collect();
-            for chunk in rows.chunks(CHUNK) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO deliveries (schedule_id, occurrence, state, note, lease_until, created_at) ",
-                );
-                insert.push_values(chunk, |mut row, (schedule_id, delivery)| {
-                    row.push_bind(*schedule_id)
-                        .push_bind(delivery.occurrence)
-                        .push_bind(delivery.state.as_str())
-                        .push_bind(delivery.note.as_deref())
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                insert.push(" ON CONFLICT (schedule_id, occurrence) DO NOTHING");
-                insert.build().execute(&mut *tx).await?;
-            }
-            for chunk in plans.chunks(CHUNK) {
-                let mut update = QueryBuilder::new("WITH v(id, next_due) AS (");
-                update.push_values(chunk, |mut row, plan| {
-                    row.push_bind(plan.schedule_id).push_bind(plan.next_due);
-                });
-                update.push(
-                    ") UPDATE schedules SET next_due = v.next_due FROM v WHERE schedules.id = v.id",
-                );
-                update.build().execute(&mut *tx).await?;
+            if !plans.is_empty() {
+                tx.write_claims(&plans, now).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(plans.len())

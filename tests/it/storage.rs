@@ -2,7 +2,8 @@
 
 use chrono::{TimeZone, Utc};
 use shiftcoach::storage::{
-    ChannelAddress, Identity, NewReflection, NewSchedule, Platform, Purpose, ReflectionSource,
+    ChannelAddress, ClaimPlan, DeliveryState, Identity, NewReflection, NewSchedule,
+    PlannedDelivery, Platform, Purpose, ReflectionSource,
 };
 
 use crate::support::{TestDb, on_both_backends};
@@ -18,6 +19,7 @@ on_both_backends!(
     deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
     a_shared_clock_only_moves_forward,
     an_event_is_claimed_once_however_many_try,
+    a_claim_writes_its_plan_and_keeps_an_occurrence_already_recorded,
 );
 
 fn identity(external_id: &str) -> Identity {
@@ -521,4 +523,126 @@ async fn an_event_is_claimed_once_however_many_try(db: TestDb) {
             .await
             .unwrap()
     );
+}
+
+async fn a_claim_writes_its_plan_and_keeps_an_occurrence_already_recorded(db: TestDb) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let day = chrono::Duration::days(1);
+    let storage = &db.storage;
+    let ada = storage
+        .upsert_user(&identity("ada"), "Ada", None, now)
+        .await
+        .unwrap();
+    let channel = ChannelAddress {
+        platform: Platform::Discord,
+        workspace: "guild-1".into(),
+        channel: "chan-1".into(),
+    };
+    let schedule = |next_due| NewSchedule {
+        purpose: Purpose::Nudge,
+        channel: &channel,
+        person: None,
+        cron: "0 9 * * *",
+        label: "daily 09:00",
+        zone: "UTC",
+        mix: "models",
+        created_by: ada,
+        next_due: Some(next_due),
+        now,
+    };
+    // A schedule a day behind, one that stops, one whose occurrence "send one now" recorded
+    // at the same instant, and one not yet due.
+    let behind = storage.insert_schedule(&schedule(now - day)).await.unwrap();
+    let stopping = storage.insert_schedule(&schedule(now)).await.unwrap();
+    let recorded = storage.insert_schedule(&schedule(now)).await.unwrap();
+    let later = storage
+        .insert_schedule(&schedule(now + chrono::Duration::hours(1)))
+        .await
+        .unwrap();
+    let extra = storage
+        .insert_extra_delivery(recorded.id, now, now)
+        .await
+        .unwrap();
+    assert!(extra.is_some());
+
+    let delivery = |occurrence, state, note: Option<&str>| PlannedDelivery {
+        occurrence,
+        state,
+        note: note.map(str::to_owned),
+    };
+    let handled = storage
+        .claim_due(now, 10, |s| {
+            let (next_due, deliveries) = if s.id == behind.id {
+                (
+                    Some(now + day),
+                    vec![
+                        delivery(now - day, DeliveryState::Skipped, Some("missed")),
+                        delivery(now, DeliveryState::Pending, None),
+                    ],
+                )
+            } else if s.id == stopping.id {
+                (
+                    None,
+                    vec![delivery(now, DeliveryState::Skipped, Some("unreadable"))],
+                )
+            } else {
+                (
+                    Some(now + day),
+                    vec![delivery(now, DeliveryState::Pending, None)],
+                )
+            };
+            ClaimPlan {
+                schedule_id: s.id,
+                next_due,
+                deliveries,
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(handled, 3);
+
+    let written = |id| async move {
+        storage
+            .schedule_deliveries(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.occurrence, d.state, d.note))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        written(behind.id).await,
+        [
+            (now - day, DeliveryState::Skipped, Some("missed".to_owned())),
+            (now, DeliveryState::Pending, None),
+        ]
+    );
+    assert_eq!(
+        written(stopping.id).await,
+        [(now, DeliveryState::Skipped, Some("unreadable".to_owned()))]
+    );
+    assert_eq!(
+        written(recorded.id).await,
+        [(
+            now,
+            DeliveryState::Pending,
+            Some("sent on request".to_owned())
+        )],
+        "the occurrence already recorded is kept as it was"
+    );
+    assert!(written(later.id).await.is_empty());
+    let next_due = |id| async move { storage.schedule(id).await.unwrap().unwrap().next_due };
+    assert_eq!(next_due(behind.id).await, Some(now + day));
+    assert_eq!(next_due(stopping.id).await, None);
+    assert_eq!(next_due(recorded.id).await, Some(now + day));
+    assert_eq!(
+        next_due(later.id).await,
+        Some(now + chrono::Duration::hours(1))
+    );
+    // Nothing is due any more.
+    let again = storage
+        .claim_due(now, 10, |s| panic!("schedule {} claimed twice", s.id))
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
 }
