@@ -61,7 +61,7 @@ impl Outgoing {
 
 /// A platform-neutral rich message. `body` uses a small Markdown subset: paragraphs, `**bold**`,
 /// `*italics*`, `- ` and `1. ` lists, and `[links](https://...)`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RichMessage {
     pub title: Option<String>,
     pub body: String,
@@ -73,6 +73,22 @@ pub struct RichMessage {
     pub slug: Option<String>,
     /// A file to hand over with the message (a data export).
     pub attachment: Option<Attachment>,
+}
+
+// A message may quote a person's words (their journal, a shared answer in a digest): debug
+// output shows the body's and the fields' sizes, not their text.
+impl std::fmt::Debug for RichMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RichMessage")
+            .field("title", &self.title)
+            .field("body_chars", &self.body.chars().count())
+            .field("fields", &self.fields)
+            .field("buttons", &self.buttons)
+            .field("form", &self.form)
+            .field("slug", &self.slug)
+            .field("attachment", &self.attachment)
+            .finish()
+    }
 }
 
 /// A file handed over with a message: a Discord attachment, or a file the console writes and
@@ -100,10 +116,20 @@ impl std::fmt::Debug for Attachment {
 }
 
 /// A labelled value shown under the body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Field {
     pub name: String,
     pub value: String,
+}
+
+// A field's value may be a person's words: debug output shows its size.
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("name", &self.name)
+            .field("value_chars", &self.value.chars().count())
+            .finish()
+    }
 }
 
 /// A button; pressing it comes back as an interaction with `action`.

@@ -6,11 +6,23 @@ use chrono::{DateTime, Utc};
 use super::{Storage, StorageError, UserId, with_pool};
 
 /// A notice waiting to be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PendingNotice {
     pub id: i64,
     pub title: String,
     pub body: String,
+}
+
+// A notice may quote what a person shared (a check-in answer in a digest): debug output
+// shows the body's size, not its text.
+impl std::fmt::Debug for PendingNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingNotice")
+            .field("id", &self.id)
+            .field("title", &self.title)
+            .field("body_chars", &self.body.chars().count())
+            .finish()
+    }
 }
 
 impl Storage {

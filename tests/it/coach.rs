@@ -787,3 +787,112 @@ async fn an_item_named_under_the_wrong_command_points_to_the_right_one(db: TestD
         unknown.message.body
     );
 }
+
+/// Every type that can carry a person's words prints their size in debug output, never the
+/// words: such values end up in logs and panic messages.
+#[test]
+fn debug_output_never_shows_a_persons_words() {
+    use shiftcoach::core::{Field, RichMessage};
+    use shiftcoach::storage::{
+        CheckinAnswer, Decision, NewReflection, PendingNotice, Reflection, ReflectionSource, UserId,
+    };
+    const WORDS: &str = "the audit found our backups untested";
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let message = RichMessage {
+        title: Some("Your journal".into()),
+        body: WORDS.into(),
+        fields: vec![Field {
+            name: "Shared answer".into(),
+            value: WORDS.into(),
+        }],
+        ..RichMessage::default()
+    };
+    let outgoing = Outgoing::new(
+        OutgoingKind::Reply,
+        shiftcoach::core::Destination::Channel("channel-1".into()),
+        true,
+        message.clone(),
+    );
+    let printed = [
+        format!("{message:?}"),
+        format!("{outgoing:?}"),
+        format!(
+            "{:?}",
+            shiftcoach::adapters::slack::render::render(&message)
+        ),
+        format!(
+            "{:?}",
+            PendingNotice {
+                id: 1,
+                title: "A digest".into(),
+                body: WORDS.into(),
+            }
+        ),
+        format!(
+            "{:?}",
+            Reflection {
+                id: 1,
+                author: UserId(1),
+                channel: "channel-1".into(),
+                source: ReflectionSource::Command,
+                slug: None,
+                delivery: None,
+                body: WORDS.into(),
+                created_at: at,
+            }
+        ),
+        format!(
+            "{:?}",
+            NewReflection {
+                channel: "channel-1",
+                source: ReflectionSource::Command,
+                slug: None,
+                delivery: None,
+                body: WORDS,
+                created_at: at,
+            }
+        ),
+        format!(
+            "{:?}",
+            CheckinAnswer {
+                id: 1,
+                checkin: 1,
+                slug: "q".into(),
+                body: WORDS.into(),
+                shared: true,
+                answered_at: at,
+                updated_at: at,
+            }
+        ),
+        format!(
+            "{:?}",
+            Decision {
+                id: 1,
+                author: UserId(1),
+                workspace: "w".into(),
+                decision: WORDS.into(),
+                options: WORDS.into(),
+                expected: WORDS.into(),
+                confidence: 70,
+                review_at: at,
+                review_sent_at: None,
+                outcome: None,
+                learned: Some(WORDS.into()),
+                reviewed_at: None,
+                shared: false,
+                created_at: at,
+            }
+        ),
+        format!(
+            "{:?}",
+            InteractionKind::Message {
+                text: WORDS.into(),
+                thread: None,
+                direct: true,
+            }
+        ),
+    ];
+    for debug in printed {
+        assert!(!debug.contains("backups"), "a person's words in {debug}");
+    }
+}

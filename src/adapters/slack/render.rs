@@ -95,13 +95,24 @@ const CLOSE: &str = "Cancel";
 const INDENT_MAX: usize = 8;
 
 /// One Slack message's worth of a core message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Rendered {
     /// At most [`BLOCKS_MAX`] blocks holding at most [`MESSAGE_TEXT_BUDGET`] characters.
     pub blocks: Vec<SlackBlock>,
     /// The plain-text fallback Slack shows in notifications, escaped like `mrkdwn` (Slack
     /// parses this field too), within [`TEXT_MAX`] characters.
     pub text: String,
+}
+
+// The blocks and the fallback carry the message's words, which may be a person's: debug
+// output shows their sizes.
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rendered")
+            .field("blocks", &self.blocks.len())
+            .field("text_chars", &self.text.chars().count())
+            .finish()
+    }
 }
 
 /// Converts the core's Markdown subset to Slack `mrkdwn`: `**bold**` becomes `*bold*`,
