@@ -12,20 +12,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::{DurationRound, Timelike, Utc};
 use serde_json::json;
-use shiftcoach::{
-    config::DatabaseUrl,
-    storage::{
-        ChannelAddress, ConnectOptions, DeliveryState, Identity, NewSchedule, Platform, Purpose,
-        Storage,
-    },
-};
+use shiftcoach::storage::DeliveryState;
 
 use crate::{
     discord::service::{command, interaction, schedule_and_send_now, start_with, until},
     fake_discord::{FakeDiscord, GLOBAL_LIMIT, GLOBAL_WINDOW, TOKEN},
-    support::DedicatedPostgres,
+    support::{DedicatedPostgres, nudges_due_a_minute_ago},
 };
 
 /// Rates to drive, in events per second (`LOAD_RATES`, comma-separated; empty skips them).
@@ -315,55 +308,8 @@ async fn nudge_burst() {
     let pg = DedicatedPostgres::start();
     let fake = FakeDiscord::start().await;
     fake.delay_posts(latency());
-    let storage = Storage::connect(
-        &DatabaseUrl::parse(&pg.url).unwrap(),
-        ConnectOptions {
-            max_connections: 2,
-            ..ConnectOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    storage.migrate().await.unwrap();
-    let now = Utc::now();
-    let due = (now - chrono::Duration::minutes(1))
-        .duration_trunc(chrono::Duration::minutes(1))
-        .unwrap();
-    let cron = format!("{} {} * * *", due.minute(), due.hour());
-    let label = format!("daily {:02}:{:02}", due.hour(), due.minute());
-    let admin = storage
-        .upsert_user(
-            &Identity::new(Platform::Discord, GUILD, "1000000000000000003"),
-            "Ada",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
-    let mut schedules = Vec::new();
-    for i in 0..count {
-        let channel = ChannelAddress {
-            platform: Platform::Discord,
-            workspace: GUILD.into(),
-            channel: (1_200_000_000_000_100_000 + i).to_string(),
-        };
-        let schedule = storage
-            .insert_schedule(&NewSchedule {
-                purpose: Purpose::Nudge,
-                channel: &channel,
-                person: None,
-                cron: &cron,
-                label: &label,
-                zone: "UTC",
-                mix: "models",
-                created_by: admin,
-                next_due: Some(due),
-                now,
-            })
-            .await
-            .unwrap();
-        schedules.push(schedule);
-    }
+    let (storage, schedules) =
+        nudges_due_a_minute_ago(&pg.url, GUILD, 1_200_000_000_000_100_000, count).await;
     let paths: HashMap<String, String> = schedules
         .iter()
         .map(|s| {

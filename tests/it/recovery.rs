@@ -163,20 +163,13 @@ mod killed_binary {
         time::{Duration, Instant},
     };
 
-    use chrono::{DurationRound, Timelike, Utc};
-    use shiftcoach::{
-        config::DatabaseUrl,
-        storage::{
-            ChannelAddress, ConnectOptions, DeliveryRecord, DeliveryState, Identity, NewSchedule,
-            Platform, Purpose, Schedule, Storage,
-        },
-    };
+    use shiftcoach::storage::{DeliveryRecord, DeliveryState, Schedule, Storage};
 
     use super::GUILD;
     use crate::{
         discord::service::{Running, start_with, until},
         fake_discord::{FakeDiscord, TOKEN},
-        support::fresh_postgres_database,
+        support::{fresh_postgres_database, nudges_due_a_minute_ago},
     };
 
     const CHANNELS: u64 = 200;
@@ -221,59 +214,9 @@ mod killed_binary {
     async fn a_replica_killed_mid_send_and_restarted_loses_and_doubles_nothing() {
         let fake = FakeDiscord::start().await;
         let url = fresh_postgres_database().await;
-        let storage = Storage::connect(
-            &DatabaseUrl::parse(&url).unwrap(),
-            ConnectOptions {
-                max_connections: 2,
-                ..ConnectOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        storage.migrate().await.unwrap();
-
-        // Two hundred channels with a daily nudge whose occurrence was a minute ago: the first tick
-        // of the binary finds all of them due (well within the grace window), and the next
-        // occurrence is tomorrow.
-        let now = Utc::now();
-        let due = (now - chrono::Duration::minutes(1))
-            .duration_trunc(chrono::Duration::minutes(1))
-            .unwrap();
-        let cron = format!("{} {} * * *", due.minute(), due.hour());
-        let label = format!("daily {:02}:{:02}", due.hour(), due.minute());
-        let admin = storage
-            .upsert_user(
-                &Identity::new(Platform::Discord, GUILD, "1000000000000000003"),
-                "Ada",
-                None,
-                now,
-            )
-            .await
-            .unwrap();
-        let mut schedules = Vec::new();
-        for i in 0..CHANNELS {
-            let channel = ChannelAddress {
-                platform: Platform::Discord,
-                workspace: GUILD.into(),
-                channel: (1_200_000_000_000_000_100 + i).to_string(),
-            };
-            let schedule = storage
-                .insert_schedule(&NewSchedule {
-                    purpose: Purpose::Nudge,
-                    channel: &channel,
-                    person: None,
-                    cron: &cron,
-                    label: &label,
-                    zone: "UTC",
-                    mix: "models",
-                    created_by: admin,
-                    next_due: Some(due),
-                    now,
-                })
-                .await
-                .unwrap();
-            schedules.push(schedule);
-        }
+        // Two hundred channels whose daily nudge fell due a minute ago.
+        let (storage, schedules) =
+            nudges_due_a_minute_ago(&url, GUILD, 1_200_000_000_000_000_100, CHANNELS).await;
         let channels: Vec<String> = schedules
             .iter()
             .map(|s| s.channel.channel.clone())

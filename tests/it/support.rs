@@ -222,3 +222,69 @@ fn running_as_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+/// Connects to the PostgreSQL database at `url` (two connections), migrates it, and gives
+/// `count` Discord channels of `guild` a daily nudge whose occurrence was a minute ago: a
+/// binary started now finds every one due, well within the grace window, and the next
+/// occurrence is tomorrow. Channel ids count up from `first_channel`. For tests that start the
+/// binary on a burst of nudges.
+pub async fn nudges_due_a_minute_ago(
+    url: &str,
+    guild: &str,
+    first_channel: u64,
+    count: u64,
+) -> (Storage, Vec<shiftcoach::storage::Schedule>) {
+    use chrono::{DurationRound, Timelike, Utc};
+    use shiftcoach::storage::{ChannelAddress, Identity, NewSchedule, Platform, Purpose};
+
+    let storage = Storage::connect(
+        &DatabaseUrl::parse(url).unwrap(),
+        ConnectOptions {
+            max_connections: 2,
+            ..ConnectOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    storage.migrate().await.unwrap();
+    let now = Utc::now();
+    let due = (now - chrono::Duration::minutes(1))
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap();
+    let cron = format!("{} {} * * *", due.minute(), due.hour());
+    let label = format!("daily {:02}:{:02}", due.hour(), due.minute());
+    let admin = storage
+        .upsert_user(
+            &Identity::new(Platform::Discord, guild, "1000000000000000003"),
+            "Ada",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let mut schedules = Vec::new();
+    for i in 0..count {
+        let channel = ChannelAddress {
+            platform: Platform::Discord,
+            workspace: guild.into(),
+            channel: (first_channel + i).to_string(),
+        };
+        let schedule = storage
+            .insert_schedule(&NewSchedule {
+                purpose: Purpose::Nudge,
+                channel: &channel,
+                person: None,
+                cron: &cron,
+                label: &label,
+                zone: "UTC",
+                mix: "models",
+                created_by: admin,
+                next_due: Some(due),
+                now,
+            })
+            .await
+            .unwrap();
+        schedules.push(schedule);
+    }
+    (storage, schedules)
+}
