@@ -392,6 +392,18 @@ pub mod service {
         )
     }
 
+    /// A message from Ada (user 1000000000000000003) in the thread `thread` (a nudge's id: a thread started
+    /// from a message has the message's id), as the gateway's `MESSAGE_CREATE` carries it.
+    pub fn thread_reply(id: &str, thread: &str, text: &str) -> serde_json::Value {
+        json!({
+            "id": id, "channel_id": thread, "guild_id": "1100000000000000007",
+            "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
+            "content": text, "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": false, "type": 0
+        })
+    }
+
     /// `/nudges set` (daily 09:00 UTC) here, then `/nudges now`, as interactions `id` and
     /// `id + 1`; returns once both are answered (the nudge itself goes out after).
     pub async fn schedule_and_send_now(fake: &FakeDiscord, id: u64) {
@@ -1150,13 +1162,7 @@ mod replicas {
         let nudge = fake.last_message_id();
         fake.dispatch(
             "MESSAGE_CREATE",
-            json!({
-                "id": "1800000000000000001", "channel_id": nudge, "guild_id": "1100000000000000007",
-                "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
-                "content": "A reply kept once", "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
-                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": false, "type": 0
-            }),
+            thread_reply("1800000000000000001", &nudge, "A reply kept once"),
         );
         let reaction = format!("/api/v10/channels/{nudge}/messages/1800000000000000001/reactions/");
         until("the ✅", || !fake.requests_to("PUT", &reaction).is_empty()).await;

@@ -324,6 +324,13 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// The messages the bot created in its DM channel with `user` (a post answered with an
+    /// earlier message, by its nonce, created none).
+    pub fn dm_messages(&self, user: &str) -> Vec<(String, Value)> {
+        let channel = user.parse::<u64>().unwrap_or(0) + DM_OFFSET;
+        self.messages_in(&channel.to_string())
+    }
+
     pub fn forbid_channel(&self, id: &str) {
         self.script().forbidden.insert(id.to_owned());
     }

@@ -12,6 +12,7 @@ mod fake_discord;
 mod fake_discord_checks;
 mod fake_slack;
 mod fake_slack_checks;
+mod faults;
 mod load;
 mod lookup;
 mod nudges;

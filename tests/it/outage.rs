@@ -8,22 +8,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::{
-    discord::service::{callback, command, schedule_and_send_now, start_with, until},
+    discord::service::{callback, command, schedule_and_send_now, start_with, thread_reply, until},
     fake_discord::{FakeDiscord, TOKEN},
     support::DedicatedPostgres,
 };
 
 const AUTHOR: &str = "1000000000000000003";
-
-fn thread_reply(id: &str, thread: &str, text: &str) -> serde_json::Value {
-    json!({
-        "id": id, "channel_id": thread, "guild_id": "1100000000000000007",
-        "author": { "id": AUTHOR, "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
-        "content": text, "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
-        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": [], "pinned": false, "type": 0
-    })
-}
 
 fn text_of(body: &serde_json::Value) -> String {
     body.to_string()

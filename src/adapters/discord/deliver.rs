@@ -23,7 +23,7 @@ use serenity::{
 };
 
 use super::render::{Rendered, render};
-use crate::core::{Coach, Destination, Outgoing, Platform, RichMessage};
+use crate::core::{Coach, Destination, Outgoing, Platform, RichMessage, SendKey};
 
 /// The interaction being answered.
 #[derive(Debug, Clone, Copy)]
@@ -60,11 +60,18 @@ pub async fn answer(
     // Whether the interaction's own response (or the deferred placeholder) is used up.
     let mut responded = false;
     let mut first_error = None;
-    for message in outgoing {
+    for (i, message) in outgoing.iter().enumerate() {
         if let Destination::Person(_) = message.to {
-            // Through the postman; the core is told once it is sent.
+            // Through the postman; the core is told once it is sent. Named after the
+            // interaction, so that a repeat of this answer is not posted twice.
+            let key = format!("i{}-{i}", responding.id);
             if let Err(err) = coach
-                .send(Platform::Discord, responding.workspace, message, None)
+                .send(
+                    Platform::Discord,
+                    responding.workspace,
+                    message,
+                    Some(SendKey::first(&key)),
+                )
                 .await
             {
                 tracing::warn!(error = %err, "a direct message in an answer was not sent");

@@ -23,7 +23,7 @@ use super::{
     interaction,
 };
 use crate::{
-    core::{self, Actor, Claim, Coach, InteractionKind, OutgoingKind, Platform},
+    core::{self, Actor, Claim, Coach, InteractionKind, OutgoingKind, Platform, SendKey},
     ops::Readiness,
 };
 
@@ -149,9 +149,17 @@ impl EventHandler for Handler {
             } else {
                 core::Destination::Person(message.author.id.to_string())
             };
+            // Named after the message: replicas that all answer it (they can only when the
+            // database is down and the claim cannot be made) post the answer once.
+            let key = format!("m{}-{i}", message.id);
             if let Err(err) = self
                 .coach
-                .send(Platform::Discord, &workspace, &private, None)
+                .send(
+                    Platform::Discord,
+                    &workspace,
+                    &private,
+                    Some(SendKey::first(&key)),
+                )
                 .await
             {
                 tracing::warn!(error = %err, "answering a message failed");

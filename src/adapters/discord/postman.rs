@@ -171,13 +171,9 @@ impl DiscordPostman {
             if let Some(SendKey { name: key, .. }) = key {
                 // With enforce_nonce, Discord answers a repeated send of the same nonce (within
                 // a few minutes) with the message it already posted instead of posting again.
-                let nonce = if i == 0 {
-                    key.to_owned()
-                } else {
-                    format!("{key}-{i}")
-                };
-                let nonce: String = nonce.chars().take(NONCE_MAX).collect();
-                create = create.nonce(Nonce::String(nonce)).enforce_nonce(true);
+                create = create
+                    .nonce(Nonce::String(nonce(key, i)))
+                    .enforce_nonce(true);
             }
             let sent = self
                 .paced(channel.send_message(&*self.http, create))
@@ -242,6 +238,28 @@ fn channel_message(piece: Rendered, files: Vec<CreateAttachment>) -> CreateMessa
         .files(files)
 }
 
+/// The nonce of piece `piece` (0 for the first) of the send named `key`: the name, with
+/// `-{piece}` after the first piece, when that fits Discord's [`NONCE_MAX`] characters, and
+/// otherwise the first 25 hex digits of its SHA-256. Every send and piece gets its own nonce:
+/// two sharing one would make Discord answer the second with the first message, and the
+/// second's text would never be posted.
+fn nonce(key: &str, piece: usize) -> String {
+    use sha2::Digest;
+    let named = if piece == 0 {
+        key.to_owned()
+    } else {
+        format!("{key}-{piece}")
+    };
+    if named.len() <= NONCE_MAX {
+        return named;
+    }
+    sha2::Sha256::digest(named.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..NONCE_MAX]
+        .to_owned()
+}
+
 fn parse_id(text: &str) -> Result<u64, SendError> {
     text.trim_start_matches("<#")
         .trim_end_matches('>')
@@ -277,4 +295,33 @@ fn classify(err: serenity::Error) -> SendError {
         return SendError::Transient(format!("Discord answered HTTP {status}"));
     }
     SendError::Transient(format!("Discord could not be reached: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NONCE_MAX, nonce};
+
+    #[test]
+    fn a_short_name_is_its_own_nonce_and_each_piece_gets_another() {
+        assert_eq!(nonce("nudge-42", 0), "nudge-42");
+        assert_eq!(nonce("nudge-42", 1), "nudge-42-1");
+    }
+
+    #[test]
+    fn long_names_get_distinct_nonces_within_discords_limit() {
+        // A delivery id of 19 digits fills the 25 characters before any piece number: cutting
+        // the names short would give every piece the first one's nonce.
+        let key = "nudge-9223372036854775807";
+        let nonces: Vec<String> = (0..12).map(|piece| nonce(key, piece)).collect();
+        for (i, one) in nonces.iter().enumerate() {
+            assert!(one.len() <= NONCE_MAX, "{one}");
+            assert!(!nonces[..i].contains(one), "piece {i} repeats a nonce");
+        }
+        assert_ne!(
+            nonce("m1800000000000000001-10", 3),
+            nonce("m1800000000000000001-1", 3)
+        );
+        // Every replica computes the same nonce for the same send.
+        assert_eq!(nonce(key, 3), nonce(key, 3));
+    }
 }
