@@ -359,8 +359,14 @@ pub mod service {
         Running { child, _dir: dir }
     }
 
-    pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+    /// Waits up to 30 s for `done`.
+    pub async fn until(what: &str, done: impl FnMut() -> bool) {
+        until_within(Duration::from_secs(30), what, done).await;
+    }
+
+    /// Waits up to `limit` for `done`, and fails the test after it.
+    pub async fn until_within(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + limit;
         while !done() {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -668,27 +674,22 @@ mod threads {
         until("the nudge", || !fake.posts().is_empty()).await;
         let nudge = fake.last_message_id();
 
-        let reply = |id: &str, channel: &str, content: &str| {
-            json!({
-                "id": id, "channel_id": channel, "guild_id": "1100000000000000007",
-                "author": { "id": "1000000000000000003", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": null },
-                "content": content, "timestamp": "2026-11-27T09:05:00.000000+00:00", "edited_timestamp": null,
-                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": false, "type": 0
-            })
-        };
         // The thread started from the nudge has the nudge's id.
         fake.dispatch(
             "MESSAGE_CREATE",
-            reply("1800000000000000001", &nudge, "We track the wrong metric"),
+            thread_reply("1800000000000000001", &nudge, "We track the wrong metric"),
         );
         let reaction = format!("/api/v10/channels/{nudge}/messages/1800000000000000001/reactions/");
-        until("the ✅", || !fake.requests_to("PUT", &reaction).is_empty()).await;
+        // Every crate logging at trace makes this binary slow on a busy machine: a longer wait.
+        until_within(std::time::Duration::from_secs(90), "the ✅", || {
+            !fake.requests_to("PUT", &reaction).is_empty()
+        })
+        .await;
 
         // Chat elsewhere is left alone.
         fake.dispatch(
             "MESSAGE_CREATE",
-            reply("1800000000000000002", "1200000000000000011", "lunch?"),
+            thread_reply("1800000000000000002", "1200000000000000011", "lunch?"),
         );
         fake.dispatch("INTERACTION_CREATE", command(3, "journal", json!([])));
         let journal = callback(&fake, 3).await;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::{
-    discord::service::{Running, callback, command, start_with, thread_reply, until},
+    discord::service::{Running, callback, command, start_with, thread_reply, until, until_within},
     fake_discord::{FakeDiscord, TOKEN},
     support::{DedicatedPostgres, nudges_due_a_minute_ago},
 };
@@ -30,15 +30,6 @@ fn outage() -> Duration {
         Duration::from_secs(30)
     } else {
         Duration::from_secs(5)
-    }
-}
-
-/// Waits up to `limit` for `done`.
-async fn within(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -100,7 +91,7 @@ async fn three_replicas_through_a_kill_and_an_outage_answer_once_and_post_once()
     let first = start_with(&fake, TOKEN, &env);
     let mut replicas: Vec<Running> = vec![first, second, third];
     // Every nudge goes out once: the killed replica's leases run out and another takes them.
-    within(Duration::from_secs(90), "every channel's nudge", || {
+    until_within(Duration::from_secs(90), "every channel's nudge", || {
         channels.iter().all(|c| !fake.messages_in(c).is_empty())
     })
     .await;
