@@ -350,6 +350,7 @@ mod socket_mode {
     struct Running {
         fake: FakeSlack,
         db: TestDb,
+        coach: Arc<Coach>,
         stop: Option<tokio::sync::oneshot::Sender<()>>,
     }
 
@@ -362,6 +363,11 @@ mod socket_mode {
     }
 
     async fn start() -> Running {
+        start_on(TestDb::sqlite().await).await
+    }
+
+    /// The Slack service in Socket Mode against a fresh fake, its coach on `db`.
+    async fn start_on(db: TestDb) -> Running {
         let fake = FakeSlack::start().await;
         fake.add_user(User {
             id: USER.into(),
@@ -371,7 +377,6 @@ mod socket_mode {
             is_admin: false,
             is_owner: false,
         });
-        let db = TestDb::sqlite().await;
         let slack = Slack::new(
             &fake.api_base(),
             &SecretString::from(BOT_TOKEN),
@@ -389,7 +394,9 @@ mod socket_mode {
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         slack.check_token().await.unwrap();
+        let serving = coach.clone();
         tokio::spawn(async move {
+            let coach = serving;
             let readiness = Arc::new(shiftcoach::ops::Readiness::default());
             slack
                 .run(coach, readiness, async {
@@ -402,6 +409,7 @@ mod socket_mode {
         Running {
             fake,
             db,
+            coach,
             stop: Some(stop),
         }
     }
@@ -813,6 +821,116 @@ mod socket_mode {
                 )
                 .await
                 .unwrap()
+        );
+    }
+
+    /// PostgreSQL stops while people use the bot in Slack: a message in the bot's DM and a
+    /// form answer are kept and the person told so, a command is asked to wait, and once the
+    /// database is back what was kept is stored, in order, once.
+    #[tokio::test]
+    async fn a_database_outage_keeps_what_people_write_and_asks_commands_to_wait() {
+        let pg = crate::support::DedicatedPostgres::start();
+        let running = start_on(TestDb::at(&pg.url).await).await;
+        let fake = &running.fake;
+        // The person's DM with the bot, and a reflection form opened while all is well.
+        let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
+            &fake.api_base(),
+            &SecretString::from(BOT_TOKEN),
+        )
+        .unwrap();
+        let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
+        let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
+            .await
+            .unwrap();
+        let (dm, _) = id.split_once('/').unwrap();
+        fake.push_slash_command("/reflect", "", USER, CHANNEL);
+        until("the modal", || !fake.opened_views().is_empty()).await;
+        let view = fake.opened_views()[0].clone();
+        let block_id = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
+        let action_id = view["blocks"][0]["element"]["action_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        pg.stop();
+        let message = json!({
+            "type": "message", "channel": dm, "channel_type": "im", "user": USER,
+            "text": "Written in the DM during the outage", "ts": "1800000000.000500"
+        });
+        fake.push_event(message, "Ev0OUTAGE1");
+        until("the DM's answer", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("I kept what you wrote"))
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        fake.push_interactive(json!({
+            "type": "view_submission",
+            "team": { "id": TEAM_ID }, "user": { "id": USER },
+            "view": {
+                "id": "V9", "team_id": TEAM_ID, "type": "modal", "hash": "9.a",
+                "title": { "type": "plain_text", "text": "Reflect" }, "blocks": [],
+                "callback_id": view["callback_id"], "private_metadata": CHANNEL,
+                "state": { "values": { block_id: { action_id: {
+                    "type": "plain_text_input", "value": "Written in the form during the outage"
+                } } } }
+            }
+        }));
+        until("the form's answer", || {
+            ephemeral_texts(fake)
+                .iter()
+                .filter(|t| t.contains("I kept what you wrote"))
+                .count()
+                == 2
+        })
+        .await;
+        let command = fake.push_slash_command("/journal", "", USER, CHANNEL);
+        let ack = fake
+            .wait_for_ack(&command.envelope_id, Duration::from_secs(5))
+            .await
+            .expect("acknowledged");
+        assert!(ack.latency.unwrap() < Duration::from_secs(1), "{ack:?}");
+        until("the command's answer", || {
+            ephemeral_texts(fake)
+                .iter()
+                .any(|t| t.contains("try again in a moment"))
+        })
+        .await;
+        assert_eq!(running.coach.kept(), 2);
+
+        pg.start_again();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while running.coach.kept() > 0 {
+            assert!(std::time::Instant::now() < deadline, "kept answers stored");
+            running.coach.store_kept().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let identity =
+            shiftcoach::storage::Identity::new(shiftcoach::storage::Platform::Slack, TEAM_ID, USER);
+        let storage = &running.db.storage;
+        let user = storage
+            .user_for(&identity, chrono::Utc::now())
+            .await
+            .unwrap();
+        let stored: Vec<String> = storage
+            .all_reflections(user)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.body)
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                "Written in the DM during the outage",
+                "Written in the form during the outage"
+            ]
+        );
+        assert!(
+            fake.rejections().is_empty(),
+            "Slack would refuse: {:?}",
+            fake.rejections()
         );
     }
 }

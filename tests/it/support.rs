@@ -39,6 +39,12 @@ impl TestDb {
         Self::open(url, None).await
     }
 
+    /// The database at `url` (a server the test owns, such as a [`DedicatedPostgres`]),
+    /// migrated.
+    pub async fn at(url: &str) -> Self {
+        Self::open(DatabaseUrl::parse(url).unwrap(), None).await
+    }
+
     /// The folder holding the SQLite database files; `None` on PostgreSQL.
     pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
         self._dir.as_ref().map(tempfile::TempDir::path)
