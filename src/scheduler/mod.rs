@@ -318,11 +318,14 @@ impl Scheduler {
             SendKey::first(&name)
         };
         let channel = &schedule.channel;
-        match self
+        let sent = self
             .coach
             .send(channel.platform, &channel.workspace, outgoing, Some(key))
-            .await
-        {
+            .await;
+        // The platform's answer is the moment it happened: in a burst that is seconds after
+        // the tick that leased the delivery.
+        let now = self.coach.clock().now().max(now);
+        match sent {
             Ok(message_id) => {
                 self.coach.metrics().nudge_sent();
                 if storage

@@ -100,6 +100,8 @@ pub struct DeliveryRecord {
     pub slug: Option<String>,
     pub attempts: i32,
     pub message_id: Option<String>,
+    /// When the platform accepted the message (after the send's answer came back).
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -112,6 +114,7 @@ struct DeliveryRow {
     slug: Option<String>,
     attempts: i32,
     message_id: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
 }
 
 impl From<DeliveryRow> for DeliveryRecord {
@@ -125,6 +128,7 @@ impl From<DeliveryRow> for DeliveryRecord {
             slug: row.slug,
             attempts: row.attempts,
             message_id: row.message_id,
+            sent_at: row.sent_at,
         }
     }
 }
@@ -471,7 +475,7 @@ impl Storage {
         workspace: &str,
         message_id: &str,
     ) -> Result<Option<DeliveryRecord>, StorageError> {
-        const SQL: &str = "SELECT d.id, d.schedule_id, d.occurrence, d.state, d.note, d.slug, d.attempts, d.message_id
+        const SQL: &str = "SELECT d.id, d.schedule_id, d.occurrence, d.state, d.note, d.slug, d.attempts, d.message_id, d.sent_at
              FROM deliveries d JOIN schedules s ON s.id = d.schedule_id
              WHERE d.message_id = $3 AND s.platform = $1 AND s.workspace = $2";
         let row = with_pool!(self, |pool| {
@@ -513,7 +517,7 @@ impl Storage {
         schedule_id: i64,
     ) -> Result<Vec<DeliveryRecord>, StorageError> {
         const SQL: &str =
-            "SELECT id, schedule_id, occurrence, state, note, slug, attempts, message_id
+            "SELECT id, schedule_id, occurrence, state, note, slug, attempts, message_id, sent_at
              FROM deliveries WHERE schedule_id = $1 ORDER BY occurrence, id";
         let rows = with_pool!(self, |pool| {
             sqlx::query_as::<_, DeliveryRow>(SQL)

@@ -46,6 +46,7 @@ on_both_backends!(
     a_pause_until_a_day_whose_midnight_is_skipped_starts_at_its_first_minute,
     status_lists_only_times_that_will_be_sent,
     lateness_within_a_tick_is_on_time,
+    a_nudge_is_recorded_as_sent_when_the_platform_answered,
     a_clock_jump_follows_the_catch_up_rule,
     a_nudge_left_pending_before_a_jump_is_not_sent_late,
     times_that_could_not_be_stored_are_refused,
@@ -73,6 +74,8 @@ struct RecordingPostman {
     /// Nudge sends on their way now, and the most there were at once.
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
+    /// How long each nudge's send takes, on the virtual clock (the platform's answer time).
+    takes: Mutex<Option<chrono::Duration>>,
 }
 
 impl RecordingPostman {
@@ -159,6 +162,13 @@ impl Postman for RecordingPostman {
                 .unwrap()
                 .as_ref()
                 .map_or(Utc::now(), |c| c.now());
+            if let (OutgoingKind::Nudge, Some(takes), Some(clock)) = (
+                message.kind,
+                *self.takes.lock().unwrap(),
+                self.clock.lock().unwrap().as_ref(),
+            ) {
+                clock.set(at + takes).unwrap();
+            }
             let id = key.map_or_else(|| "dm".to_owned(), |key| key.name.to_owned());
             self.sent
                 .lock()
@@ -1264,6 +1274,27 @@ async fn status_lists_only_times_that_will_be_sent(db: TestDb) {
         .map(|(_, at)| chrono::Datelike::day(&at))
         .collect();
     assert_eq!(days, vec![1, 4, 5], "what status said");
+}
+
+/// A nudge is recorded as sent at the moment the platform answered, not when the tick that
+/// leased it began: in a burst the two are seconds apart.
+async fn a_nudge_is_recorded_as_sent_when_the_platform_answered(db: TestDb) {
+    let w = World::new(db, utc(2026, 5, 4, 8, 0));
+    w.command("nudges set here daily 09:00 UTC").await;
+    *w.postman.takes.lock().unwrap() = Some(chrono::Duration::seconds(7));
+    w.clock.set(utc(2026, 5, 4, 9, 0)).unwrap();
+    w.scheduler.tick(w.clock.now()).await.unwrap();
+    let deliveries = w
+        .storage
+        .schedule_deliveries(w.schedule_id().await)
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].state, DeliveryState::Sent);
+    assert_eq!(
+        deliveries[0].sent_at,
+        Some(utc(2026, 5, 4, 9, 0) + chrono::Duration::seconds(7))
+    );
 }
 
 async fn lateness_within_a_tick_is_on_time(db: TestDb) {
