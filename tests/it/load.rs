@@ -427,3 +427,265 @@ async fn nudge_burst() {
         );
     }
 }
+
+/// The same run through the fake Slack: the release binary in Socket Mode on a PostgreSQL
+/// server of its own, a quarter each of `/help`, `/reflect` with text (both answered through
+/// their `response_url`), presses of a nudge's Reflect button (answered by `views.open` with
+/// the press's `trigger_id`) and replies in the nudge's thread (answered with
+/// `chat.postEphemeral` in the thread; matched to the replies in order, since they share a
+/// thread and an author). The floor is an empty bot: the driver posts to each command's
+/// `response_url` itself the moment it pushes the command, with the service stopped.
+mod slack {
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::{ms, percentile, rates, seconds, usage};
+    use crate::{
+        fake_slack::{APP_TOKEN, BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User},
+        support::DedicatedPostgres,
+    };
+
+    /// How an event's answer is recognised.
+    enum Answer {
+        /// A post to this `response_url` path.
+        Response(String),
+        /// `views.open` with this `trigger_id`.
+        View(String),
+        /// The next `chat.postEphemeral` in the nudge's thread.
+        InThread,
+    }
+
+    fn response_path(url: &str) -> String {
+        url::Url::parse(url).unwrap().path().to_owned()
+    }
+
+    #[tokio::test]
+    #[ignore = "a load run, not a check: scripts/load runs it"]
+    async fn slack_load() {
+        if rates().is_empty() {
+            println!("Slack event rates skipped (LOAD_RATES empty)");
+            return;
+        }
+        let pg = DedicatedPostgres::start();
+        let fake = FakeSlack::start().await;
+        for (id, is_admin) in [("U0ADMIN", true), (USER, false)] {
+            fake.add_user(User {
+                id: id.into(),
+                name: id.into(),
+                tz: "Europe/Paris".into(),
+                tz_offset: 3600,
+                is_admin,
+                is_owner: false,
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = crate::slack::binary::run(
+            &fake,
+            dir.path(),
+            &[
+                ("SLACK_BOT_TOKEN", BOT_TOKEN),
+                ("SLACK_APP_TOKEN", APP_TOKEN),
+                ("DATABASE_URL", pg.url.as_str()),
+                ("RUST_LOG", "warn"),
+            ],
+        );
+        assert!(fake.wait_for_connections(2, Duration::from_secs(30)).await);
+        // A nudge in the channel, whose Reflect button and thread the run uses.
+        fake.push_slash_command("/nudges", "set daily 09:00 UTC", "U0ADMIN", CHANNEL);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while fake.private_answers().is_empty() {
+            assert!(Instant::now() < deadline, "no answer to /nudges set");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        fake.push_slash_command("/nudges", "now", "U0ADMIN", CHANNEL);
+        while fake.messages(CHANNEL).is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "no nudge: {:?}",
+                fake.private_answers()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let nudge = fake.messages(CHANNEL)[0].clone();
+        let button = nudge
+            .blocks
+            .as_ref()
+            .and_then(|blocks| blocks.as_array())
+            .and_then(|blocks| {
+                blocks
+                    .iter()
+                    .filter(|b| b["type"] == "actions")
+                    .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+                    .find(|e| e["type"] == "button")
+            })
+            .expect("the nudge's Reflect button");
+        let pid = child.id();
+        let (_, idle_rss) = usage(pid);
+        println!(
+            "\nload: the real binary on PostgreSQL through the fake Slack (Socket Mode), {} s per rate",
+            seconds()
+        );
+        println!(
+            "idle memory after start: {:.1} MB",
+            idle_rss as f64 / 1024.0
+        );
+        println!(
+            "| events/s | events | p50 | p99 | errors | CPU | memory | floor p50 | floor p99 |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        let mut next: u64 = 100;
+        let mut rows = Vec::new();
+        for rate in rates() {
+            let count = rate * seconds();
+            let gap = Duration::from_secs_f64(1.0 / rate as f64);
+            let rejections_before = fake.rejections().len();
+            let in_thread_before = fake
+                .calls("chat.postEphemeral")
+                .iter()
+                .filter(|r| r.body["thread_ts"] == json!(nudge.ts))
+                .count();
+            let (cpu_before, _) = usage(pid);
+            let started = Instant::now();
+            let mut sent: Vec<(Answer, Instant)> = Vec::new();
+            for i in 0..count {
+                tokio::time::sleep_until((started + gap * i as u32).into()).await;
+                next += 1;
+                let at = Instant::now();
+                let answer = match i % 4 {
+                    0 => {
+                        let pushed = fake.push_slash_command("/help", "", USER, CHANNEL);
+                        Answer::Response(response_path(&pushed.response_url.unwrap()))
+                    }
+                    1 => {
+                        let text = format!("Load reflection {next}");
+                        let pushed = fake.push_slash_command("/reflect", &text, USER, CHANNEL);
+                        Answer::Response(response_path(&pushed.response_url.unwrap()))
+                    }
+                    2 => {
+                        let pushed = fake.push_interactive(json!({
+                            "type": "block_actions", "team": { "id": TEAM_ID },
+                            "user": { "id": USER }, "api_app_id": crate::fake_slack::APP_ID,
+                            "container": { "type": "message", "message_ts": nudge.ts, "channel_id": CHANNEL },
+                            "channel": { "id": CHANNEL },
+                            "message": { "ts": nudge.ts, "text": "nudge" },
+                            "actions": [{ "type": "button", "action_id": button["action_id"],
+                                "block_id": "b", "value": button["value"],
+                                "action_ts": format!("1800000000.{next:06}") }]
+                        }));
+                        Answer::View(pushed.trigger_id.unwrap())
+                    }
+                    _ => {
+                        let reply = json!({
+                            "type": "message", "channel": CHANNEL, "channel_type": "channel",
+                            "user": USER, "text": format!("A load reply {next}"),
+                            "ts": format!("1800000001.{next:06}"), "thread_ts": nudge.ts
+                        });
+                        fake.push_event(reply, &format!("Ev0LOAD{next}"));
+                        Answer::InThread
+                    }
+                };
+                sent.push((answer, at));
+            }
+            // Wait for the answers (at most 20 s more).
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let (mut latencies, mut missing);
+            loop {
+                let requests = fake.requests();
+                let in_thread: Vec<Instant> = requests
+                    .iter()
+                    .filter(|r| {
+                        r.method == "chat.postEphemeral" && r.body["thread_ts"] == json!(nudge.ts)
+                    })
+                    .map(|r| r.at)
+                    .skip(in_thread_before)
+                    .collect();
+                let mut replies = 0;
+                latencies = Vec::new();
+                missing = 0;
+                for (answer, at) in &sent {
+                    let answered = match answer {
+                        Answer::Response(path) => requests
+                            .iter()
+                            .find(|r| r.http_method == "POST" && &r.path == path)
+                            .map(|r| r.at),
+                        Answer::View(trigger) => requests
+                            .iter()
+                            .find(|r| {
+                                r.method == "views.open" && r.body["trigger_id"] == json!(trigger)
+                            })
+                            .map(|r| r.at),
+                        Answer::InThread => {
+                            replies += 1;
+                            in_thread.get(replies - 1).copied()
+                        }
+                    };
+                    match answered {
+                        Some(when) => latencies.push(when.saturating_duration_since(*at)),
+                        None => missing += 1,
+                    }
+                }
+                if missing == 0 || Instant::now() > deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let wall = started.elapsed();
+            let (cpu_after, rss) = usage(pid);
+            latencies.sort_unstable();
+            let rejections = fake.rejections();
+            for refused in &rejections[rejections_before..] {
+                println!(
+                    "refused: {} {} -> {}",
+                    refused.request.method, refused.error, refused.body
+                );
+            }
+            if missing > 0 {
+                println!("unanswered: {missing}");
+            }
+            let errors = missing + rejections.len() - rejections_before;
+            let cpu = (cpu_after - cpu_before).as_secs_f64() / wall.as_secs_f64() * 100.0;
+            rows.push(format!(
+                "| {rate} | {count} | {} | {} | {errors} | {cpu:.0} % | {:.1} MB |",
+                ms(percentile(&latencies, 50.0)),
+                ms(percentile(&latencies, 99.0)),
+                rss as f64 / 1024.0,
+            ));
+        }
+        // The floor, with the service stopped so that only the empty bot answers.
+        let _ = child.kill();
+        let _ = child.wait();
+        let http = reqwest::Client::new();
+        for (row, rate) in rows.iter().zip(rates()) {
+            let count = rate * seconds();
+            let gap = Duration::from_secs_f64(1.0 / rate as f64);
+            let floor_started = Instant::now();
+            let mut floor = Vec::new();
+            for i in 0..count {
+                tokio::time::sleep_until((floor_started + gap * i as u32).into()).await;
+                let at = Instant::now();
+                let pushed = fake.push_slash_command("/help", "", USER, CHANNEL);
+                let url = pushed.response_url.unwrap();
+                if let Err(err) = http
+                    .post(&url)
+                    .json(&json!({ "text": "ok", "replace_original": false }))
+                    .send()
+                    .await
+                {
+                    println!("floor: a response failed: {err}");
+                }
+                let path = response_path(&url);
+                match fake.requests().iter().rev().find(|r| r.path == path) {
+                    Some(answer) => floor.push(answer.at.saturating_duration_since(at)),
+                    None => println!("floor: no response recorded"),
+                }
+            }
+            floor.sort_unstable();
+            println!(
+                "{row} {} | {} |",
+                ms(percentile(&floor, 50.0)),
+                ms(percentile(&floor, 99.0)),
+            );
+        }
+    }
+}

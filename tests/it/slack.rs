@@ -936,7 +936,7 @@ mod socket_mode {
 }
 
 /// `shiftcoach run` with Slack alone, through the binary, against the fake.
-mod binary {
+pub(crate) mod binary {
     use std::{
         process::{Command, Stdio},
         time::{Duration, Instant},
@@ -946,7 +946,11 @@ mod binary {
 
     const BIN: &str = env!("CARGO_BIN_EXE_shiftcoach");
 
-    fn run(fake: &FakeSlack, dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Child {
+    pub(crate) fn run(
+        fake: &FakeSlack,
+        dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> std::process::Child {
         Command::new(BIN)
             .arg("run")
             .env_clear()
