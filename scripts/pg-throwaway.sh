@@ -1,7 +1,7 @@
 # A throwaway PostgreSQL cluster for the tests, sourced by scripts/test.
 #
 # pg_throwaway_start: initdb into a temporary folder, start the server on a free loopback port
-# with trust authentication, and export DATABASE_URL. pg_throwaway_stop: stop it and delete
+# (random, retried when taken meanwhile) with trust authentication, and export DATABASE_URL. pg_throwaway_stop: stop it and delete
 # the folder. initdb refuses to run as root, so as root the cluster runs as the `postgres`
 # account.
 
@@ -49,18 +49,28 @@ pg_throwaway_start() {
   chmod 755 "$PG_THROWAWAY_DIR"
   if [ "$(id -u)" = 0 ]; then chown postgres "$PG_THROWAWAY_DIR"; fi
 
-  # A free port: the first in a range that nothing answers on.
-  for port in $(seq 54329 54429); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  done
-
   pg_throwaway_as_owner "$initdb" --pgdata="$PG_THROWAWAY_DIR/data" --username=postgres \
     --auth=trust --encoding=UTF8 --no-sync >"$PG_THROWAWAY_DIR/initdb.log" 2>&1 \
     || { cat "$PG_THROWAWAY_DIR/initdb.log" >&2; pg_throwaway_fail "initdb failed"; }
-  pg_throwaway_as_owner "$pg_ctl" --pgdata="$PG_THROWAWAY_DIR/data" --wait \
-    --log="$PG_THROWAWAY_DIR/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_THROWAWAY_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
-    start >/dev/null \
+
+  # A free loopback port, picked at random from a wide range so that clusters started at the
+  # same moment (tests that start servers of their own run in parallel) rarely pick the same
+  # one; a port taken between the check and the start is retried with another.
+  local attempt started=
+  for attempt in $(seq 1 20); do
+    port=$((54329 + RANDOM % 5000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    if pg_throwaway_as_owner "$pg_ctl" --pgdata="$PG_THROWAWAY_DIR/data" --wait \
+      --log="$PG_THROWAWAY_DIR/server.log" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_THROWAWAY_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+      start >/dev/null; then
+      started=yes
+      break
+    fi
+    grep -q "could not bind\|could not create lock file\|already in use" "$PG_THROWAWAY_DIR/server.log" 2>/dev/null \
+      || break
+  done
+  [ -n "$started" ] \
     || { cat "$PG_THROWAWAY_DIR/server.log" >&2; pg_throwaway_fail "the server did not start"; }
   PG_THROWAWAY_CTL=$pg_ctl
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"

@@ -130,6 +130,7 @@ pub async fn submit(
             confidence,
             review_at,
             now: ctx.now,
+            event: ctx.event,
         })
         .await?;
     tracing::info!(decision = recorded.id, "decision recorded");

@@ -142,6 +142,11 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// Whether notices waited for the person when the interaction came in.
     pub has_notices: bool,
+    /// The platform event the interaction came as, qualified by the platform
+    /// (`discord:message:123`), when it came as one. What is recorded under it is recorded
+    /// once, however many times the event is handled (replicas that kept it through a
+    /// database outage, a platform's redelivery).
+    pub event: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -389,7 +394,7 @@ impl Coach {
             let known = commands::find(name).map_or("unknown", |spec| spec.name);
             self.metrics.command_handled(known);
         }
-        let (user, result) = self.outcome(interaction, now).await;
+        let (user, result) = self.outcome(interaction, event, now).await;
         let mut outgoing = match result {
             Ok(outgoing) => outgoing,
             Err(CoreError::Unavailable) => return vec![self.unavailable(interaction, event, now)],
@@ -479,7 +484,12 @@ impl Coach {
                     Err(_) => break,
                 }
             }
-            match self.outcome(&kept.interaction, kept.received_at).await.1 {
+            let event = kept.event.as_ref().map(|(_, id)| id.as_str());
+            match self
+                .outcome(&kept.interaction, event, kept.received_at)
+                .await
+                .1
+            {
                 Err(CoreError::Unavailable) => break,
                 Err(err) => {
                     // Refused now (a button that expired meanwhile): it was a real answer to
@@ -563,11 +573,14 @@ impl Coach {
     async fn outcome(
         &self,
         interaction: &Interaction,
+        event: Option<&str>,
         now: DateTime<Utc>,
     ) -> (Option<UserId>, Result<Vec<Outgoing>, CoreError>) {
         let actor = &interaction.actor;
         let identity = actor.identity();
         let zone = actor.zone.map(|zone| zone.name());
+        let event = event.map(|id| format!("{}:{id}", actor.platform.as_str()));
+        let event = event.as_deref();
         let result = match reflect::recognise(self, interaction).await {
             Ok(Some(answer)) => self
                 .storage
@@ -575,12 +588,12 @@ impl Coach {
                     &identity,
                     &actor.display_name,
                     zone,
-                    &answer.reflection(&interaction.channel, now),
+                    &answer.reflection(&interaction.channel, now, event),
                 )
                 .await
                 .map_err(CoreError::from)
                 .map(|recorded| {
-                    let ctx = self.context(interaction, recorded.person, now);
+                    let ctx = self.context(interaction, recorded.person, event, now);
                     (ctx, Some((answer, recorded.total)))
                 }),
             Ok(None) => self
@@ -588,7 +601,7 @@ impl Coach {
                 .see_user(&identity, &actor.display_name, zone, now)
                 .await
                 .map_err(CoreError::from)
-                .map(|seen| (self.context(interaction, seen, now), None)),
+                .map(|seen| (self.context(interaction, seen, event, now), None)),
             Err(err) => Err(err),
         };
         match result {
@@ -609,6 +622,7 @@ impl Coach {
         &'a self,
         interaction: &'a Interaction,
         seen: SeenUser,
+        event: Option<&'a str>,
         now: DateTime<Utc>,
     ) -> Context<'a> {
         let zone = interaction
@@ -622,6 +636,7 @@ impl Coach {
             zone,
             now,
             has_notices: seen.has_notices,
+            event,
         }
     }
 

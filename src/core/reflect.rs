@@ -132,7 +132,12 @@ pub async fn recognise(
 
 impl Answer {
     /// The reflection to store, written at `now` in `channel`.
-    pub fn reflection<'a>(&'a self, channel: &'a str, now: DateTime<Utc>) -> NewReflection<'a> {
+    pub fn reflection<'a>(
+        &'a self,
+        channel: &'a str,
+        now: DateTime<Utc>,
+        event: Option<&'a str>,
+    ) -> NewReflection<'a> {
         NewReflection {
             channel,
             source: self.source,
@@ -140,6 +145,7 @@ impl Answer {
             delivery: self.delivery,
             body: &self.text,
             created_at: now,
+            event,
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct NewDecision<'a> {
     pub confidence: u8,
     pub review_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
+    /// The platform event it came from (`slack:view:V1:hash`), when it came as one: a
+    /// decision is recorded once per event.
+    pub event: Option<&'a str>,
 }
 
 /// A recorded decision.
@@ -124,14 +127,18 @@ impl From<DecisionRow> for Decision {
 }
 
 impl Storage {
-    /// Records a decision and returns it.
+    /// Records a decision and returns it; a decision whose [`NewDecision::event`] is recorded
+    /// already is not recorded again, and that one is returned.
     pub async fn add_decision(&self, new: &NewDecision<'_>) -> Result<Decision, StorageError> {
-        let sql = format!(
-            "INSERT INTO decisions (user_id, workspace, decision, options, expected, confidence, review_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+        let insert = format!(
+            "INSERT INTO decisions (user_id, workspace, decision, options, expected, confidence, review_at, created_at, event)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (event) WHERE event IS NOT NULL DO NOTHING
+             RETURNING {COLUMNS}"
         );
+        let stored = format!("SELECT {COLUMNS} FROM decisions WHERE event = $1");
         let row = with_pool!(self, |pool| {
-            sqlx::query_as::<_, DecisionRow>(&sql)
+            let added = sqlx::query_as::<_, DecisionRow>(&insert)
                 .bind(new.author.0)
                 .bind(new.workspace)
                 .bind(new.decision)
@@ -140,8 +147,19 @@ impl Storage {
                 .bind(i32::from(new.confidence))
                 .bind(new.review_at)
                 .bind(new.now)
-                .fetch_one(pool)
-                .await
+                .bind(new.event)
+                .fetch_optional(pool)
+                .await?;
+            match added {
+                Some(row) => Ok(row),
+                // Recorded already under this event: that decision.
+                None => {
+                    sqlx::query_as::<_, DecisionRow>(&stored)
+                        .bind(new.event)
+                        .fetch_one(pool)
+                        .await
+                }
+            }
         })?;
         Ok(row.into())
     }

@@ -44,6 +44,9 @@ pub struct NewReflection<'a> {
     pub delivery: Option<i64>,
     pub body: &'a str,
     pub created_at: DateTime<Utc>,
+    /// The platform event it came from (`discord:message:123`), when it came as one: a
+    /// reflection is stored once per event, however many times the event is recorded.
+    pub event: Option<&'a str>,
 }
 
 // The body is the author's private text: keep it out of any debug output.
@@ -56,6 +59,7 @@ impl std::fmt::Debug for NewReflection<'_> {
             .field("delivery", &self.delivery)
             .field("body_chars", &self.body.chars().count())
             .field("created_at", &self.created_at)
+            .field("event", &self.event)
             .finish()
     }
 }
@@ -130,6 +134,9 @@ impl Storage {
     /// `zone` is `None`, updated), in one statement on PostgreSQL and one transaction on
     /// SQLite. Returns the person as seen and how many reflections they now have (the count is
     /// kept with the person, so nothing is counted).
+    ///
+    /// A reflection whose [`NewReflection::event`] is stored already is not stored again: the
+    /// call writes nothing (the count stays) and answers with the person as they are.
     pub async fn record_reflection(
         &self,
         identity: &Identity,
@@ -151,14 +158,14 @@ impl Storage {
                     reflection_count = users.reflection_count + 1";
         const NOTICES: &str =
             "EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = person.id)";
-        let (id, stored_zone, total, has_notices) = match &self.pool {
+        let recorded: Result<(i64, Option<String>, i64, bool), sqlx::Error> = match &self.pool {
             super::Pool::Postgres(pool) => {
                 // The reflection's foreign key is checked at the end of the statement, so it
                 // sees a person created by the statement itself.
                 let sql = format!(
                     "WITH person AS ({PERSON} RETURNING id, zone, reflection_count),
-                     kept AS (INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
-                              SELECT id, $7, $8, $9, $10, $11, $6 FROM person)
+                     kept AS (INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at, event)
+                              SELECT id, $7, $8, $9, $10, $11, $6, $12 FROM person)
                      SELECT id, zone, reflection_count, {NOTICES} FROM person"
                 );
                 sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
@@ -173,40 +180,61 @@ impl Storage {
                     .bind(new.slug)
                     .bind(new.delivery)
                     .bind(new.body)
+                    .bind(new.event)
                     .fetch_one(pool)
-                    .await?
+                    .await
             }
             super::Pool::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                let sql = format!(
-                    "{PERSON} RETURNING id, zone, reflection_count, {}",
-                    NOTICES.replace("person.id", "users.id")
-                );
-                let person = sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
-                    .bind(identity.platform.as_str())
-                    .bind(&identity.scope)
-                    .bind(&identity.external_id)
-                    .bind(display_name)
-                    .bind(zone)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let sql = format!(
+                        "{PERSON} RETURNING id, zone, reflection_count, {}",
+                        NOTICES.replace("person.id", "users.id")
+                    );
+                    let person = sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
+                        .bind(identity.platform.as_str())
+                        .bind(&identity.scope)
+                        .bind(&identity.external_id)
+                        .bind(display_name)
+                        .bind(zone)
+                        .bind(new.created_at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at, event)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(person.0)
+                    .bind(new.channel)
+                    .bind(new.source.as_str())
+                    .bind(new.slug)
+                    .bind(new.delivery)
+                    .bind(new.body)
                     .bind(new.created_at)
-                    .fetch_one(&mut *tx)
+                    .bind(new.event)
+                    .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(person.0)
-                .bind(new.channel)
-                .bind(new.source.as_str())
-                .bind(new.slug)
-                .bind(new.delivery)
-                .bind(new.body)
-                .bind(new.created_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                person
+                    tx.commit().await?;
+                    Ok(person)
+                }
+                .await
             }
+        };
+        // The only unique key the statement can break is the event's: it is stored already
+        // (by another replica, or before an outage cut the answer short), and nothing was
+        // written now. The person is as they are.
+        let (id, stored_zone, total, has_notices) = match recorded {
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                let seen = self
+                    .see_user(identity, display_name, zone, new.created_at)
+                    .await?;
+                let total = self.count_reflections(seen.id).await?;
+                return Ok(RecordedReflection {
+                    person: seen,
+                    total,
+                });
+            }
+            other => other?,
         };
         Ok(RecordedReflection {
             person: SeenUser {

@@ -17,6 +17,7 @@ use shiftcoach::{
 use crate::support::{TestDb, on_both_backends};
 
 on_both_backends!(
+    a_reply_kept_by_a_replica_without_the_database_is_stored_once,
     reflect_with_text_stores_it_and_journal_shows_it,
     reflect_without_text_opens_a_form_whose_answer_is_stored,
     a_reflection_over_the_limit_is_refused_and_nothing_is_stored,
@@ -850,6 +851,7 @@ fn debug_output_never_shows_a_persons_words() {
                 delivery: None,
                 body: WORDS,
                 created_at: at,
+                event: None,
             }
         ),
         format!(
@@ -895,4 +897,71 @@ fn debug_output_never_shows_a_persons_words() {
     for debug in printed {
         assert!(!debug.contains("backups"), "a person's words in {debug}");
     }
+}
+
+/// Two replicas receive the same direct message. One cannot reach the database at that moment
+/// (a partial outage: its pool timed out) and keeps the message for later; the other stores it.
+/// When the first stores what it kept, the message is found stored and not stored again; so
+/// is a later redelivery of the event.
+async fn a_reply_kept_by_a_replica_without_the_database_is_stored_once(db: TestDb) {
+    use shiftcoach::core::Claim;
+    let kept_here = Harness::new(db);
+    let stored_there = Coach::new(
+        kept_here.coach.storage().clone(),
+        crate::support::catalog(),
+        Arc::new(kept_here.clock.clone()),
+        CoachSettings::default(),
+    );
+    let message = Interaction {
+        actor: Actor {
+            platform: Platform::Discord,
+            workspace: "dm".into(),
+            user_id: "ada".into(),
+            display_name: "ada".into(),
+            zone: Some(chrono_tz::Europe::Berlin),
+            is_admin: false,
+            roles: Vec::new(),
+        },
+        channel: "dm-chan".into(),
+        kind: InteractionKind::Message {
+            text: "kept by one replica, stored by another".into(),
+            thread: None,
+            direct: true,
+        },
+    };
+    let event = "message:1800000000000000001";
+    let now = kept_here.clock.now();
+    let told = kept_here
+        .coach
+        .handle_claimed(&message, event, Claim::DatabaseDown, now)
+        .await;
+    assert!(
+        told[0].message.body.contains("I kept what you wrote"),
+        "{told:?}"
+    );
+    assert_eq!(kept_here.coach.kept(), 1);
+    let answered = stored_there.handle_event(&message, event).await.unwrap();
+    assert_eq!(
+        answered[0].message.title.as_deref(),
+        Some("Reflection saved")
+    );
+
+    // Its outage over, the first stores what it kept: found stored already.
+    kept_here.coach.store_kept().await;
+    assert_eq!(kept_here.coach.kept(), 0);
+    // The platform sends the event again later, to the replica that kept it.
+    let again = kept_here
+        .coach
+        .handle_claimed(&message, event, Claim::First, kept_here.clock.now())
+        .await;
+    assert_eq!(again[0].message.title.as_deref(), Some("Reflection saved"));
+    let journal = kept_here
+        .send_in(
+            "ada",
+            "dm",
+            "dm-chan",
+            InteractionKind::command("journal", ""),
+        )
+        .await;
+    assert_eq!(journal[0].message.fields.len(), 1, "stored once");
 }

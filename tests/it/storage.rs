@@ -14,6 +14,7 @@ on_both_backends!(
     reflections_come_back_newest_first_with_utc_times,
     reflections_belong_to_their_author,
     a_reflection_records_its_author_as_seen_in_the_same_statement,
+    an_event_is_stored_once_as_a_reflection_and_as_a_decision,
     state_values_are_replaced_not_duplicated,
     views_are_counted_once_per_item_with_the_latest_time,
     deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own,
@@ -82,6 +83,7 @@ async fn reflections_come_back_newest_first_with_utc_times(db: TestDb) {
                     delivery: None,
                     body,
                     created_at: base + chrono::Duration::hours(i as i64),
+                    event: None,
                 },
             )
             .await
@@ -110,6 +112,7 @@ async fn a_reflection_records_its_author_as_seen_in_the_same_statement(db: TestD
         delivery: None,
         body,
         created_at: now,
+        event: None,
     };
     let first = db
         .storage
@@ -187,6 +190,7 @@ async fn reflections_belong_to_their_author(db: TestDb) {
                 delivery: None,
                 body: "only for alice",
                 created_at: now,
+                event: None,
             },
         )
         .await
@@ -387,6 +391,7 @@ async fn deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own(db
                     delivery: None,
                     body,
                     created_at: now,
+                    event: None,
                 },
             )
             .await
@@ -645,4 +650,79 @@ async fn a_claim_writes_its_plan_and_keeps_an_occurrence_already_recorded(db: Te
         .await
         .unwrap();
     assert_eq!(again, 0);
+}
+
+/// A reflection or a decision recorded under an event already recorded writes nothing: the
+/// count stays, and the decision recorded first comes back. Without an event, each is new.
+async fn an_event_is_stored_once_as_a_reflection_and_as_a_decision(db: TestDb) {
+    use shiftcoach::storage::NewDecision;
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let reflection = |body, event| NewReflection {
+        channel: "c1",
+        source: ReflectionSource::Reply,
+        slug: None,
+        delivery: None,
+        body,
+        created_at: now,
+        event,
+    };
+    let who = identity("ada");
+    let record = |new| {
+        let storage = db.storage.clone();
+        let who = who.clone();
+        async move {
+            storage
+                .record_reflection(&who, "Ada", None, &new)
+                .await
+                .unwrap()
+        }
+    };
+    let first = record(reflection("once", Some("discord:message:1"))).await;
+    let again = record(reflection("once", Some("discord:message:1"))).await;
+    assert_eq!((first.total, again.total), (1, 1));
+    assert_eq!(again.person.id, first.person.id);
+    record(reflection("another", Some("discord:message:2"))).await;
+    record(reflection("no event", None)).await;
+    record(reflection("no event", None)).await;
+    let bodies: Vec<String> = db
+        .storage
+        .all_reflections(first.person.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies.len(), 4, "{bodies:?}");
+    assert_eq!(
+        db.storage.count_reflections(first.person.id).await.unwrap(),
+        4
+    );
+
+    let decision = |event| NewDecision {
+        author: first.person.id,
+        workspace: "guild-1",
+        decision: "Move the audit",
+        options: "now or next quarter",
+        expected: "a calmer quarter",
+        confidence: 70,
+        review_at: now + chrono::Duration::days(30),
+        now,
+        event,
+    };
+    let one = db
+        .storage
+        .add_decision(&decision(Some("slack:view:V1:1.a")))
+        .await
+        .unwrap();
+    let same = db
+        .storage
+        .add_decision(&decision(Some("slack:view:V1:1.a")))
+        .await
+        .unwrap();
+    assert_eq!(one.id, same.id);
+    db.storage.add_decision(&decision(None)).await.unwrap();
+    assert_eq!(
+        db.storage.decisions(first.person.id).await.unwrap().len(),
+        2
+    );
 }
