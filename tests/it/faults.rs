@@ -79,7 +79,11 @@ async fn three_replicas_through_a_kill_and_an_outage_answer_once_and_post_once()
     // killed a moment later with posts on their way.
     fake.delay_posts(SLOW_ANSWER);
     let first = start_with(&fake, TOKEN, &env);
-    until("the first nudge", || !fake.posts().is_empty()).await;
+    // A busy machine (the whole suite at once) can take a while to start the binary.
+    until_within(Duration::from_secs(120), "the first nudge", || {
+        !fake.posts().is_empty()
+    })
+    .await;
     let second = start_with(&fake, TOKEN, &env);
     let third = start_with(&fake, TOKEN, &env);
     tokio::time::sleep(Duration::from_millis(500)).await;

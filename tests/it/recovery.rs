@@ -167,7 +167,7 @@ mod killed_binary {
 
     use super::GUILD;
     use crate::{
-        discord::service::{Running, start_with, until},
+        discord::service::{Running, start_with, until_within},
         fake_discord::{FakeDiscord, TOKEN},
         support::{fresh_postgres_database, nudges_due_a_minute_ago},
     };
@@ -228,7 +228,11 @@ mod killed_binary {
         // way, with others'), so the process never learns that these posts went out.
         fake.delay_posts(SLOW_ANSWER);
         let mut first = start_with(&fake, TOKEN, &env);
-        until("the first nudge", || !fake.posts().is_empty()).await;
+        // A busy machine (the whole suite at once) can take a while to start the binary.
+        until_within(Duration::from_secs(120), "the first nudge", || {
+            !fake.posts().is_empty()
+        })
+        .await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let seen = fake.posts().len();
         let deadline = Instant::now() + Duration::from_secs(10);
