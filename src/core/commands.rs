@@ -153,7 +153,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         id: CommandId::Decisions,
         name: "decisions",
-        args: "[share N|private N]",
+        args: "[review N|share N|private N]",
         summary: "Your decisions and how well your confidence matched what happened.",
         completes_names: false,
         access: Access::Everyone,

@@ -238,24 +238,52 @@ fn share_button(decision: &Decision) -> Button {
     }
 }
 
-/// `/decisions [share N|private N]`: the author's decisions, newest first, with the
+/// `/decisions [review N|share N|private N]`: the author's decisions, newest first, with the
 /// calibration summary; or shares one with their manager, or makes it private again.
 pub async fn decisions(ctx: &Context<'_>, text: &str) -> Result<Vec<Outgoing>, CoreError> {
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
         [] | ["list"] => list(ctx).await,
-        [verb, id] if matches!(*verb, "share" | "private") => {
+        [verb, id] if matches!(*verb, "share" | "private" | "review") => {
             let id = id.trim_start_matches('#').parse::<i64>().map_err(|_| {
                 CoreError::Refused(format!(
                     "Usage: /decisions {verb} N, where N is a number /decisions shows."
                 ))
             })?;
-            share(ctx, id, *verb == "share").await
+            match *verb {
+                "review" => review_now(ctx, id).await,
+                verb => share(ctx, id, verb == "share").await,
+            }
         }
         _ => Err(CoreError::Refused(
-            "Usage: /decisions lists your decisions; /decisions share N or /decisions private N changes who sees decision N.".into(),
+            "Usage: /decisions lists your decisions; /decisions review N reviews decision N; /decisions share N or /decisions private N changes who sees it.".into(),
         )),
     }
+}
+
+/// `/decisions review N`: the review's question with its buttons, here and now, for a
+/// review whose message is out of reach (direct messages closed, or the console restarted)
+/// or taken early.
+async fn review_now(ctx: &Context<'_>, id: i64) -> Result<Vec<Outgoing>, CoreError> {
+    let decision = ctx
+        .coach
+        .storage()
+        .decision(id)
+        .await?
+        .filter(|decision| decision.author == ctx.user)
+        .ok_or_else(|| {
+            CoreError::Refused(format!(
+                "You have no decision #{id}. /decisions lists yours."
+            ))
+        })?;
+    if let Some(outcome) = decision.outcome {
+        return Err(CoreError::Refused(format!(
+            "Decision #{id} is reviewed already: {}.",
+            outcome_words(outcome)
+        )));
+    }
+    let review = review_message(&decision, &ctx.interaction.actor.user_id, ctx.zone);
+    Ok(vec![ctx.reply(review.message, true)])
 }
 
 /// Shares decision `id` with the author's manager, or makes it private.
@@ -306,7 +334,10 @@ async fn list(ctx: &Context<'_>) -> Result<Vec<Outgoing>, CoreError> {
                     .map(|learned| format!(". Learned: {learned}"))
                     .unwrap_or_default()
             ),
-            (None, Some(_)) => "Review asked; answer it with the buttons I sent.".into(),
+            (None, Some(_)) => format!(
+                "Review asked; answer it with the buttons I sent, or /decisions review {}.",
+                decision.id
+            ),
             (None, None) => format!("Review on {}", local_date(decision.review_at, ctx.zone)),
         };
         let sharing = if decision.shared {

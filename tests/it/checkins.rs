@@ -35,6 +35,7 @@ on_both_backends!(
     prep_builds_an_agenda_from_what_was_shared,
     progress_is_a_png_chart_for_the_leader_and_their_manager_only,
     a_decision_comes_back_for_review_and_shows_in_the_calibration,
+    a_review_out_of_reach_is_taken_with_a_command,
     who_sees_what_follows_the_permissions_table,
     mydata_covers_checkins_and_decisions_and_delete_ends_the_pair,
 );
@@ -737,6 +738,58 @@ async fn a_decision_comes_back_for_review_and_shows_in_the_calibration(db: TestD
     // Reviewed once: it does not come back.
     world.run_until(utc(2027, 3, 10, 9, 0)).await;
     assert_eq!(world.mail_to("lee", "Decision review").len(), 1);
+}
+
+/// `/decisions review N` asks the review in place, with its buttons: for a review whose
+/// direct message is out of reach (closed DMs, a restarted console) or taken early. Only the
+/// author may, and only once.
+async fn a_review_out_of_reach_is_taken_with_a_command(db: TestDb) {
+    let world = World::new(db, utc(2027, 1, 4, 8, 0));
+    let form = world.command("lee", "/decide Retire the legacy VPN").await;
+    let recorded = world
+        .submit(
+            "lee",
+            &form[0],
+            &[
+                "Retire the legacy VPN",
+                "now, or after the audit",
+                "No access tickets in the first week",
+                "70",
+                "30",
+            ],
+        )
+        .await;
+    assert!(words(&recorded[0]).contains("Decision recorded"));
+    let id = world.command("lee", "/decisions").await[0].message.fields[0]
+        .name
+        .trim_start_matches('#')
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let other = world
+        .command("mia", &format!("/decisions review {id}"))
+        .await;
+    assert!(words(&other[0]).contains("no decision"), "{other:#?}");
+    let review = world
+        .command("lee", &format!("/decisions review {id}"))
+        .await;
+    assert!(words(&review[0]).contains("70 % sure"), "{review:#?}");
+    assert!(review[0].ephemeral);
+    let form = world.press("lee", &button(&review, "No")).await;
+    let saved = world
+        .submit("lee", &form[0], &["Two teams still needed it for vendors"])
+        .await;
+    assert!(words(&saved[0]).contains("Brier score"), "{saved:#?}");
+    let again = world
+        .command("lee", &format!("/decisions review {id}"))
+        .await;
+    assert!(words(&again[0]).contains("reviewed already"), "{again:#?}");
+    let bad = world.command("lee", "/decisions review seven").await;
+    assert!(
+        words(&bad[0]).contains("Usage: /decisions review N"),
+        "{bad:#?}"
+    );
 }
 
 async fn who_sees_what_follows_the_permissions_table(db: TestDb) {
