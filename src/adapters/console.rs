@@ -139,7 +139,7 @@ impl Screen {
                 text = text.trim_end().to_owned();
                 text.push_str(&format!("\n! The file could not be saved: {problem}\n\n"));
             }
-            write!(self.out, "{text}")?;
+            write!(self.out, "{}", visible_controls(&text))?;
         }
         self.out.flush()?;
         Ok(())
@@ -477,6 +477,14 @@ impl Console {
     pub async fn handle_line(&mut self, line: &str) -> anyhow::Result<bool> {
         let line = line.trim();
         if line.is_empty() {
+            // A blank line is no answer: an open form says so and stays open.
+            if let Some(open) = &self.open_form {
+                let problem = format!(
+                    "A blank line is no answer to \u{201c}{}\u{201d}: type your answer, or /cancel.",
+                    open.form.title
+                );
+                self.emit_local(OutgoingKind::Error, None, &problem)?;
+            }
             return Ok(true);
         }
         self.share_clock().await?;
@@ -590,14 +598,18 @@ impl Console {
         });
         if again && self.open_form.is_none() {
             let mut form = form.clone();
-            for input in &mut form.inputs {
-                if let Some(typed) = typed.get(&input.id) {
-                    input.value = Some(typed.clone());
+            // With one input, that input is what was refused: keeping it would only send it
+            // again, so it is not offered.
+            if form.inputs.len() > 1 {
+                for input in &mut form.inputs {
+                    if let Some(typed) = typed.get(&input.id) {
+                        input.value = Some(typed.clone());
+                    }
                 }
             }
             let text = match form.inputs.as_slice() {
                 [_] => format!(
-                    "\u{201c}{}\u{201d} is still open: type your answer again on the next line (a lone {KEEP} keeps what you typed), or /cancel.",
+                    "\u{201c}{}\u{201d} is still open: type your answer again on the next line, or /cancel.",
                     form.title
                 ),
                 _ => format!(
@@ -1017,6 +1029,21 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 /// Renders a message as readable terminal text.
+/// `text` with every control character but newline and tab written out as its escape
+/// (`\u{1b}`): what people wrote is shown as typed and can never drive the terminal (colours,
+/// the cursor, the window title).
+fn visible_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn render_text(outgoing: &Outgoing) -> String {
     let message = &outgoing.message;
     let mut lines = Vec::new();
@@ -1091,6 +1118,18 @@ fn render_text(outgoing: &Outgoing) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            super::visible_controls("hello\u{7}\u{1b}[31mred\u{9b}2J\nnext\tline"),
+            "hello\\u{7}\\u{1b}[31mred\\u{9b}2J\nnext\tline"
+        );
+        assert_eq!(
+            super::visible_controls("plain – text ✅"),
+            "plain – text ✅"
+        );
+    }
 
     #[test]
     fn clock_targets_accept_spans_and_absolute_times() {

@@ -917,3 +917,30 @@ fn as_remembers_each_persons_zone_across_runs() {
         );
     });
 }
+
+/// At the terminal, what people wrote is shown as typed: control characters come out as their
+/// escapes and never reach the terminal. A blank line is no answer to an open form, which says
+/// so and stays open; after a refused single answer, nothing is offered to keep.
+#[test]
+fn control_characters_are_shown_escaped_and_a_blank_answer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    let output = shiftcoach(
+        &["console"],
+        &[(key, &value)],
+        "/reflect hello\u{7}\u{1b}[31mred\n/journal 1\n/reflect\n\nmy password is Xy7#kq92!a\nA clean answer\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains("hello\\u{7}\\u{1b}[31mred"), "{text}");
+    assert!(text.contains("A blank line is no answer"), "{text}");
+    assert!(!text.contains("keeps what you typed"), "{text}");
+    assert!(
+        text.trim_end().ends_with("Read them back with /journal."),
+        "{text}"
+    );
+}
