@@ -47,8 +47,11 @@ pub struct ConsoleOptions {
     pub json: bool,
     /// Print a banner and a prompt (standard input is a terminal).
     pub interactive: bool,
-    /// The user's own zone, when known.
+    /// The zone `TZ` names, when it is set and names one: the typing person's own, which
+    /// replaces the zone stored for them.
     pub zone: Option<Tz>,
+    /// The system's zone, for a person with no zone of their own (neither `TZ` nor stored).
+    pub system_zone: Option<Tz>,
     /// Where `/mydata export` files are written, one folder per person.
     pub export_dir: PathBuf,
     /// Wrap output at this many columns, between words (the terminal's width); `None` prints
@@ -442,6 +445,12 @@ impl Console {
 
     /// The session loop, reading each line from `input`.
     async fn run_with(&mut self, mut input: impl LineSource) -> anyhow::Result<()> {
+        // The person typing is in the zone TZ names; without one, they keep the zone stored
+        // for them (given with /as in an earlier run) before the system's.
+        if self.session_zone.is_none() {
+            let user = self.options.user.clone();
+            self.options.zone = self.zone_of(&user).await?;
+        }
         if self.options.interactive {
             self.print_banner()?;
         }
@@ -626,6 +635,24 @@ impl Console {
     /// `/as NAME [zone]`: from now on lines are typed by NAME (in their zone, when given).
     /// A form left open belongs to the person who opened it and is closed; buttons stay, and
     /// the coach refuses a press on someone else's.
+    /// The zone `name` types in: one given with `/as` earlier in this run, else the one stored
+    /// for them (from an earlier run), else the session's (`TZ`, else the system's).
+    async fn zone_of(&self, name: &str) -> anyhow::Result<Option<Tz>> {
+        if let Some(zone) = self.zones.get(name) {
+            return Ok(Some(*zone));
+        }
+        let storage = self.coach.storage();
+        let identity = crate::storage::Identity::new(Platform::Console, WORKSPACE, name);
+        let stored = match storage.find_user(&identity).await? {
+            Some(user) => storage
+                .user_zone(user)
+                .await?
+                .and_then(|zone| crate::zone::parse_zone(&zone).ok()),
+            None => None,
+        };
+        Ok(stored.or(self.session_zone).or(self.options.system_zone))
+    }
+
     async fn handle_as(&mut self, args: &str) -> anyhow::Result<()> {
         let words: Vec<&str> = args.split_whitespace().collect();
         let (name, zone) = match words.as_slice() {
@@ -666,23 +693,7 @@ impl Console {
             self.zones.insert(name.to_owned(), zone);
         }
         self.options.user = name.to_owned();
-        // A zone given earlier in this run, else the one stored for them (from an earlier
-        // run), else the session's.
-        let stored = match self.zones.get(name) {
-            Some(zone) => Some(*zone),
-            None => {
-                let storage = self.coach.storage();
-                let identity = crate::storage::Identity::new(Platform::Console, WORKSPACE, name);
-                match storage.find_user(&identity).await? {
-                    Some(user) => storage
-                        .user_zone(user)
-                        .await?
-                        .and_then(|zone| crate::zone::parse_zone(&zone).ok()),
-                    None => None,
-                }
-            }
-        };
-        self.options.zone = stored.or(self.session_zone);
+        self.options.zone = self.zone_of(name).await?;
         self.screen().user = name.to_owned();
         let text = format!(
             "Now typing as {name}{}.",

@@ -168,7 +168,14 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
         channel: args.channel.trim_start_matches('#').to_owned(),
         json: args.json,
         interactive: std::io::stdin().is_terminal(),
-        zone: local_zone(),
+        zone: tz_zone(),
+        // Only when TZ is not set: one that names no zone leaves the stored zone (or
+        // SHIFTCOACH_DEFAULT_ZONE) to apply, as its warning says.
+        system_zone: std::env::var("TZ")
+            .map_or(true, |tz| tz.trim().is_empty())
+            .then(iana_time_zone::get_timezone)
+            .and_then(Result::ok)
+            .and_then(|name| crate::zone::parse_zone(&name).ok()),
         export_dir: config.data_dir.join("exports"),
         wrap: std::io::stdout()
             .is_terminal()
@@ -201,10 +208,10 @@ async fn console(args: ConsoleArgs, config: Config) -> anyhow::Result<ExitCode> 
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// The terminal user's zone: `TZ` when it is set, else the system's. A `TZ` that names no
-/// zone is reported on standard error and gives no zone, so the zone stored for the person
-/// is kept rather than replaced by a guess.
-fn local_zone() -> Option<Tz> {
+/// The zone `TZ` names, when it is set. A `TZ` that names no zone is reported on standard
+/// error and gives no zone, so the zone stored for the person is kept rather than replaced by a
+/// guess.
+fn tz_zone() -> Option<Tz> {
     match std::env::var("TZ") {
         Ok(value) if !value.trim().is_empty() => match crate::zone::zone_from_tz_variable(&value) {
             Ok(zone) => Some(zone),
@@ -215,8 +222,6 @@ fn local_zone() -> Option<Tz> {
                 None
             }
         },
-        _ => iana_time_zone::get_timezone()
-            .ok()
-            .and_then(|name| crate::zone::parse_zone(&name).ok()),
+        _ => None,
     }
 }

@@ -358,6 +358,7 @@ mod console {
             json: true,
             interactive: false,
             zone: None,
+            system_zone: None,
             export_dir: exports.path().to_owned(),
             wrap: None,
         };

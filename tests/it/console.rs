@@ -944,3 +944,26 @@ fn control_characters_are_shown_escaped_and_a_blank_answer_is_refused() {
         "{text}"
     );
 }
+
+/// A zone given with `/as` stays the person's in later runs, whether they are picked with
+/// `/as NAME` or with `--user NAME`: without `TZ`, the system's zone does not replace it.
+#[test]
+fn a_stored_zone_is_kept_when_the_run_starts_as_that_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = data_dir_env(dir.path());
+    // TZ empty: not set.
+    let env = [(key, value.as_str()), ("TZ", "")];
+    let first = shiftcoach(&["console"], &env, "/as sam Asia/Tokyo\n/reflect y\n");
+    assert!(first.status.success(), "{}", stderr(&first));
+    for (args, input) in [
+        (&["console", "--user", "sam"][..], "/journal\n"),
+        (&["console"][..], "/as sam\n/journal\n"),
+    ] {
+        let run = shiftcoach(args, &env, input);
+        assert!(
+            stdout(&run).contains("in Asia/Tokyo time"),
+            "{args:?}: {}",
+            stdout(&run)
+        );
+    }
+}
