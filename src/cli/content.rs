@@ -143,15 +143,19 @@ fn list(catalog: &Catalog, kind: Option<Kind>, as_json: bool) {
     }
 }
 
+/// A kind `lookup` ranks (`any` is handled by the caller); anything else is reported with the
+/// accepted ones, and exits 2.
 fn parse_kind(text: &str) -> Result<Kind, ExitCode> {
-    Kind::parse(text).ok_or_else(|| {
-        let kinds: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
-        eprintln!(
-            "shiftcoach: unknown kind {text:?}; use one of {}",
-            kinds.join(", ")
-        );
-        ExitCode::from(EXIT_INVALID)
-    })
+    Kind::parse(text)
+        .filter(|kind| Kind::LOOKUP.contains(kind))
+        .ok_or_else(|| {
+            let kinds: Vec<&str> = Kind::LOOKUP.iter().map(|kind| kind.as_str()).collect();
+            eprintln!(
+                "shiftcoach: unknown kind {text:?}; use one of {} or any",
+                kinds.join(", ")
+            );
+            ExitCode::from(EXIT_INVALID)
+        })
 }
 
 pub fn lookup(args: LookupArgs, config: &Config) -> anyhow::Result<ExitCode> {
@@ -164,6 +168,12 @@ pub fn lookup(args: LookupArgs, config: &Config) -> anyhow::Result<ExitCode> {
         }
     };
     let situation = args.situation.join(" ");
+    if situation.trim().is_empty() {
+        eprintln!(
+            "shiftcoach: describe the situation in words, e.g. shiftcoach lookup \"my team ignores the new on-call rota\""
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
     let catalog = match load_catalog(config) {
         Ok(catalog) => catalog,
         Err(code) => return Ok(code),

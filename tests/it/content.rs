@@ -923,3 +923,23 @@ fn a_folder_with_too_many_entries_or_bytes_is_read_only_up_to_the_limit() {
         sources.problems
     );
 }
+
+/// `lookup` with no situation, or a kind it does not rank, is a usage error (exit 2) that
+/// names what it accepts.
+#[test]
+fn lookup_refuses_an_empty_situation_and_kinds_it_does_not_rank() {
+    let empty = shiftcoach(&["lookup", "  "], &[], "");
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("describe the situation"),
+        "{}",
+        stderr(&empty)
+    );
+    let kind = shiftcoach(&["lookup", "--kind", "reflection", "a hard week"], &[], "");
+    assert_eq!(kind.status.code(), Some(2));
+    let said = stderr(&kind);
+    assert!(
+        said.contains("unknown kind") && said.contains("or any"),
+        "{said}"
+    );
+}
