@@ -834,8 +834,12 @@ mod delivery {
                 .collect();
             (bodies.len(), values.join(" "))
         };
-        // Follow-ups keep coming after the callback: wait for the last entry (the oldest).
-        until("the whole journal", || journal_text().1.contains("entry0 ")).await;
+        // Follow-ups keep coming after the callback: wait for the last word of the last entry
+        // (the oldest, whose text may be split over two messages).
+        until("the whole journal", || {
+            journal_text().1.matches("thought").count() >= 50 * 480
+        })
+        .await;
         let (messages, all) = journal_text();
         assert!(messages > 1, "more than one message");
         for i in 0..50 {
