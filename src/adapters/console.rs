@@ -746,6 +746,12 @@ impl Console {
                     Some(_) => format!("{err}. Give a later time."),
                     None => format!("{err}."),
                 };
+                // Errors read lower-case inside other messages; shown alone, as a sentence.
+                let mut chars = text.chars();
+                let text: String = chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
                 return self.emit_local(OutgoingKind::Error, None, &text);
             }
         }

@@ -103,7 +103,7 @@ pub async fn confirm(
             true,
             RichMessage::titled(
                 "Check-ins ended",
-                format!("{name} deleted their data, which ended your check-ins with them. Nothing more is scheduled; your own answers stay yours."),
+                format!("{name} deleted their data, which ended your check-ins with them. Nothing more is scheduled, and what they wrote is gone; what you wrote yourself stays yours."),
             ),
         )
     }));

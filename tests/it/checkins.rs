@@ -501,6 +501,17 @@ async fn a_manager_never_sees_a_private_answer(db: TestDb) {
         ])
         .await;
     assert!(words(&saved[0]).contains("shared with mia"), "{saved:#?}");
+    // When the digest goes is said with its zone: "at 10:35 CET unless ...".
+    let said = words(&saved[0]);
+    let when: Vec<&str> = said
+        .split("Shared answers go to mia at ")
+        .nth(1)
+        .map(|rest| rest.split_whitespace().take(3).collect())
+        .unwrap_or_default();
+    assert!(
+        when.len() == 3 && when[0].contains(':') && !when[1].contains(':') && when[2] == "unless",
+        "{said}"
+    );
     // Make the second answer private before the digest goes out.
     let saved = world.press("lee", &button(&saved, "Make 2 private")).await;
     assert!(words(&saved[0]).contains("(private)"), "{saved:#?}");

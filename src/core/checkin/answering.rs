@@ -348,7 +348,7 @@ async fn summary(
         ),
         (None, Some(at)) => format!(
             "Shared answers go to {manager} at {} unless you send them now.",
-            at.with_timezone(&ctx.zone).format("%H:%M")
+            at.with_timezone(&ctx.zone).format("%H:%M %Z")
         ),
         (None, None) => String::new(),
     };
