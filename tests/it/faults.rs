@@ -20,7 +20,7 @@ use crate::{
 
 const GUILD: &str = "1100000000000000007";
 const AUTHOR: &str = "1000000000000000003";
-const CHANNELS: u64 = 30;
+const CHANNELS: u64 = 40;
 /// How long each post takes to be answered while the first replica sends, so that some are
 /// always on their way when it is killed.
 const SLOW_ANSWER: Duration = Duration::from_millis(150);
