@@ -78,6 +78,43 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// Polls `latencies` (each event's time to its answer, `None` while unanswered) until every
+/// event is answered or 20 s more have passed; returns the answer times, sorted, and how many
+/// events went unanswered.
+async fn answers(mut latencies: impl FnMut() -> Vec<Option<Duration>>) -> (Vec<Duration>, usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = latencies();
+        let missing = found.iter().filter(|l| l.is_none()).count();
+        if missing == 0 || Instant::now() > deadline {
+            let mut answered: Vec<Duration> = found.into_iter().flatten().collect();
+            answered.sort_unstable();
+            return (answered, missing);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A rate's row of the table, up to the floor's columns: events, p50, p99, errors, the
+/// process's CPU over `wall` and its resident memory (`rss_kb`).
+fn rate_row(
+    rate: u64,
+    latencies: &[Duration],
+    errors: usize,
+    cpu: Duration,
+    wall: Duration,
+    rss_kb: u64,
+) -> String {
+    format!(
+        "| {rate} | {} | {} | {} | {errors} | {:.0} % | {:.1} MB |",
+        rate * seconds(),
+        ms(percentile(latencies, 50.0)),
+        ms(percentile(latencies, 99.0)),
+        cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
+        rss_kb as f64 / 1024.0,
+    )
+}
+
 #[tokio::test]
 #[ignore = "a load run, not a check: scripts/load runs it"]
 async fn load() {
@@ -187,30 +224,20 @@ async fn load() {
                 Instant::now(),
             ));
         }
-        // Wait for the answers (at most 20 s more).
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let (mut latencies, mut missing);
-        loop {
+        let (latencies, missing) = answers(|| {
             let requests = fake.requests();
-            latencies = Vec::new();
-            missing = 0;
-            for (method, prefix, at) in &sent {
-                match requests
-                    .iter()
-                    .find(|r| &r.method == method && r.path.starts_with(prefix.as_str()))
-                {
-                    Some(answer) => latencies.push(answer.at.saturating_duration_since(*at)),
-                    None => missing += 1,
-                }
-            }
-            if missing == 0 || Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+            sent.iter()
+                .map(|(method, prefix, at)| {
+                    requests
+                        .iter()
+                        .find(|r| &r.method == method && r.path.starts_with(prefix.as_str()))
+                        .map(|answer| answer.at.saturating_duration_since(*at))
+                })
+                .collect()
+        })
+        .await;
         let wall = started.elapsed();
         let (cpu_after, rss) = usage(pid);
-        latencies.sort_unstable();
         let rejections = fake.rejections();
         for (request, status, body) in &rejections[rejections_before..] {
             println!(
@@ -222,13 +249,13 @@ async fn load() {
             println!("unanswered: {missing}");
         }
         let errors = missing + rejections.len() - rejections_before;
-
-        let cpu = (cpu_after - cpu_before).as_secs_f64() / wall.as_secs_f64() * 100.0;
-        rows.push(format!(
-            "| {rate} | {count} | {} | {} | {errors} | {cpu:.0} % | {:.1} MB |",
-            ms(percentile(&latencies, 50.0)),
-            ms(percentile(&latencies, 99.0)),
-            rss as f64 / 1024.0,
+        rows.push(rate_row(
+            rate,
+            &latencies,
+            errors,
+            cpu_after - cpu_before,
+            wall,
+            rss,
         ));
     }
     // The floor, with the service stopped so that only the empty bot answers.
@@ -440,7 +467,7 @@ mod slack {
 
     use serde_json::json;
 
-    use super::{ms, percentile, rates, seconds, usage};
+    use super::{answers, ms, percentile, rate_row, rates, seconds, usage};
     use crate::{
         fake_slack::{APP_TOKEN, BOT_TOKEN, CHANNEL, FakeSlack, TEAM_ID, USER, User},
         support::DedicatedPostgres,
@@ -587,52 +614,39 @@ mod slack {
                 };
                 sent.push((answer, at));
             }
-            // Wait for the answers (at most 20 s more).
-            let deadline = Instant::now() + Duration::from_secs(20);
-            let (mut latencies, mut missing);
-            loop {
+            let (latencies, missing) = answers(|| {
                 let requests = fake.requests();
-                let in_thread: Vec<Instant> = requests
+                let mut in_thread = requests
                     .iter()
                     .filter(|r| {
                         r.method == "chat.postEphemeral" && r.body["thread_ts"] == json!(nudge.ts)
                     })
                     .map(|r| r.at)
-                    .skip(in_thread_before)
-                    .collect();
-                let mut replies = 0;
-                latencies = Vec::new();
-                missing = 0;
-                for (answer, at) in &sent {
-                    let answered = match answer {
-                        Answer::Response(path) => requests
-                            .iter()
-                            .find(|r| r.http_method == "POST" && &r.path == path)
-                            .map(|r| r.at),
-                        Answer::View(trigger) => requests
-                            .iter()
-                            .find(|r| {
-                                r.method == "views.open" && r.body["trigger_id"] == json!(trigger)
-                            })
-                            .map(|r| r.at),
-                        Answer::InThread => {
-                            replies += 1;
-                            in_thread.get(replies - 1).copied()
-                        }
-                    };
-                    match answered {
-                        Some(when) => latencies.push(when.saturating_duration_since(*at)),
-                        None => missing += 1,
-                    }
-                }
-                if missing == 0 || Instant::now() > deadline {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+                    .skip(in_thread_before);
+                sent.iter()
+                    .map(|(answer, at)| {
+                        let answered = match answer {
+                            Answer::Response(path) => requests
+                                .iter()
+                                .find(|r| r.http_method == "POST" && &r.path == path)
+                                .map(|r| r.at),
+                            Answer::View(trigger) => requests
+                                .iter()
+                                .find(|r| {
+                                    r.method == "views.open"
+                                        && r.body["trigger_id"] == json!(trigger)
+                                })
+                                .map(|r| r.at),
+                            // Replies share a thread and an author: matched in order.
+                            Answer::InThread => in_thread.next(),
+                        };
+                        answered.map(|when| when.saturating_duration_since(*at))
+                    })
+                    .collect()
+            })
+            .await;
             let wall = started.elapsed();
             let (cpu_after, rss) = usage(pid);
-            latencies.sort_unstable();
             let rejections = fake.rejections();
             for refused in &rejections[rejections_before..] {
                 println!(
@@ -644,12 +658,13 @@ mod slack {
                 println!("unanswered: {missing}");
             }
             let errors = missing + rejections.len() - rejections_before;
-            let cpu = (cpu_after - cpu_before).as_secs_f64() / wall.as_secs_f64() * 100.0;
-            rows.push(format!(
-                "| {rate} | {count} | {} | {} | {errors} | {cpu:.0} % | {:.1} MB |",
-                ms(percentile(&latencies, 50.0)),
-                ms(percentile(&latencies, 99.0)),
-                rss as f64 / 1024.0,
+            rows.push(rate_row(
+                rate,
+                &latencies,
+                errors,
+                cpu_after - cpu_before,
+                wall,
+                rss,
             ));
         }
         // The floor, with the service stopped so that only the empty bot answers.
