@@ -335,7 +335,7 @@ mod socket_mode {
     use std::{sync::Arc, time::Duration};
 
     use secrecy::SecretString;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use shiftcoach::{
         adapters::slack::service::Slack,
         clock::SystemClock,
@@ -425,6 +425,47 @@ mod socket_mode {
         }
     }
 
+    /// The person's DM with the bot, as Slack has it once either side opened it: its channel
+    /// id.
+    async fn open_dm(fake: &FakeSlack) -> String {
+        let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
+            &fake.api_base(),
+            &SecretString::from(BOT_TOKEN),
+        )
+        .unwrap();
+        let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
+        let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
+            .await
+            .unwrap();
+        id.split_once('/').unwrap().0.to_owned()
+    }
+
+    /// `/reflect` without text: the reflection modal Slack was asked to open.
+    async fn open_reflection_form(fake: &FakeSlack) -> Value {
+        fake.push_slash_command("/reflect", "", USER, CHANNEL);
+        until("the modal", || !fake.opened_views().is_empty()).await;
+        fake.opened_views()[0].clone()
+    }
+
+    /// The `view_submission` of the reflection modal `view` (as opened) with `text`, as
+    /// Slack sends it for the view `view_id`.
+    fn submission(view: &Value, view_id: &str, text: &str) -> Value {
+        let block_id = view["blocks"][0]["block_id"].as_str().unwrap();
+        let action_id = view["blocks"][0]["element"]["action_id"].as_str().unwrap();
+        json!({
+            "type": "view_submission",
+            "team": { "id": TEAM_ID }, "user": { "id": USER },
+            "view": {
+                "id": view_id, "team_id": TEAM_ID, "type": "modal", "hash": format!("{view_id}.a"),
+                "title": { "type": "plain_text", "text": "Reflect" }, "blocks": [],
+                "callback_id": view["callback_id"], "private_metadata": CHANNEL,
+                "state": { "values": { block_id: { action_id: {
+                    "type": "plain_text_input", "value": text
+                } } } }
+            }
+        })
+    }
+
     fn ephemeral_texts(fake: &FakeSlack) -> Vec<String> {
         fake.private_answers()
             .iter()
@@ -473,27 +514,8 @@ mod socket_mode {
     async fn a_form_opens_as_a_modal_and_its_submission_is_kept() {
         let running = start().await;
         let fake = &running.fake;
-        fake.push_slash_command("/reflect", "", USER, CHANNEL);
-        until("the modal", || !fake.opened_views().is_empty()).await;
-        let view = fake.opened_views()[0].clone();
-        let callback_id = view["callback_id"].as_str().unwrap().to_owned();
-        let block_id = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
-        let action_id = view["blocks"][0]["element"]["action_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let submission = json!({
-            "type": "view_submission",
-            "team": { "id": TEAM_ID }, "user": { "id": USER },
-            "view": {
-                "id": "V1", "team_id": TEAM_ID, "type": "modal", "hash": "1.a",
-                "title": { "type": "plain_text", "text": "Reflect" }, "blocks": [],
-                "callback_id": callback_id, "private_metadata": CHANNEL,
-                "state": { "values": { block_id: { action_id: {
-                    "type": "plain_text_input", "value": "Written in the modal"
-                } } } }
-            }
-        });
+        let view = open_reflection_form(fake).await;
+        let submission = submission(&view, "V1", "Written in the modal");
         fake.push_interactive(submission.clone());
         until("the saved reflection", || {
             ephemeral_texts(fake)
@@ -525,17 +547,7 @@ mod socket_mode {
     async fn a_message_in_the_bots_dm_is_kept_privately_and_answered_there() {
         let running = start().await;
         let fake = &running.fake;
-        // The person's DM with the bot, as Slack has it once either side opened it.
-        let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
-            &fake.api_base(),
-            &SecretString::from(BOT_TOKEN),
-        )
-        .unwrap();
-        let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
-        let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
-            .await
-            .unwrap();
-        let (dm, _) = id.split_once('/').unwrap();
+        let dm = open_dm(fake).await;
         let message = json!({
             "type": "message", "channel": dm, "channel_type": "im", "user": USER,
             "text": "I said yes to the board too quickly", "ts": "1800000000.000300"
@@ -833,24 +845,8 @@ mod socket_mode {
         let running = start_on(TestDb::at(&pg.url).await).await;
         let fake = &running.fake;
         // The person's DM with the bot, and a reflection form opened while all is well.
-        let postman = shiftcoach::adapters::slack::postman::SlackPostman::new(
-            &fake.api_base(),
-            &SecretString::from(BOT_TOKEN),
-        )
-        .unwrap();
-        let hello = super::nudge(shiftcoach::core::Destination::Person(USER.into()));
-        let id = shiftcoach::core::Postman::send(&postman, TEAM_ID, &hello, None)
-            .await
-            .unwrap();
-        let (dm, _) = id.split_once('/').unwrap();
-        fake.push_slash_command("/reflect", "", USER, CHANNEL);
-        until("the modal", || !fake.opened_views().is_empty()).await;
-        let view = fake.opened_views()[0].clone();
-        let block_id = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
-        let action_id = view["blocks"][0]["element"]["action_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let dm = open_dm(fake).await;
+        let view = open_reflection_form(fake).await;
 
         pg.stop();
         let message = json!({
@@ -865,18 +861,12 @@ mod socket_mode {
         })
         .await;
         tokio::time::sleep(Duration::from_millis(100)).await;
-        fake.push_interactive(json!({
-            "type": "view_submission",
-            "team": { "id": TEAM_ID }, "user": { "id": USER },
-            "view": {
-                "id": "V9", "team_id": TEAM_ID, "type": "modal", "hash": "9.a",
-                "title": { "type": "plain_text", "text": "Reflect" }, "blocks": [],
-                "callback_id": view["callback_id"], "private_metadata": CHANNEL,
-                "state": { "values": { block_id: { action_id: {
-                    "type": "plain_text_input", "value": "Written in the form during the outage"
-                } } } }
-            }
-        }));
+        fake.push_interactive(submission(
+            &view,
+            "V9",
+            "Written in the form during the outage",
+        ));
+
         until("the form's answer", || {
             ephemeral_texts(fake)
                 .iter()
