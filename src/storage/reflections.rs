@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Identity, SeenUser, Storage, StorageError, UserId, with_pool};
+use super::{Identity, SeenUser, Storage, StorageError, UserId, users::bind_person, with_pool};
 
 /// How a reflection reached the coach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,14 +168,14 @@ impl Storage {
                               SELECT id, $7, $8, $9, $10, $11, $6, $12 FROM person)
                      SELECT id, zone, reflection_count, {NOTICES} FROM person"
                 );
-                sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
-                    .bind(identity.platform.as_str())
-                    .bind(&identity.scope)
-                    .bind(&identity.external_id)
-                    .bind(display_name)
-                    .bind(zone)
-                    .bind(new.created_at)
-                    .bind(new.channel)
+                bind_person!(
+                    sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql),
+                    identity,
+                    display_name,
+                    zone,
+                    new.created_at
+                )
+                .bind(new.channel)
                     .bind(new.source.as_str())
                     .bind(new.slug)
                     .bind(new.delivery)
@@ -191,14 +191,14 @@ impl Storage {
                         "{PERSON} RETURNING id, zone, reflection_count, {}",
                         NOTICES.replace("person.id", "users.id")
                     );
-                    let person = sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql)
-                        .bind(identity.platform.as_str())
-                        .bind(&identity.scope)
-                        .bind(&identity.external_id)
-                        .bind(display_name)
-                        .bind(zone)
-                        .bind(new.created_at)
-                        .fetch_one(&mut *tx)
+                    let person = bind_person!(
+                        sqlx::query_as::<_, (i64, Option<String>, i64, bool)>(&sql),
+                        identity,
+                        display_name,
+                        zone,
+                        new.created_at
+                    )
+                    .fetch_one(&mut *tx)
                         .await?;
                     sqlx::query(
                         "INSERT INTO reflections (user_id, channel, source, slug, delivery_id, body, created_at, event)

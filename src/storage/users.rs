@@ -98,6 +98,22 @@ pub struct SeenUser {
 #[sqlx(transparent)]
 pub struct UserId(pub i64);
 
+/// Binds a person as they were seen (`$1` platform, `$2` workspace, `$3` their id there, `$4`
+/// display name, `$5` zone or NULL, `$6` the time), on either engine: the first parameters of
+/// every statement that records someone as seen.
+macro_rules! bind_person {
+    ($query:expr, $identity:expr, $display_name:expr, $zone:expr, $at:expr) => {
+        $query
+            .bind($identity.platform.as_str())
+            .bind(&$identity.scope)
+            .bind(&$identity.external_id)
+            .bind($display_name)
+            .bind($zone)
+            .bind($at)
+    };
+}
+pub(super) use bind_person;
+
 impl Storage {
     /// Records that `identity` was seen now, with its current display name and zone (a `None`
     /// zone keeps the one stored), and returns the user's id.
@@ -150,30 +166,30 @@ impl Storage {
              SELECT id, zone, EXISTS (SELECT 1 FROM pending_notices WHERE pending_notices.user_id = seen.id) FROM seen";
         let (id, zone, has_notices) = match &self.pool {
             super::Pool::Sqlite(pool) => {
-                sqlx::query_as::<_, (i64, Option<String>, bool)>(UPSERT)
-                    .bind(identity.platform.as_str())
-                    .bind(&identity.scope)
-                    .bind(&identity.external_id)
-                    .bind(display_name)
-                    .bind(zone)
-                    .bind(now)
-                    .fetch_one(pool)
-                    .await?
+                bind_person!(
+                    sqlx::query_as::<_, (i64, Option<String>, bool)>(UPSERT),
+                    identity,
+                    display_name,
+                    zone,
+                    now
+                )
+                .fetch_one(pool)
+                .await?
             }
             super::Pool::Postgres(pool) => {
                 // A person recorded by another interaction committing meanwhile is invisible to
                 // this statement's snapshot: the second try sees them.
                 let mut found = None;
                 for _ in 0..2 {
-                    found = sqlx::query_as::<_, (i64, Option<String>, bool)>(WRITE_IF_CHANGED)
-                        .bind(identity.platform.as_str())
-                        .bind(&identity.scope)
-                        .bind(&identity.external_id)
-                        .bind(display_name)
-                        .bind(zone)
-                        .bind(now)
-                        .fetch_optional(pool)
-                        .await?;
+                    found = bind_person!(
+                        sqlx::query_as::<_, (i64, Option<String>, bool)>(WRITE_IF_CHANGED),
+                        identity,
+                        display_name,
+                        zone,
+                        now
+                    )
+                    .fetch_optional(pool)
+                    .await?;
                     if found.is_some() {
                         break;
                     }

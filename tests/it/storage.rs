@@ -23,6 +23,15 @@ on_both_backends!(
     a_claim_writes_its_plan_and_keeps_an_occurrence_already_recorded,
 );
 
+/// A Discord channel of `guild-1`.
+fn channel() -> ChannelAddress {
+    ChannelAddress {
+        platform: Platform::Discord,
+        workspace: "guild-1".into(),
+        channel: "chan-1".into(),
+    }
+}
+
 fn identity(external_id: &str) -> Identity {
     Identity {
         platform: Platform::Discord,
@@ -402,11 +411,7 @@ async fn deleting_a_person_leaves_nothing_of_theirs_and_keeps_what_others_own(db
         .add_pending_notice(ada, "A notice", marker, now)
         .await
         .unwrap();
-    let channel = ChannelAddress {
-        platform: Platform::Discord,
-        workspace: "guild-1".into(),
-        channel: "chan-1".into(),
-    };
+    let channel = channel();
     let schedule = |person: Option<shiftcoach::storage::UserId>, created_by| NewSchedule {
         purpose: if person.is_some() {
             Purpose::Reminder
@@ -538,11 +543,7 @@ async fn a_claim_writes_its_plan_and_keeps_an_occurrence_already_recorded(db: Te
         .upsert_user(&identity("ada"), "Ada", None, now)
         .await
         .unwrap();
-    let channel = ChannelAddress {
-        platform: Platform::Discord,
-        workspace: "guild-1".into(),
-        channel: "chan-1".into(),
-    };
+    let channel = channel();
     let schedule = |next_due| NewSchedule {
         purpose: Purpose::Nudge,
         channel: &channel,
