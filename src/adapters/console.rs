@@ -161,11 +161,10 @@ impl Screen {
     /// spare) are named by the SHA-256 of the id instead: `h-` and 64 hex digits.
     fn person_export_dir(&self, user: &str) -> PathBuf {
         use sha2::Digest;
-        let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
         let name = if user.len() <= 60 {
-            format!("u-{}", hex(user.as_bytes()))
+            format!("u-{}", hex::encode(user.as_bytes()))
         } else {
-            format!("h-{}", hex(&sha2::Sha256::digest(user.as_bytes())))
+            format!("h-{}", hex::encode(sha2::Sha256::digest(user.as_bytes())))
         };
         self.export_dir.join(name)
     }

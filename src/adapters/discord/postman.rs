@@ -253,11 +253,9 @@ fn nonce(key: &str, piece: usize) -> String {
     if named.len() <= NONCE_MAX {
         return named;
     }
-    sha2::Sha256::digest(named.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()[..NONCE_MAX]
-        .to_owned()
+    let mut digest = hex::encode(sha2::Sha256::digest(named.as_bytes()));
+    digest.truncate(NONCE_MAX);
+    digest
 }
 
 fn parse_id(text: &str) -> Result<u64, SendError> {
